@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "berkeley",
+      "sources": [
+        "native/addon.c",
+        "native/args.c",
+        "native/constants.c",
+        "native/io.c",
+        "native/poll.c",
+        "native/resolver.c",
+        "native/socket.c",
+        "native/sockopt.c"
+      ],
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
+      "cflags": ["-fvisibility=hidden"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": { "GCC_SYMBOLS_PRIVATE_EXTERN": "YES", "OTHER_CFLAGS": ["-std=gnu11"] }
+        }]
+      ]
+    }
+  ]
+}

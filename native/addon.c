@@ -1,0 +1,28 @@
+// Module entry: one export table per concern, plus the constants, struct
+// layouts and feature flags of this platform.
+#include "berkeley.h"
+
+static bool sk__register(napi_env env, napi_value exports, const sk_export *table) {
+  for (const sk_export *e = table; e->name; e++) {
+    napi_value fn;
+    if (napi_create_function(env, e->name, NAPI_AUTO_LENGTH, e->fn, NULL, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, e->name, fn) != napi_ok)
+      return false;
+  }
+  return true;
+}
+
+static napi_value sk__init(napi_env env, napi_value exports) {
+  const sk_export *tables[] = {
+    sk_socket_exports, sk_io_exports, sk_sockopt_exports, sk_resolver_exports, sk_poll_exports,
+  };
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    if (!sk__register(env, exports, tables[i])) return NULL;
+  if (!sk_poll_init(env)) return NULL;
+  napi_set_named_property(env, exports, "constants", sk_constants(env));
+  napi_set_named_property(env, exports, "layout", sk_layout(env));
+  napi_set_named_property(env, exports, "features", sk_features(env));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, sk__init)

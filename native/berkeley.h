@@ -1,0 +1,77 @@
+// Shared declarations of the native core: argument helpers and the export
+// tables of each concern. Every exported function wraps one system call,
+// returns its result or -errno, and holds no policy.
+#ifndef BERKELEY_H
+#define BERKELEY_H
+
+#include "compat.h"  // first: it sets _GNU_SOURCE before any system header
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// Retries a system call expression while it fails with EINTR; yields the
+// result or -errno.
+#define SK_RETRY(type, var, expr) \
+  type var;                       \
+  do { var = (expr); } while (var < 0 && errno == EINTR); \
+  if (var < 0) var = -errno
+
+#define SK_MAX_ARGS 10
+
+typedef struct {
+  napi_env env;
+  size_t argc;
+  napi_value argv[SK_MAX_ARGS];
+} sk_args;
+
+typedef struct {
+  const char *name;
+  napi_callback fn;
+} sk_export;
+
+// Parses the call's arguments; throws a TypeError and returns false when fewer
+// than `min` were passed.
+bool sk_args_get(napi_env env, napi_callback_info info, size_t min, sk_args *a);
+bool sk_arg_int32(sk_args *a, size_t i, int32_t *out);
+bool sk_arg_uint32(sk_args *a, size_t i, uint32_t *out);
+bool sk_arg_int64(sk_args *a, size_t i, int64_t *out);
+bool sk_arg_bool(sk_args *a, size_t i, bool *out);
+// A Uint8Array (or Buffer); with `nullable`, null/undefined give NULL and 0.
+bool sk_arg_bytes(sk_args *a, size_t i, bool nullable, uint8_t **data, size_t *len);
+// A region [off, off+len) of a Uint8Array passed as three arguments i, i+1, i+2;
+// throws RangeError when the region does not lie inside the array.
+bool sk_arg_region(sk_args *a, size_t i, uint8_t **data, size_t *len);
+// A caller-provided sockaddr buffer (at least sizeof(struct sockaddr_storage)).
+bool sk_arg_sockaddr_out(sk_args *a, size_t i, struct sockaddr **sa);
+// A sockaddr given as bytes plus a length, both checked.
+bool sk_arg_sockaddr_in(sk_args *a, size_t i, struct sockaddr **sa, socklen_t *len);
+// An Int32Array of at least `min` elements for results returned by reference.
+bool sk_arg_int32_array(sk_args *a, size_t i, size_t min, int32_t **data);
+// A string copied into buf (NUL-terminated); throws RangeError if it does not fit.
+bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len);
+
+napi_value sk_int(napi_env env, int64_t v);
+napi_value sk_undefined(napi_env env);
+void sk_throw_type(napi_env env, const char *msg);
+void sk_throw_range(napi_env env, const char *msg);
+
+// Sets close-on-exec (and non-blocking when asked) on an fd made by a call that
+// cannot take flags itself.
+int sk_set_fd_flags(int fd, bool nonblock);
+
+extern const sk_export sk_socket_exports[];
+extern const sk_export sk_io_exports[];
+extern const sk_export sk_sockopt_exports[];
+extern const sk_export sk_resolver_exports[];
+extern const sk_export sk_poll_exports[];
+
+napi_value sk_constants(napi_env env);
+napi_value sk_layout(napi_env env);
+napi_value sk_features(napi_env env);
+bool sk_poll_init(napi_env env);
+
+#endif

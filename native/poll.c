@@ -1,0 +1,267 @@
+// Readiness on Node's event loop. Exactly one uv_poll_t per fd, kept in a
+// per-environment table indexed by fd, so a second watcher on one fd cannot
+// exist. Readable is armed only while an operation waits, writable only after
+// EAGAIN (TypeScript decides; this file just starts and stops). A handle is
+// stopped before its fd may be closed and freed in its uv_close callback. An
+// async cleanup hook closes whatever is left when a worker or the process
+// exits. Events reach JS through one dispatch function called with
+// napi_make_callback and the handle's async context.
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include "berkeley.h"
+
+typedef struct sk_poll_env sk_poll_env;
+
+typedef struct {
+  uv_poll_t handle;        // first member: the uv handle casts back to this
+  sk_poll_env *state;
+  int fd;
+  int events;
+  napi_async_context ctx;
+} sk_poll;
+
+struct sk_poll_env {
+  napi_env env;
+  uv_loop_t *loop;
+  napi_ref dispatch;
+  napi_ref resource;       // async resource object shared by the contexts
+  sk_poll **by_fd;
+  size_t size;
+  size_t closing;          // handles whose close callback has not run yet
+  napi_async_cleanup_hook_handle hook;
+  bool tearing_down;
+  bool finalized;
+};
+
+static void sk__poll_env_maybe_free(sk_poll_env *s) {
+  if (s->finalized && s->hook == NULL && s->closing == 0) {
+    free(s->by_fd);
+    free(s);
+  }
+}
+
+static void sk__poll_on_close(uv_handle_t *h) {
+  sk_poll *p = (sk_poll *)h;
+  sk_poll_env *s = p->state;
+  free(p);
+  s->closing--;
+  if (s->tearing_down && s->closing == 0 && s->hook) {
+    napi_remove_async_cleanup_hook(s->hook);
+    s->hook = NULL;
+  }
+  sk__poll_env_maybe_free(s);
+}
+
+// Stops and closes the handle of an fd; the fd may be closed right after
+// (uv_poll_stop removes it from epoll at once).
+static void sk__poll_release(sk_poll_env *s, int fd) {
+  sk_poll *p = s->by_fd[fd];
+  s->by_fd[fd] = NULL;
+  uv_poll_stop(&p->handle);
+  if (p->ctx) napi_async_destroy(s->env, p->ctx);
+  p->ctx = NULL;
+  s->closing++;
+  uv_close((uv_handle_t *)&p->handle, sk__poll_on_close);
+}
+
+static void sk__poll_on_event(uv_poll_t *h, int status, int events) {
+  sk_poll *p = (sk_poll *)h;
+  sk_poll_env *s = p->state;
+  if (s->tearing_down) return;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv, argv[3], result;
+  napi_get_reference_value(env, s->dispatch, &fn);
+  napi_get_undefined(env, &recv);
+  napi_create_int32(env, p->fd, &argv[0]);
+  napi_create_int32(env, status, &argv[1]);
+  napi_create_int32(env, events, &argv[2]);
+  // Note: the JS side may release this very handle during the call; p must
+  // not be touched afterwards.
+  if (napi_make_callback(env, p->ctx, recv, fn, 3, argv, &result) == napi_pending_exception) {
+    napi_value err;
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void sk__poll_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  sk_poll_env *s = arg;
+  s->tearing_down = true;
+  for (size_t fd = 0; fd < s->size; fd++)
+    if (s->by_fd[fd]) sk__poll_release(s, (int)fd);
+  if (s->closing == 0) {
+    napi_remove_async_cleanup_hook(hook);
+    s->hook = NULL;
+    sk__poll_env_maybe_free(s);
+  }
+}
+
+static void sk__poll_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  sk_poll_env *s = data;
+  if (s->dispatch) napi_delete_reference(env, s->dispatch);
+  if (s->resource) napi_delete_reference(env, s->resource);
+  s->dispatch = s->resource = NULL;
+  s->finalized = true;
+  sk__poll_env_maybe_free(s);
+}
+
+bool sk_poll_init(napi_env env) {
+  sk_poll_env *s = calloc(1, sizeof *s);
+  if (!s) return false;
+  s->env = env;
+  if (napi_get_uv_event_loop(env, &s->loop) != napi_ok ||
+      napi_add_async_cleanup_hook(env, sk__poll_cleanup, s, &s->hook) != napi_ok) {
+    free(s);
+    return false;
+  }
+  return napi_set_instance_data(env, s, sk__poll_finalize, NULL) == napi_ok;
+}
+
+static sk_poll_env *sk__state(napi_env env) {
+  void *s = NULL;
+  napi_get_instance_data(env, &s);
+  return s;
+}
+
+// Registers the JS function that receives (fd, status, events).
+static napi_value sk_poll_setup(napi_env env, napi_callback_info info) {
+  sk_args a;
+  if (!sk_args_get(env, info, 1, &a)) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, a.argv[0], &t);
+  if (t != napi_function) { sk_throw_type(env, "pollSetup: expected a function"); return NULL; }
+  sk_poll_env *s = sk__state(env);
+  if (s->dispatch) napi_delete_reference(env, s->dispatch);
+  napi_create_reference(env, a.argv[0], 1, &s->dispatch);
+  if (!s->resource) {
+    napi_value res;
+    napi_create_object(env, &res);
+    napi_create_reference(env, res, 1, &s->resource);
+  }
+  return sk_undefined(env);
+}
+
+static bool sk__fd_arg(sk_args *a, int32_t *fd) {
+  if (!sk_arg_int32(a, 0, fd)) return false;
+  if (*fd < 0) { sk_throw_range(a->env, "native call: negative fd"); return false; }
+  return true;
+}
+
+// uv_poll_start / uv_poll_stop: (fd, events, ref) -> 0 or -errno. events is a
+// mask of UV_READABLE (1) and UV_WRITABLE (2); 0 stops watching but keeps the
+// handle for the next wait. The handle is created on first use.
+static napi_value sk_poll_start(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, events;
+  bool ref;
+  if (!sk_args_get(env, info, 3, &a) || !sk__fd_arg(&a, &fd) || !sk_arg_int32(&a, 1, &events) ||
+      !sk_arg_bool(&a, 2, &ref))
+    return NULL;
+  events &= UV_READABLE | UV_WRITABLE;
+  sk_poll_env *s = sk__state(env);
+  if (!s->dispatch) { sk_throw_type(env, "pollStart: pollSetup was not called"); return NULL; }
+  if ((size_t)fd >= s->size) {
+    if (events == 0) return sk_int(env, 0);
+    size_t size = s->size ? s->size : 64;
+    while (size <= (size_t)fd) size *= 2;
+    sk_poll **t = realloc(s->by_fd, size * sizeof *t);
+    if (!t) return sk_int(env, -ENOMEM);
+    memset(t + s->size, 0, (size - s->size) * sizeof *t);
+    s->by_fd = t;
+    s->size = size;
+  }
+  sk_poll *p = s->by_fd[fd];
+  if (!p) {
+    if (events == 0) return sk_int(env, 0);
+    p = calloc(1, sizeof *p);
+    if (!p) return sk_int(env, -ENOMEM);
+    int rc = uv_poll_init(s->loop, &p->handle, fd);
+    if (rc < 0) { free(p); return sk_int(env, rc); }
+    p->state = s;
+    p->fd = fd;
+    napi_value res, name;
+    napi_get_reference_value(env, s->resource, &res);
+    napi_create_string_utf8(env, "berkeley:socket", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(env, res, name, &p->ctx);
+    s->by_fd[fd] = p;
+  }
+  if (ref) uv_ref((uv_handle_t *)&p->handle);
+  else uv_unref((uv_handle_t *)&p->handle);
+  if (events == p->events) return sk_int(env, 0);
+  int rc = events ? uv_poll_start(&p->handle, events, sk__poll_on_event) : uv_poll_stop(&p->handle);
+  if (rc == 0) p->events = events;
+  return sk_int(env, rc);
+}
+
+// Releases the fd's handle (stop + uv_close). Call before close(fd).
+static napi_value sk_poll_close(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
+  sk_poll_env *s = sk__state(env);
+  if ((size_t)fd < s->size && s->by_fd[fd]) sk__poll_release(s, fd);
+  return sk_undefined(env);
+}
+
+// uv_ref / uv_unref on the fd's handle, if it has one.
+static napi_value sk_poll_ref(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  bool ref;
+  if (!sk_args_get(env, info, 2, &a) || !sk__fd_arg(&a, &fd) || !sk_arg_bool(&a, 1, &ref)) return NULL;
+  sk_poll_env *s = sk__state(env);
+  if ((size_t)fd < s->size && s->by_fd[fd]) {
+    if (ref) uv_ref((uv_handle_t *)&s->by_fd[fd]->handle);
+    else uv_unref((uv_handle_t *)&s->by_fd[fd]->handle);
+  }
+  return sk_undefined(env);
+}
+
+// poll(2) on one fd for the blocking (...Sync) calls: (fd, events, timeout ms,
+// -1 = forever) -> revents (0 on timeout) or -errno. events/revents use
+// 1 = readable, 2 = writable, 4 = error/hangup. EINTR resumes with the time left.
+static napi_value sk_poll_wait(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, events;
+  int64_t timeout;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &events) ||
+      !sk_arg_int64(&a, 2, &timeout))
+    return NULL;
+  struct pollfd pfd = { .fd = fd, .events = (short)(((events & 1) ? POLLIN : 0) | ((events & 2) ? POLLOUT : 0)) };
+  uint64_t deadline = timeout >= 0 ? uv_hrtime() / 1000000 + (uint64_t)timeout : 0;
+  for (;;) {
+    int wait = timeout < 0 ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
+    int n = poll(&pfd, 1, wait);
+    if (n > 0) {
+      int r = ((pfd.revents & POLLIN) ? 1 : 0) | ((pfd.revents & POLLOUT) ? 2 : 0) |
+              ((pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) ? 4 : 0);
+      if (pfd.revents & POLLNVAL) return sk_int(env, -EBADF);
+      return sk_int(env, r);
+    }
+    if (n == 0) {
+      if (timeout < 0) continue;
+      uint64_t now = uv_hrtime() / 1000000;
+      if (now >= deadline) return sk_int(env, 0);
+      timeout = (int64_t)(deadline - now);
+      continue;
+    }
+    if (errno != EINTR) return sk_int(env, -errno);
+    if (timeout >= 0) {
+      uint64_t now = uv_hrtime() / 1000000;
+      timeout = now >= deadline ? 0 : (int64_t)(deadline - now);
+    }
+  }
+}
+
+const sk_export sk_poll_exports[] = {
+  { "pollSetup", sk_poll_setup },
+  { "pollStart", sk_poll_start },
+  { "pollClose", sk_poll_close },
+  { "pollRef", sk_poll_ref },
+  { "pollWait", sk_poll_wait },
+  { NULL, NULL },
+};

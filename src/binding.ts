@@ -1,0 +1,87 @@
+// The native addon: the only untyped edge of the library. Every function here
+// wraps one system call and returns its result or a negative errno; nothing
+// in it validates user input beyond what keeps the process safe.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface Layout {
+  storage: number; familyOffset: number; familySize: number;
+  inSize: number; inPort: number; inAddr: number;
+  in6Size: number; in6Port: number; in6Flowinfo: number; in6Addr: number; in6ScopeId: number;
+  unSize: number; unPath: number; unPathSize: number;
+  nlSize?: number; nlPid?: number; nlGroups?: number;
+  llSize?: number; llProtocol?: number; llIfindex?: number; llHatype?: number; llPkttype?: number;
+  llHalen?: number; llAddr?: number; llAddrSize?: number;
+  cmsgHdrSize: number; cmsgLen: number; cmsgLenSize: number; cmsgLevel: number; cmsgType: number;
+  cmsgDataOffset: number; cmsgAlign: number; cmsgSpace0: number;
+  ucredSize?: number; ucredPid?: number; ucredUid?: number; ucredGid?: number;
+  lingerSize: number; lingerOnoff: number; lingerLinger: number;
+  timevalSize: number; timevalSec: number; timevalSecSize: number; timevalUsec: number; timevalUsecSize: number;
+  timespecSize: number; timespecNsec: number;
+  ipMreqSize: number; ipMreqMultiaddr: number; ipMreqInterface: number;
+  ipMreqnSize?: number; ipMreqnMultiaddr?: number; ipMreqnAddress?: number; ipMreqnIfindex?: number;
+  inPktinfoSize?: number; inPktinfoIfindex?: number; inPktinfoSpecDst?: number; inPktinfoAddr?: number;
+  ipMreqSourceSize: number; ipMreqSourceMultiaddr: number; ipMreqSourceInterface: number; ipMreqSourceSourceaddr: number;
+  ipv6MreqSize: number; ipv6MreqMultiaddr: number; ipv6MreqInterface: number;
+  in6PktinfoSize: number; in6PktinfoAddr: number; in6PktinfoIfindex: number;
+  intSize: number; littleEndian: boolean;
+}
+
+/** A resolver failure: the EAI_* code, and for EAI_SYSTEM the (negative) errno. */
+export interface GaiFailure { eai: number; errno: number }
+export type RawAddrInfo = [family: number, socktype: number, protocol: number, addr: Buffer, canonname?: string];
+
+export interface Binding {
+  constants: Record<string, number>;
+  layout: Layout;
+  features: Record<string, boolean>;
+
+  socket(domain: number, type: number, protocol: number): number;
+  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
+  bind(fd: number, addr: Uint8Array, len: number): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number, flags: number, addr: Uint8Array, out: Int32Array): number;
+  connect(fd: number, addr: Uint8Array, len: number): number;
+  shutdown(fd: number, how: number): number;
+  close(fd: number): number;
+  getsockname(fd: number, addr: Uint8Array, out: Int32Array): number;
+  getpeername(fd: number, addr: Uint8Array, out: Int32Array): number;
+  setblocking(fd: number, blocking: boolean): number;
+  /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
+  fdflags(fd: number): number;
+  dup(fd: number): number;
+
+  send(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
+  recv(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
+  sendto(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
+  recvfrom(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array, out: Int32Array): number;
+  sendmsg(fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number;
+  recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+
+  getsockopt(fd: number, level: number, name: number, buf: Uint8Array, out: Int32Array): number;
+  setsockopt(fd: number, level: number, name: number, buf: Uint8Array): number;
+
+  getaddrinfo(host: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): RawAddrInfo[] | GaiFailure;
+  getaddrinfoAsync(host: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): Promise<RawAddrInfo[] | GaiFailure>;
+  getnameinfo(addr: Uint8Array, len: number, flags: number): [string, string] | GaiFailure;
+  getnameinfoAsync(addr: Uint8Array, len: number, flags: number): Promise<[string, string] | GaiFailure>;
+  gaiStrerror(code: number): string;
+  if_nametoindex(name: string): number;
+  if_indextoname(index: number): string | number;
+  if_nameindex(): [number, string][] | number;
+  inet_pton(family: number, text: string, out: Uint8Array): number;
+  inet_ntop(family: number, bytes: Uint8Array): string | number;
+
+  pollSetup(dispatch: (fd: number, status: number, events: number) => void): void;
+  pollStart(fd: number, events: number, ref: boolean): number;
+  pollClose(fd: number): void;
+  pollRef(fd: number, ref: boolean): void;
+  pollWait(fd: number, events: number, timeoutMs: number): number;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export const binding = load(root) as Binding;
+export const layout = binding.layout;

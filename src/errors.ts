@@ -1,0 +1,165 @@
+// Every error the library raises is built here: SocketError for system and
+// resolver failures, Node-style TypeError/RangeError for bad arguments, and
+// AbortError for cancelled operations.
+import { constants as osConstants } from 'node:os';
+import { getSystemErrorMap, inspect } from 'node:util';
+
+const systemErrors = getSystemErrorMap();
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(osConstants.errno)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** Where a failed call was aimed, copied onto the error and into its message. */
+export interface ErrorDetails {
+  address?: string;
+  port?: number;
+  path?: string;
+  hostname?: string;
+  partial?: Buffer;
+  sent?: number;
+}
+
+/**
+ * A failed system call, resolver lookup, timeout, end of stream or use of a
+ * closed socket. `code` is the errno name ('ECONNREFUSED'), or 'ETIMEDOUT',
+ * 'EOF', 'ENOTFOUND', 'ERR_SOCKET_CLOSED'; `errno` is negative as in Node
+ * (`util.getSystemErrorName(err.errno) === err.code` for system errors).
+ */
+export class SocketError extends Error {
+  code: string;
+  declare errno?: number;
+  declare syscall?: string;
+  declare address?: string;
+  declare port?: number;
+  declare path?: string;
+  declare hostname?: string;
+  /** Data received before a receive failed (LuaSocket's partial result). */
+  declare partial?: Buffer;
+  /** Bytes sent before a send failed (LuaSocket's last index). */
+  declare sent?: number;
+
+  constructor(message: string, code: string, fields: { errno?: number; syscall?: string } & ErrorDetails = {}) {
+    super(message);
+    this.name = 'SocketError';
+    this.code = code;
+    for (const key of ['errno', 'syscall', 'address', 'port', 'path', 'hostname', 'partial', 'sent'] as const) {
+      if (fields[key] !== undefined) (this as Record<string, unknown>)[key] = fields[key];
+    }
+  }
+}
+
+/** The errno name for a negative (or positive) errno value, e.g. -111 -> 'ECONNREFUSED'. */
+export function errnoName(errno: number): string {
+  const n = Math.abs(errno);
+  return systemErrors.get(-n)?.[0] ?? errnoNames.get(n) ?? `E${n}`;
+}
+
+function describeTarget(d: ErrorDetails): string {
+  if (d.path !== undefined) return ` ${JSON.stringify(d.path).slice(1, -1)}`;
+  if (d.hostname !== undefined) return ` ${d.hostname}`;
+  if (d.address !== undefined) {
+    const host = d.address.includes(':') ? `[${d.address}]` : d.address;
+    return d.port !== undefined ? ` ${host}:${d.port}` : ` ${d.address}`;
+  }
+  return '';
+}
+
+/** A SocketError for a system call that returned -errno. */
+export function systemError(errno: number, syscall: string, details: ErrorDetails = {}): SocketError {
+  const neg = -Math.abs(errno);
+  const code = errnoName(neg);
+  return new SocketError(`${syscall} ${code}${describeTarget(details)}`, code, { errno: neg, syscall, ...details });
+}
+
+/** Returns a native result, or throws the SocketError its negative value stands for. */
+export function check(ret: number, syscall: string, details?: ErrorDetails): number {
+  if (ret < 0) throw systemError(ret, syscall, details);
+  return ret;
+}
+
+const gaiNames = new Map<number, string>();
+/** Registers the platform's EAI_* values (called once the constants are loaded). */
+export function registerGaiCodes(constants: Record<string, number>): void {
+  for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
+}
+
+/** A resolver failure, as Node reports them: EAI_NONAME/EAI_NODATA become ENOTFOUND. */
+export function resolverError(eai: number, sysErrno: number, message: string, hostname: string | null): SocketError {
+  const syscall = 'getaddrinfo';
+  const details: ErrorDetails = hostname !== null ? { hostname } : {};
+  if (gaiNames.get(eai) === 'EAI_SYSTEM' && sysErrno < 0) return systemError(sysErrno, syscall, details);
+  const eaiName = gaiNames.get(eai) ?? `EAI_${eai}`;
+  const code = eaiName === 'EAI_NONAME' || eaiName === 'EAI_NODATA' ? 'ENOTFOUND' : eaiName;
+  // Node reports libuv's EAI numbers (UV_EAI_NONAME = -3008); use the same.
+  let errno: number | undefined;
+  for (const [value, [name]] of systemErrors) if (name === eaiName) errno = value;
+  const err = new SocketError(`${syscall} ${code}${describeTarget(details)}`, code, { errno, syscall, ...details });
+  (err as SocketError & { reason?: string }).reason = message;
+  return err;
+}
+
+/** The error for any use of a socket after close(). No system call is made. */
+export function closedError(syscall?: string): SocketError {
+  return new SocketError('Socket is closed', 'ERR_SOCKET_CLOSED', syscall ? { syscall } : {});
+}
+
+/** A timeout: code ETIMEDOUT, carrying what was received or sent before it. */
+export function timeoutError(syscall: string, details: ErrorDetails = {}): SocketError {
+  const errno = -(osConstants.errno.ETIMEDOUT ?? 110);
+  return new SocketError(`${syscall} ETIMEDOUT${describeTarget(details)}`, 'ETIMEDOUT', { errno, syscall, ...details });
+}
+
+/** The peer closed before a receive pattern was satisfied. */
+export function eofError(syscall: string, partial: Buffer): SocketError {
+  return new SocketError(`${syscall} EOF`, 'EOF', { syscall, partial });
+}
+
+/** Raised when an operation is cancelled through its AbortSignal. */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+type CodedError<E extends Error> = E & { code: string };
+
+function coded<E extends Error>(err: E, code: string): CodedError<E> {
+  Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  // Node prints these as "TypeError [ERR_X]: message".
+  Object.defineProperty(err, 'name', { value: err.name, enumerable: false, writable: true, configurable: true });
+  return err as CodedError<E>;
+}
+
+/** How Node describes a received value in argument errors. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const ctor = (value as object).constructor?.name;
+    return ctor ? `an instance of ${ctor}` : inspect(value, { depth: -1 });
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof value} (${shown})`;
+}
+
+/** TypeError ERR_INVALID_ARG_TYPE: `expected` reads like "of type number". */
+export function invalidArgType(name: string, expected: string, value: unknown): CodedError<TypeError> {
+  return coded(new TypeError(`The "${name}" argument must be ${expected}. Received ${describeValue(value)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+/** TypeError ERR_INVALID_ARG_VALUE, with the reason the value was refused. */
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): CodedError<TypeError> {
+  const shown = inspect(value, { colors: false, depth: 1, maxStringLength: 64 });
+  return coded(new TypeError(`The argument '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
+}
+
+/** RangeError ERR_OUT_OF_RANGE: `range` reads like ">= 0 && <= 65535". */
+export function outOfRange(name: string, range: string, value: unknown): CodedError<RangeError> {
+  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : inspect(value);
+  return coded(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`), 'ERR_OUT_OF_RANGE');
+}

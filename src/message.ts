@@ -1,0 +1,175 @@
+// Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS and
+// raw control messages, encoded to and decoded from the cmsg buffer with the
+// CMSG_* layout the addon exports.
+import { binding, layout } from './binding.js';
+import { type SocketAddress } from './address.js';
+import { invalidArgType, invalidArgValue } from './errors.js';
+import { toBytes, validateFd, validateInt32, validateObject, validateUint32 } from './validate.js';
+
+const k = binding.constants;
+
+/** Process credentials carried by SCM_CREDENTIALS (Linux). */
+export interface Credentials { pid: number; uid: number; gid: number }
+
+/** A control message: level (SOL_SOCKET, IPPROTO_IP, ...), type, and payload. */
+export interface ControlMessage { level: number; type: number; data: Uint8Array }
+
+/** What sendmsg sends. Arrays of data are gathered (one iovec each). */
+export interface Message {
+  data?: Uint8Array | string | (Uint8Array | string)[];
+  address?: SocketAddress;
+  fds?: number[];
+  credentials?: Credentials;
+  control?: ControlMessage[];
+}
+
+/** What recvmsg received. */
+export interface ReceivedMessage {
+  data: Buffer;
+  address: SocketAddress | null;
+  flags: number;
+  /** Received fds, already close-on-exec; the caller owns (and must close) them. */
+  fds: number[];
+  credentials?: Credentials;
+  /** Control messages other than SCM_RIGHTS and SCM_CREDENTIALS, which are decoded above. */
+  control: { level: number; type: number; data: Buffer }[];
+  /** MSG_TRUNC: the datagram was longer than the buffer. */
+  truncated: boolean;
+  /** MSG_CTRUNC: control data did not fit; fds that did not fit were never installed. */
+  controlTruncated: boolean;
+}
+
+/** The most fds one SCM_RIGHTS message may carry on Linux (SCM_MAX_FD). */
+export const MAX_FDS = 253;
+
+const align = (n: number): number => (n + layout.cmsgAlign - 1) & ~(layout.cmsgAlign - 1);
+/** CMSG_SPACE(n): bytes a control message with an n-byte payload occupies. */
+export const cmsgSpace = (n: number): number => align(layout.cmsgDataOffset) + align(n);
+/** CMSG_LEN(n): the cmsg_len of a control message with an n-byte payload. */
+export const cmsgLen = (n: number): number => layout.cmsgDataOffset + n;
+
+const le = layout.littleEndian;
+const INT = layout.intSize;
+
+function writeInt(buf: Buffer, off: number, v: number): void {
+  if (le) buf.writeInt32LE(v, off); else buf.writeInt32BE(v, off);
+}
+function readInt(buf: Buffer, off: number): number {
+  return le ? buf.readInt32LE(off) : buf.readInt32BE(off);
+}
+function readUint(buf: Buffer, off: number): number {
+  return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+}
+function writeLen(buf: Buffer, off: number, v: number): void {
+  if (layout.cmsgLenSize === 8) {
+    if (le) buf.writeBigUInt64LE(BigInt(v), off); else buf.writeBigUInt64BE(BigInt(v), off);
+  } else if (le) buf.writeUInt32LE(v, off); else buf.writeUInt32BE(v, off);
+}
+function readLen(buf: Buffer, off: number): number {
+  if (layout.cmsgLenSize === 8) return Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off));
+  return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+}
+
+/** Normalises message data to one Uint8Array or an array of them (for the iovec). */
+export function messageData(data: Message['data'], name = 'message.data'): Uint8Array | Uint8Array[] {
+  if (data === undefined) return Buffer.alloc(0);
+  if (Array.isArray(data)) {
+    if (data.length > 1024) throw invalidArgValue(name, `[${data.length} buffers]`, 'must hold at most 1024 buffers (IOV_MAX)');
+    return data.map((d, i) => toBytes(d, `${name}[${i}]`));
+  }
+  return toBytes(data, name);
+}
+
+/** Builds the cmsg buffer for a message's fds, credentials and control entries; null when there are none. */
+export function encodeControl(message: Message, name = 'message'): Buffer | null {
+  const parts: { level: number; type: number; data: Uint8Array }[] = [];
+  if (message.fds !== undefined) {
+    if (!Array.isArray(message.fds)) throw invalidArgType(`${name}.fds`, 'an instance of Array', message.fds);
+    if (message.fds.length > MAX_FDS) throw invalidArgValue(`${name}.fds`, `[${message.fds.length} fds]`, `must hold at most ${MAX_FDS} fds (SCM_MAX_FD)`);
+    if (message.fds.length > 0) {
+      const data = Buffer.alloc(message.fds.length * INT);
+      message.fds.forEach((fd, i) => writeInt(data, i * INT, validateFd(fd, `${name}.fds[${i}]`)));
+      parts.push({ level: k.SOL_SOCKET, type: k.SCM_RIGHTS, data });
+    }
+  }
+  if (message.credentials !== undefined) {
+    if (k.SCM_CREDENTIALS === undefined) throw invalidArgValue(`${name}.credentials`, message.credentials, 'is not supported on this platform');
+    const c = validateObject<Record<string, unknown>>(message.credentials, `${name}.credentials`);
+    const data = Buffer.alloc(layout.ucredSize!);
+    writeInt(data, layout.ucredPid!, validateInt32(c.pid, `${name}.credentials.pid`));
+    writeInt(data, layout.ucredUid!, validateUint32(c.uid, `${name}.credentials.uid`) | 0);
+    writeInt(data, layout.ucredGid!, validateUint32(c.gid, `${name}.credentials.gid`) | 0);
+    parts.push({ level: k.SOL_SOCKET, type: k.SCM_CREDENTIALS, data });
+  }
+  if (message.control !== undefined) {
+    if (!Array.isArray(message.control)) throw invalidArgType(`${name}.control`, 'an instance of Array', message.control);
+    message.control.forEach((c, i) => {
+      const m = validateObject<Record<string, unknown>>(c, `${name}.control[${i}]`);
+      parts.push({
+        level: validateInt32(m.level, `${name}.control[${i}].level`),
+        type: validateInt32(m.type, `${name}.control[${i}].type`),
+        data: toBytes(m.data, `${name}.control[${i}].data`),
+      });
+    });
+  }
+  if (parts.length === 0) return null;
+  let total = 0;
+  for (const p of parts) total += cmsgSpace(p.data.length);
+  if (total > 65536) throw invalidArgValue(`${name}.control`, `[${total} bytes]`, 'must fit in 64 KiB');
+  const buf = Buffer.alloc(total);
+  let off = 0;
+  for (const p of parts) {
+    writeLen(buf, off + layout.cmsgLen, cmsgLen(p.data.length));
+    writeInt(buf, off + layout.cmsgLevel, p.level);
+    writeInt(buf, off + layout.cmsgType, p.type);
+    buf.set(p.data, off + layout.cmsgDataOffset);
+    off += cmsgSpace(p.data.length);
+  }
+  return buf;
+}
+
+/** The default control buffer: room for `maxFds` fds, credentials and 256 more bytes. */
+export function controlSpace(maxFds: number): number {
+  return cmsgSpace(maxFds * INT) + (layout.ucredSize ? cmsgSpace(layout.ucredSize) : 0) + 256;
+}
+
+export interface DecodedControl {
+  fds: number[];
+  credentials?: Credentials;
+  control: { level: number; type: number; data: Buffer }[];
+}
+
+/**
+ * Walks `length` bytes of received control data. Every fd found is returned;
+ * fds beyond `maxFds` are closed here so none can leak (the caller then
+ * reports the control data as truncated).
+ */
+export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): DecodedControl & { excess: boolean } {
+  const out: DecodedControl & { excess: boolean } = { fds: [], control: [], excess: false };
+  let off = 0;
+  while (off + layout.cmsgDataOffset <= length) {
+    const len = readLen(buf, off + layout.cmsgLen);
+    if (len < layout.cmsgDataOffset) break;
+    const end = Math.min(off + len, length);
+    const level = readInt(buf, off + layout.cmsgLevel);
+    const type = readInt(buf, off + layout.cmsgType);
+    const start = off + layout.cmsgDataOffset;
+    if (level === k.SOL_SOCKET && type === k.SCM_RIGHTS) {
+      for (let p = start; p + INT <= end; p += INT) {
+        const fd = readInt(buf, p);
+        if (out.fds.length < maxFds) out.fds.push(fd);
+        else { binding.close(fd); out.excess = true; }
+      }
+    } else if (level === k.SOL_SOCKET && type === k.SCM_CREDENTIALS && end - start >= layout.ucredSize!) {
+      out.credentials = {
+        pid: readInt(buf, start + layout.ucredPid!),
+        uid: readUint(buf, start + layout.ucredUid!),
+        gid: readUint(buf, start + layout.ucredGid!),
+      };
+    } else {
+      out.control.push({ level, type, data: Buffer.from(buf.subarray(start, end)) });
+    }
+    off += align(len);
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// Argument checks shared by every public function. Each throws the Node-style
+// TypeError/RangeError from errors.ts before any system call is made.
+import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
+
+export function validateInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+  return value;
+}
+
+export const validateInt32 = (value: unknown, name: string): number => validateInteger(value, name, -0x80000000, 0x7fffffff);
+export const validateUint32 = (value: unknown, name: string): number => validateInteger(value, name, 0, 0xffffffff);
+export const validateFd = (value: unknown, name = 'fd'): number => validateInteger(value, name, 0, 0x7fffffff);
+export const validatePort = (value: unknown, name = 'port'): number => validateInteger(value, name, 0, 65535);
+
+/** A byte length for a receive: a non-negative integer no larger than Buffer can hold. */
+export const validateLength = (value: unknown, name = 'length'): number => validateInteger(value, name, 0, 0x7fffffff);
+
+export function validateString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  return value;
+}
+
+/** A string handed to C as a NUL-terminated string: it may not contain NUL. */
+export function validateCString(value: unknown, name: string): string {
+  validateString(value, name);
+  if ((value as string).includes('\0')) throw invalidArgValue(name, value, 'must be a string without null bytes');
+  return value as string;
+}
+
+export function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
+export function validateObject<T extends object>(value: unknown, name: string): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArgType(name, 'of type object', value);
+  return value as T;
+}
+
+/** Data in: a string (UTF-8) or any ArrayBufferView, as a Uint8Array without copying views. */
+export function toBytes(value: unknown, name = 'data'): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw invalidArgType(name, 'of type string or an instance of Uint8Array', value);
+}
+
+/** Optional per-call flags (MSG_*): a 32-bit integer, default 0. */
+export function validateFlags(value: unknown, name = 'flags'): number {
+  return value === undefined ? 0 : validateInt32(value, name);
+}

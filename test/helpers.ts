@@ -1,0 +1,69 @@
+// Shared test helpers: fd accounting, temporary paths, privilege checks.
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The fds this process has open right now. */
+export function openFds(): number[] {
+  return readdirSync('/proc/self/fd').map(Number).sort((a, b) => a - b);
+}
+
+/** The number of open fds, for leak checks. */
+export const fdCount = (): number => readdirSync('/proc/self/fd').length;
+
+/** Whether an fd has O_CLOEXEC set, read from /proc/self/fdinfo (not through berkeley). */
+export function isCloexec(fd: number): boolean {
+  const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1];
+  return (parseInt(flags, 8) & 0o2000000) !== 0;
+}
+
+/** Whether an fd has O_NONBLOCK set, read from /proc/self/fdinfo. */
+export function isNonblocking(fd: number): boolean {
+  const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1];
+  return (parseInt(flags, 8) & 0o4000) !== 0;
+}
+
+let dir: string | undefined;
+/** A fresh path in a per-run temporary directory, removed after the tests. */
+export function tmpPath(name: string): string {
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), 'berkeley-test-'));
+    const d = dir;
+    // process exit, not node:test's after(): that would bind to the calling test.
+    process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+  }
+  return join(dir, `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+}
+
+/** A unique abstract socket name (Linux), with the leading NUL. */
+export const abstractName = (name: string): string => `\0berkeley-test-${name}-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Whether ::1 can be bound here (some containers run without IPv6). */
+export const hasIPv6 = (() => {
+  try {
+    return readFileSync('/proc/net/if_inet6', 'utf8').includes('00000000000000000000000000000001');
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs fn and asserts it leaves the number of open fds unchanged. */
+export async function noFdLeak<T>(fn: () => T | Promise<T>): Promise<T> {
+  const before = fdCount();
+  const r = await fn();
+  const afterCount = fdCount();
+  if (afterCount !== before) throw new Error(`fd leak: ${before} fds before, ${afterCount} after`);
+  return r;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A struct timeval (64-bit Linux layout) for SO_RCVTIMEO/SO_SNDTIMEO, from milliseconds. */
+export function timeval(ms: number): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  b.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  return b;
+}
