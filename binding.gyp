@@ -10,7 +10,8 @@
         "native/poll.c",
         "native/resolver.c",
         "native/socket.c",
-        "native/sockopt.c"
+        "native/sockopt.c",
+        "native/tcpinfo.c"
       ],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
       "cflags": ["-fvisibility=hidden"],

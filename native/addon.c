@@ -22,6 +22,7 @@ static napi_value sk__init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "constants", sk_constants(env));
   napi_set_named_property(env, exports, "layout", sk_layout(env));
   napi_set_named_property(env, exports, "features", sk_features(env));
+  napi_set_named_property(env, exports, "tcpInfo", sk_tcp_info_layout(env));
   return exports;
 }
 

@@ -72,6 +72,7 @@ extern const sk_export sk_poll_exports[];
 napi_value sk_constants(napi_env env);
 napi_value sk_layout(napi_env env);
 napi_value sk_features(napi_env env);
+napi_value sk_tcp_info_layout(napi_env env);  // tcpinfo.c
 bool sk_poll_init(napi_env env);
 
 #endif

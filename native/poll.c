@@ -74,7 +74,7 @@ static void sk__poll_on_event(uv_poll_t *h, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value fn, recv, argv[3], result;
   napi_get_reference_value(env, s->dispatch, &fn);
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv);  // MakeCallback needs an object receiver
   napi_create_int32(env, p->fd, &argv[0]);
   napi_create_int32(env, status, &argv[1]);
   napi_create_int32(env, events, &argv[2]);
@@ -257,7 +257,60 @@ static napi_value sk_poll_wait(napi_env env, napi_callback_info info) {
   }
 }
 
+// poll(2) on many fds for select(): (fds Int32Array, events Int32Array, timeout
+// ms) -> number ready or -errno; events[i] is replaced by the revents of fds[i]
+// (1 readable, 2 writable, 4 error/hangup, 8 invalid fd). EINTR resumes with
+// the time left.
+static napi_value sk_poll_many(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t *fds, *events;
+  int64_t timeout;
+  size_t n, n2;
+  if (!sk_args_get(env, info, 3, &a)) return NULL;
+  napi_typedarray_type t1, t2;
+  void *p1, *p2;
+  bool ta1 = false, ta2 = false;
+  napi_is_typedarray(env, a.argv[0], &ta1);
+  napi_is_typedarray(env, a.argv[1], &ta2);
+  if (!ta1 || !ta2) { sk_throw_type(env, "pollMany: expected two Int32Arrays"); return NULL; }
+  napi_get_typedarray_info(env, a.argv[0], &t1, &n, &p1, NULL, NULL);
+  napi_get_typedarray_info(env, a.argv[1], &t2, &n2, &p2, NULL, NULL);
+  if (t1 != napi_int32_array || t2 != napi_int32_array || n != n2) {
+    sk_throw_type(env, "pollMany: expected two Int32Arrays of one length");
+    return NULL;
+  }
+  if (n > 65536) { sk_throw_range(env, "pollMany: too many fds"); return NULL; }
+  if (!sk_arg_int64(&a, 2, &timeout)) return NULL;
+  fds = p1;
+  events = p2;
+  struct pollfd *pfd = calloc(n ? n : 1, sizeof *pfd);
+  if (!pfd) return sk_int(env, -ENOMEM);
+  for (size_t i = 0; i < n; i++) {
+    pfd[i].fd = fds[i];
+    pfd[i].events = (short)(((events[i] & 1) ? POLLIN : 0) | ((events[i] & 2) ? POLLOUT : 0));
+  }
+  uint64_t deadline = timeout >= 0 ? uv_hrtime() / 1000000 + (uint64_t)timeout : 0;
+  int rc;
+  for (;;) {
+    int wait = timeout < 0 ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
+    rc = poll(pfd, (nfds_t)n, wait);
+    if (rc >= 0 || errno != EINTR) break;
+    if (timeout >= 0) {
+      uint64_t now = uv_hrtime() / 1000000;
+      timeout = now >= deadline ? 0 : (int64_t)(deadline - now);
+    }
+  }
+  if (rc < 0) rc = -errno;
+  else
+    for (size_t i = 0; i < n; i++)
+      events[i] = ((pfd[i].revents & POLLIN) ? 1 : 0) | ((pfd[i].revents & POLLOUT) ? 2 : 0) |
+                  ((pfd[i].revents & (POLLERR | POLLHUP)) ? 4 : 0) | ((pfd[i].revents & POLLNVAL) ? 8 : 0);
+  free(pfd);
+  return sk_int(env, rc);
+}
+
 const sk_export sk_poll_exports[] = {
+  { "pollMany", sk_poll_many },
   { "pollSetup", sk_poll_setup },
   { "pollStart", sk_poll_start },
   { "pollClose", sk_poll_close },

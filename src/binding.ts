@@ -35,6 +35,8 @@ export interface Binding {
   constants: Record<string, number>;
   layout: Layout;
   features: Record<string, boolean>;
+  /** struct tcp_info: its size and each field's [offset, size]; wscale is a pair of nibbles. */
+  tcpInfo: { size?: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
 
   socket(domain: number, type: number, protocol: number): number;
   socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
@@ -77,6 +79,7 @@ export interface Binding {
   pollClose(fd: number): void;
   pollRef(fd: number, ref: boolean): void;
   pollWait(fd: number, events: number, timeoutMs: number): number;
+  pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,0 +1,158 @@
+// Waiting for readiness on Node's event loop. One Readiness per open socket
+// fd; the addon keeps exactly one uv_poll_t per fd and reports events here.
+// Readable is armed only while someone waits to read, writable only while
+// someone waits after EAGAIN; a direction nobody waits on any more is
+// disarmed once the woken waiters have had their turn.
+import { binding } from './binding.js';
+import { AbortError } from './errors.js';
+
+export const READ = 1;
+export const WRITE = 2;
+export type Direction = typeof READ | typeof WRITE;
+
+interface Waiter {
+  resolve(ready: boolean): void;
+  reject(err: unknown): void;
+  timer?: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+const watching = new Map<number, Readiness>();
+
+binding.pollSetup((fd, status, events) => {
+  const r = watching.get(fd);
+  // An error status (e.g. EBADF) wakes both directions: the retried system
+  // call then reports the real error.
+  if (r) r.wake(status < 0 ? READ | WRITE : events);
+});
+
+export class Readiness {
+  readonly fd: number;
+  #waiters: [Waiter[], Waiter[]] = [[], []];
+  #armed = 0;
+  #ref = true;
+  #settling = false;
+  #closedWith: unknown = null;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Whether anyone is waiting in either direction. */
+  get busy(): boolean {
+    return this.#waiters[0].length + this.#waiters[1].length > 0;
+  }
+
+  /**
+   * Resolves true when the fd is ready in `dir`, false when `deadline`
+   * (a performance.now() time, null = none) passes first. Rejects with an
+   * AbortError on abort and with the close error when the socket closes.
+   */
+  wait(dir: Direction, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
+    if (this.#closedWith) return Promise.reject(this.#closedWith);
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    let delay = 0;
+    if (deadline !== null) {
+      delay = deadline - performance.now();
+      if (delay <= 0) return Promise.resolve(false);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const w: Waiter = { resolve, reject };
+      const list = this.#waiters[dir - 1];
+      list.push(w);
+      if (deadline !== null) {
+        w.timer = setTimeout(() => this.#drop(dir, w, () => resolve(false)), Math.ceil(delay));
+        if (!this.#ref) w.timer.unref();
+      }
+      if (signal) {
+        w.signal = signal;
+        w.onAbort = () => this.#drop(dir, w, () => reject(abortError(signal)));
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      if (!(this.#armed & dir)) this.#arm(this.#armed | dir);
+    });
+  }
+
+  /** Called by the addon's dispatch: wakes every waiter of the ready directions. */
+  wake(events: number): void {
+    for (const dir of [READ, WRITE] as const) {
+      if (!(events & dir)) continue;
+      const list = this.#waiters[dir - 1];
+      if (list.length === 0) continue;
+      this.#waiters[dir - 1] = [];
+      for (const w of list) {
+        cleanup(w);
+        w.resolve(true);
+      }
+    }
+    this.#settleSoon();
+  }
+
+  /** Rejects every waiter with `err`, stops watching and releases the fd's poll handle. */
+  close(err: unknown): void {
+    if (this.#closedWith) return;
+    this.#closedWith = err;
+    watching.delete(this.fd);
+    binding.pollClose(this.fd);
+    const all = [...this.#waiters[0], ...this.#waiters[1]];
+    this.#waiters = [[], []];
+    for (const w of all) {
+      cleanup(w);
+      w.reject(err);
+    }
+  }
+
+  /** Whether pending waits keep the process alive (uv_ref/uv_unref and timer refs). */
+  setRef(ref: boolean): void {
+    this.#ref = ref;
+    if (this.#armed) binding.pollRef(this.fd, ref);
+    for (const w of [...this.#waiters[0], ...this.#waiters[1]]) {
+      if (ref) w.timer?.ref(); else w.timer?.unref();
+    }
+  }
+
+  #drop(dir: Direction, w: Waiter, settle: () => void): void {
+    const list = this.#waiters[dir - 1];
+    const i = list.indexOf(w);
+    if (i < 0) return;
+    list.splice(i, 1);
+    cleanup(w);
+    settle();
+    this.#settleSoon();
+  }
+
+  #arm(events: number): void {
+    if (this.#closedWith) return;
+    const rc = binding.pollStart(this.fd, events, this.#ref);
+    if (rc < 0) {
+      // The fd cannot be watched (closed under us): wake everyone so the
+      // retried system call reports the real error.
+      queueMicrotask(() => this.wake(READ | WRITE));
+      return;
+    }
+    this.#armed = events;
+    if (events) watching.set(this.fd, this);
+  }
+
+  // Disarm directions nobody waits on, after woken waiters had their chance
+  // to wait again (saves a stop/start pair per EAGAIN).
+  #settleSoon(): void {
+    if (this.#settling) return;
+    this.#settling = true;
+    setImmediate(() => {
+      this.#settling = false;
+      const want = (this.#waiters[0].length ? READ : 0) | (this.#waiters[1].length ? WRITE : 0);
+      if (want !== this.#armed) this.#arm(want);
+    }).unref();
+  }
+}
+
+function cleanup(w: Waiter): void {
+  if (w.timer) clearTimeout(w.timer);
+  if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+}
+
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}

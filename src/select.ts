@@ -1,0 +1,75 @@
+// select/selectSync over any mix of sockets: LuaSocket's socket.select.
+// Sockets with buffered receive() data count as readable; closed sockets are
+// ignored; a timeout returns empty lists instead of throwing.
+import { binding } from './binding.js';
+import { invalidArgType, invalidArgValue, systemError } from './errors.js';
+import { Socket } from './socket.js';
+
+export interface SelectResult { readable: Socket[]; writable: Socket[] }
+
+function validateList(list: unknown, name: string): Socket[] {
+  if (!Array.isArray(list)) throw invalidArgType(name, 'an instance of Array', list);
+  list.forEach((s, i) => { if (!(s instanceof Socket)) throw invalidArgType(`${name}[${i}]`, 'an instance of Socket', s); });
+  return list.filter((s: Socket) => !s.closed && s.fd >= 0);
+}
+
+function validateSelectTimeout(timeout: unknown): number | null {
+  if (timeout === undefined || timeout === null || timeout === Infinity) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number or null', timeout);
+  if (timeout < 0) throw invalidArgValue('timeout', timeout, 'must be >= 0 or null');
+  return timeout;
+}
+
+/** One poll(2) over every socket; buffered sockets are readable without asking the kernel. */
+function pollOnce(read: Socket[], write: Socket[], timeout: number): SelectResult {
+  const readable = read.filter((s) => s.dirty());
+  if (readable.length > 0) timeout = 0;
+  const all = [...read, ...write];
+  const fds = new Int32Array(all.length);
+  const events = new Int32Array(all.length);
+  all.forEach((s, i) => { fds[i] = s.fd; events[i] = i < read.length ? 1 : 2; });
+  const rc = binding.pollMany(fds, events, timeout);
+  if (rc < 0) throw systemError(rc, 'poll');
+  const writable: Socket[] = [];
+  all.forEach((s, i) => {
+    // Errors and hang-ups count as ready: the next call reports them.
+    const ready = events[i] & ((i < read.length ? 1 : 2) | 4);
+    if (!ready) return;
+    if (i < read.length) { if (!readable.includes(s)) readable.push(s); } else writable.push(s);
+  });
+  return { readable, writable };
+}
+
+/** Waits (in poll(2), blocking the thread) until a socket is readable or writable, or the timeout (ms) passes. */
+export function selectSync(read: Socket[], write: Socket[], timeout?: number | null): SelectResult {
+  const r = validateList(read, 'read');
+  const w = validateList(write, 'write');
+  const t = validateSelectTimeout(timeout);
+  return pollOnce(r, w, t === null ? -1 : Math.ceil(t));
+}
+
+/** Waits on Node's event loop until a socket is readable or writable, or the timeout (ms) passes. */
+export async function select(read: Socket[], write: Socket[], timeout?: number | null): Promise<SelectResult> {
+  const r = validateList(read, 'read');
+  const w = validateList(write, 'write');
+  const t = validateSelectTimeout(timeout);
+  const deadline = t === null ? null : performance.now() + t;
+  for (;;) {
+    const live = (list: Socket[]) => list.filter((s) => !s.closed);
+    const res = pollOnce(live(r), live(w), 0);
+    if (res.readable.length + res.writable.length > 0) return res;
+    const left = deadline === null ? null : deadline - performance.now();
+    if (left !== null && left <= 0) return res;
+    if (live(r).length + live(w).length === 0 && left === null) return res;
+    const ac = new AbortController();
+    const waits = [
+      ...live(r).map((s) => s.readable({ signal: ac.signal, timeout: left })),
+      ...live(w).map((s) => s.writable({ signal: ac.signal, timeout: left })),
+    ];
+    if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, left!));
+    // The first wait to settle (ready, timed out, or its socket closed) ends this round.
+    else await Promise.race(waits.map((p) => p.then(() => undefined, () => undefined)));
+    ac.abort();
+    await Promise.allSettled(waits);
+  }
+}

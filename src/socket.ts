@@ -1,0 +1,953 @@
+// The Socket class: every family and type, non-blocking underneath. Async
+// methods try the system call, and on EAGAIN wait for readiness on Node's
+// event loop (readiness.ts); ...Sync methods wait in poll(2) instead. Both
+// honour the socket's block/total timeouts and a per-call { timeout, signal }.
+import { constants as osConstants } from 'node:os';
+import { binding, layout } from './binding.js';
+import {
+  AF, decodeAddress, encodeAddress, familyName, familyNumber, type EncodedAddress, type Family, type SocketAddress,
+} from './address.js';
+import {
+  AbortError, closedError, eofError, invalidArgType, invalidArgValue, SocketError, systemError, timeoutError,
+  type ErrorDetails,
+} from './errors.js';
+import { controlSpace, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
+import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from './options.js';
+import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
+import { abortError, READ, Readiness, WRITE, type Direction } from './readiness.js';
+import { InputBuffer, parsePattern, PatternReader } from './reader.js';
+import {
+  parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
+} from './resolver.js';
+import { toBytes, validateBoolean, validateFlags, validateInteger, validateObject } from './validate.js';
+
+export type { AddressLike, SocketType };
+
+/** Per-call options of every I/O method. */
+export interface IoOptions {
+  /** A limit for this whole call in ms (null: none); the socket's own timeouts still apply. */
+  timeout?: number | null;
+  /** Cancels the call with an AbortError. Sync calls only check it before starting. */
+  signal?: AbortSignal;
+}
+
+const k = binding.constants;
+const E = osConstants.errno;
+const EAGAIN = -E.EAGAIN;
+const EINPROGRESS = -E.EINPROGRESS;
+const SOCK_NONBLOCK = k.SOCK_NONBLOCK ?? 0;
+const DEFAULT_RECV = 65536;
+
+// Scratch space for results returned by reference; copied out at once.
+const out = new Int32Array(4);
+const addrBuf = Buffer.alloc(layout.storage);
+
+// Sockets the user forgot are closed when collected (LuaSocket does the same).
+const registry = new FinalizationRegistry<Readiness>((r) => {
+  r.close(closedError());
+  binding.close(r.fd);
+});
+
+function validateTimeout(value: unknown, name: string): number | null {
+  if (value === null || value === undefined || value === Infinity) return null;
+  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidArgType(name, 'of type number or null', value);
+  if (value < 0) throw invalidArgValue(name, value, 'must be >= 0 or null');
+  return value;
+}
+
+function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSignal; flags: number; raw: Record<string, unknown> } {
+  if (opts === undefined) return { deadline: null, flags: 0, raw: {} };
+  const o = validateObject<Record<string, unknown>>(opts, 'options');
+  const t = validateTimeout(o.timeout, 'options.timeout');
+  const signal = o.signal as AbortSignal | undefined;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (signal?.aborted) throw abortError(signal);
+  return { deadline: t === null ? null : performance.now() + t, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
+}
+
+const SHUTDOWN: Record<string, number> = {
+  both: k.SHUT_RDWR, rdwr: k.SHUT_RDWR, send: k.SHUT_WR, wr: k.SHUT_WR, receive: k.SHUT_RD, rd: k.SHUT_RD,
+};
+
+/** What a socket created before its family is known (tcp(), udp()) remembers. */
+interface Deferred {
+  type: number;
+  protocol: number;
+  options: [OptionName, unknown][];
+  v6only?: boolean;
+}
+
+let adopting: { fd: number; family: number; type: number; protocol: number } | null = null;
+let deferring: Deferred | null = null;
+
+/**
+ * A socket of any family and type. The fd is non-blocking and close-on-exec;
+ * blocking behaviour comes from timeouts (setTimeout), applied alike to the
+ * Promise-returning methods and their ...Sync twins.
+ */
+export class Socket implements Disposable, AsyncDisposable {
+  #fd: number;
+  #family: number;
+  #type: number;
+  #protocol: number;
+  #r: Readiness | null = null;
+  #deferred: Deferred | null = null;
+  #block: number | null = null;
+  #total: number | null = null;
+  #ref = true;
+  #in = new InputBuffer();
+  #received = 0;
+  #sent = 0;
+  #born = Date.now();
+  #lastTo: { key: string; enc: EncodedAddress } | null = null;
+
+  /**
+   * socket(2): `family` 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an
+   * AF_* number; `type` 'stream' | 'dgram' | 'seqpacket' | 'raw' | 'rdm' or a
+   * SOCK_* number; `protocol` a number or a name ('tcp', 'udp', 'icmp',
+   * 'icmpv6'; 'route', 'generic' for netlink; 'all', 'ip', 'arp' for packet).
+   * Throws TypeError for unknown names, SocketError if the kernel refuses.
+   */
+  constructor(family: Family | number, type: SocketType | number, protocol?: number | string) {
+    if (adopting) {
+      const a = adopting;
+      adopting = null;
+      this.#fd = a.fd;
+      this.#family = a.family;
+      this.#type = a.type;
+      this.#protocol = a.protocol;
+    } else if (deferring) {
+      this.#deferred = deferring;
+      deferring = null;
+      this.#fd = -1;
+      this.#family = k.AF_UNSPEC;
+      this.#type = this.#deferred.type;
+      this.#protocol = this.#deferred.protocol;
+      return;
+    } else {
+      const af = familyNumber(family);
+      const st = typeNumber(type);
+      const proto = protocolNumber(protocol, af);
+      const fd = binding.socket(af, st | SOCK_NONBLOCK, proto);
+      if (fd < 0) throw systemError(fd, 'socket');
+      this.#fd = fd;
+      this.#family = af;
+      this.#type = st;
+      this.#protocol = proto;
+      if (!SOCK_NONBLOCK) binding.setblocking(fd, false);
+    }
+    this.#watch();
+  }
+
+  /** Adopts an open socket fd (LuaSocket's setfd, lua-net's wrap); family, type and protocol are read from the kernel. The fd is made non-blocking. */
+  static from(fd: number): Socket {
+    validateInteger(fd, 'fd', 0, 0x7fffffff);
+    const family = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_DOMAIN ?? 39) as number;
+    const type = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_TYPE) as number;
+    const protocol = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_PROTOCOL ?? 38) as number;
+    const rc = binding.setblocking(fd, false);
+    if (rc < 0) throw systemError(rc, 'fcntl');
+    return Socket.#adopt(fd, family, type, protocol);
+  }
+
+  /** socketpair(2): two connected sockets, by default a Unix stream pair. */
+  static pair(type: SocketType | number = 'stream', family: Family | number = 'unix'): [Socket, Socket] {
+    const af = familyNumber(family);
+    const st = typeNumber(type);
+    const fds = new Int32Array(2);
+    const rc = binding.socketpair(af, st | SOCK_NONBLOCK, 0, fds);
+    if (rc < 0) throw systemError(rc, 'socketpair');
+    return [Socket.#adopt(fds[0], af, st, 0), Socket.#adopt(fds[1], af, st, 0)];
+  }
+
+  static #adopt(fd: number, family: number, type: number, protocol: number): Socket {
+    adopting = { fd, family, type, protocol };
+    return new Socket(family, type, protocol);
+  }
+
+  /** @internal A socket whose fd is created at the first bind/connect, once the address family is known. */
+  static deferred(type: number, protocol: number, v6only?: boolean): Socket {
+    deferring = { type, protocol, options: [], v6only };
+    return new Socket(0, type, protocol);
+  }
+
+  #watch(): void {
+    this.#r = new Readiness(this.#fd);
+    if (!this.#ref) this.#r.setRef(false);
+    registry.register(this, this.#r, this);
+  }
+
+  /** The file descriptor, or -1 once closed or detached (or before a tcp()/udp() socket picked its family). */
+  get fd(): number { return this.#fd; }
+  /** The family by name ('inet', ...) or AF_* number; 'inet' for a tcp()/udp() socket until its family is chosen. */
+  get family(): Family | number { return this.#family === k.AF_UNSPEC && this.#deferred ? 'inet' : familyName(this.#family); }
+  /** The type by name ('stream', ...) or SOCK_* number. */
+  get type(): SocketType | number { return typeName(this.#type); }
+  get protocol(): number { return this.#protocol; }
+  get closed(): boolean { return this.#fd < 0 && !this.#deferred; }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  /** Creates the fd of a tcp()/udp() socket once an address decides the family; applies remembered options. */
+  #materialize(af: number): void {
+    const d = this.#deferred;
+    if (!d) return;
+    const fd = binding.socket(af, d.type | SOCK_NONBLOCK, d.protocol);
+    if (fd < 0) throw systemError(fd, 'socket');
+    this.#deferred = null;
+    this.#fd = fd;
+    this.#family = af;
+    this.#watch();
+    try {
+      if (af === AF.inet6 && d.v6only !== undefined) this.setOption('ipv6-v6only', d.v6only);
+      for (const [name, value] of d.options) this.setOption(name, value);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  #open(syscall: string): number {
+    if (this.#fd < 0) {
+      if (this.#deferred) throw new SocketError(`${syscall} ENOTCONN (the socket has no family yet: bind or connect it first)`, 'ENOTCONN', { errno: -E.ENOTCONN, syscall });
+      throw closedError(syscall);
+    }
+    return this.#fd;
+  }
+
+  /**
+   * close(2). Idempotent; fd becomes -1 first, pending operations reject with
+   * ERR_SOCKET_CLOSED, and no later call touches the old fd number.
+   */
+  close(): void {
+    this.#deferred = null;
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    registry.unregister(this);
+    this.#r!.close(closedError());
+    binding.close(fd);
+  }
+
+  /** Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. */
+  detach(): number {
+    const fd = this.#open('detach');
+    this.#fd = -1;
+    registry.unregister(this);
+    this.#r!.close(closedError());
+    return fd;
+  }
+
+  [Symbol.dispose](): void { this.close(); }
+  async [Symbol.asyncDispose](): Promise<void> { this.close(); }
+
+  /** Whether pending operations keep the process alive (default true). */
+  ref(): this { this.#ref = true; this.#r?.setRef(true); return this; }
+  unref(): this { this.#ref = false; this.#r?.setRef(false); return this; }
+
+  // ---- timeouts ---------------------------------------------------------
+
+  /**
+   * LuaSocket's settimeout, in ms: 'block' bounds each wait for readiness,
+   * 'total' the whole call; with both, whichever comes first. null = no limit;
+   * 0 = never wait (ETIMEDOUT at once when a call would block).
+   */
+  setTimeout(ms: number | null, mode: 'block' | 'total' | 'b' | 't' = 'block'): void {
+    const v = validateTimeout(ms, 'ms');
+    if (mode === 'block' || mode === 'b') this.#block = v;
+    else if (mode === 'total' || mode === 't') this.#total = v;
+    else throw invalidArgValue('mode', mode, "must be 'block' or 'total'");
+  }
+
+  getTimeout(): { block: number | null; total: number | null } {
+    return { block: this.#block, total: this.#total };
+  }
+
+  /** nixio's setblocking: false is setTimeout(0), true is setTimeout(null). */
+  setBlocking(blocking: boolean): void {
+    this.#block = validateBoolean(blocking, 'blocking') ? null : 0;
+  }
+
+  /** The deadline for a whole call: the earlier of the socket's total timeout and the call's own. */
+  #callDeadline(callDeadline: number | null): number | null {
+    if (this.#total === null) return callDeadline;
+    const t = performance.now() + this.#total;
+    return callDeadline === null ? t : Math.min(t, callDeadline);
+  }
+
+  /** The deadline for one wait: the call's deadline, or sooner with a block timeout. */
+  #waitDeadline(callDeadline: number | null): number | null {
+    if (this.#block === null) return callDeadline;
+    const b = performance.now() + this.#block;
+    return callDeadline === null ? b : Math.min(b, callDeadline);
+  }
+
+  // ---- the I/O loops -----------------------------------------------------
+
+  /** Async: attempt; on EAGAIN wait for readiness (bounded by the deadlines) and retry. */
+  async #io(dir: Direction, syscall: string, deadline: number | null, signal: AbortSignal | undefined,
+    attempt: (fd: number) => number, details?: () => ErrorDetails): Promise<number> {
+    for (;;) {
+      const n = attempt(this.#open(syscall));
+      if (n !== EAGAIN) {
+        if (n < 0) throw systemError(n, syscall, details?.());
+        return n;
+      }
+      await this.#wait(dir, syscall, deadline, signal, details);
+    }
+  }
+
+  /** Waits once for readiness; ETIMEDOUT when the deadline passes. */
+  async #wait(dir: Direction, syscall: string, deadline: number | null, signal: AbortSignal | undefined, details?: () => ErrorDetails): Promise<void> {
+    let ready: boolean;
+    try {
+      ready = await this.#r!.wait(dir, this.#waitDeadline(deadline), signal);
+    } catch (err) {
+      if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') throw closedError(syscall);
+      throw err;
+    }
+    if (!ready) throw timeoutError(syscall, details?.());
+  }
+
+  /** Sync: attempt; on EAGAIN block in poll(2) (bounded by the deadlines) and retry. */
+  #ioSync(dir: Direction, syscall: string, deadline: number | null, attempt: (fd: number) => number, details?: () => ErrorDetails): number {
+    for (;;) {
+      const fd = this.#open(syscall);
+      const n = attempt(fd);
+      if (n !== EAGAIN) {
+        if (n < 0) throw systemError(n, syscall, details?.());
+        return n;
+      }
+      this.#waitSync(fd, dir, syscall, deadline, details);
+    }
+  }
+
+  #waitSync(fd: number, dir: Direction, syscall: string, deadline: number | null, details?: () => ErrorDetails): void {
+    const wd = this.#waitDeadline(deadline);
+    const ms = wd === null ? -1 : Math.ceil(wd - performance.now());
+    if (wd !== null && ms <= 0) throw timeoutError(syscall, details?.());
+    const r = binding.pollWait(fd, dir, ms);
+    if (r < 0) throw systemError(r, 'poll');
+    if (r === 0) throw timeoutError(syscall, details?.());
+  }
+
+  // ---- addresses -----------------------------------------------------------
+
+  #targets(address: unknown): SocketAddress | HostPort {
+    return parseAddressLike(address, this.#family === k.AF_UNSPEC ? -1 : this.#family);
+  }
+
+  /** bind(2). Host names are resolved synchronously; '*' is the wildcard address. Each resolved address is tried in turn. */
+  bind(address: AddressLike): void {
+    const t = this.#targets(address);
+    const list = 'host' in t ? resolveSync(t as HostPort, this.#family, this.#type, true) : [t as SocketAddress];
+    this.#tryEach(list, 'bind', (a) => {
+      const enc = encodeAddress(a, 'bind');
+      this.#materialize(familyNumber(a.family));
+      const rc = binding.bind(this.#open('bind'), enc.bytes, enc.length);
+      if (rc < 0) throw systemError(rc, 'bind', addressDetails(a));
+    });
+  }
+
+  #tryEach(list: SocketAddress[], syscall: string, fn: (a: SocketAddress) => void): void {
+    const errors: Error[] = [];
+    for (const a of list) {
+      try { return fn(a); } catch (err) { if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED') throw err; errors.push(err); }
+    }
+    throw lastOf(errors, syscall);
+  }
+
+  /** listen(2); the backlog defaults to SOMAXCONN. */
+  listen(backlog: number = k.SOMAXCONN): void {
+    validateInteger(backlog, 'backlog', -0x80000000, 0x7fffffff);
+    const rc = binding.listen(this.#open('listen'), backlog);
+    if (rc < 0) throw systemError(rc, 'listen');
+  }
+
+  /** getsockname(2) */
+  localAddress(): SocketAddress {
+    const rc = binding.getsockname(this.#open('getsockname'), addrBuf, out);
+    if (rc < 0) throw systemError(rc, 'getsockname');
+    return decodeAddress(addrBuf, out[0]) ?? { family: 'unix', path: '' };
+  }
+
+  /** getpeername(2); ENOTCONN when not connected. */
+  remoteAddress(): SocketAddress {
+    const rc = binding.getpeername(this.#open('getpeername'), addrBuf, out);
+    if (rc < 0) throw systemError(rc, 'getpeername');
+    return decodeAddress(addrBuf, out[0]) ?? { family: 'unix', path: '' };
+  }
+
+  /** shutdown(2): 'both' (default, also 'rdwr'), 'send' ('wr'), 'receive' ('rd'), or SHUT_*. */
+  shutdown(how: 'both' | 'send' | 'receive' | 'rdwr' | 'wr' | 'rd' | number = 'both'): void {
+    let h: number;
+    if (typeof how === 'number') h = validateInteger(how, 'how', 0, 2);
+    else if (typeof how === 'string' && Object.hasOwn(SHUTDOWN, how)) h = SHUTDOWN[how];
+    else throw invalidArgValue('how', how, "must be 'both', 'send', 'receive', 'rdwr', 'wr', 'rd' or SHUT_*");
+    const rc = binding.shutdown(this.#open('shutdown'), h);
+    if (rc < 0) throw systemError(rc, 'shutdown');
+  }
+
+  // ---- connect / accept --------------------------------------------------
+
+  /**
+   * connect(2). Host names are resolved on the thread pool and each address
+   * tried in turn until one connects; the error of the last attempt is
+   * thrown (with `errors` listing all). ETIMEDOUT past the deadline.
+   */
+  async connect(address: AddressLike, opts?: IoOptions): Promise<void> {
+    const o = ioOptions(opts);
+    const deadline = this.#callDeadline(o.deadline);
+    const t = this.#targets(address);
+    const list = 'host' in t ? await resolve(t as HostPort, this.#family, this.#type, false) : [t as SocketAddress];
+    const errors: Error[] = [];
+    for (const a of list) {
+      try {
+        return await this.#connectOne(a, deadline, o.signal);
+      } catch (err) {
+        if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
+        errors.push(err);
+      }
+    }
+    throw lastOf(errors, 'connect');
+  }
+
+  async #connectOne(a: SocketAddress, deadline: number | null, signal?: AbortSignal): Promise<void> {
+    const enc = encodeAddress(a, 'connect');
+    this.#materialize(familyNumber(a.family));
+    const details = () => addressDetails(a);
+    let backoff = 1;
+    for (;;) {
+      const rc = binding.connect(this.#open('connect'), enc.bytes, enc.length);
+      if (rc === 0) return;
+      if (rc === EINPROGRESS) {
+        await this.#wait(WRITE, 'connect', deadline, signal, details);
+        const err = posixGetsockopt(this.#open('connect'), k.SOL_SOCKET, k.SO_ERROR) as number;
+        if (err !== 0) throw systemError(-err, 'connect', details());
+        return;
+      }
+      if (rc !== EAGAIN) throw systemError(rc, 'connect', details());
+      // A Unix listener with a full backlog: the connect is not in progress, it
+      // must be retried. Back off up to 50 ms within the deadline.
+      const wd = this.#waitDeadline(deadline);
+      const delay = Math.min(backoff, 50, wd === null ? 50 : wd - performance.now());
+      if (delay <= 0) throw timeoutError('connect', details());
+      await sleep(delay, signal, this.#ref);
+      backoff *= 2;
+    }
+  }
+
+  /** The blocking twin of connect(). */
+  connectSync(address: AddressLike, opts?: IoOptions): void {
+    const o = ioOptions(opts);
+    const deadline = this.#callDeadline(o.deadline);
+    const t = this.#targets(address);
+    const list = 'host' in t ? resolveSync(t as HostPort, this.#family, this.#type, false) : [t as SocketAddress];
+    const errors: Error[] = [];
+    for (const a of list) {
+      try {
+        return this.#connectOneSync(a, deadline);
+      } catch (err) {
+        if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
+        errors.push(err);
+      }
+    }
+    throw lastOf(errors, 'connect');
+  }
+
+  #connectOneSync(a: SocketAddress, deadline: number | null): void {
+    const enc = encodeAddress(a, 'connect');
+    this.#materialize(familyNumber(a.family));
+    const details = () => addressDetails(a);
+    let backoff = 1;
+    for (;;) {
+      const fd = this.#open('connect');
+      const rc = binding.connect(fd, enc.bytes, enc.length);
+      if (rc === 0) return;
+      if (rc === EINPROGRESS) {
+        this.#waitSync(fd, WRITE, 'connect', deadline, details);
+        const err = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_ERROR) as number;
+        if (err !== 0) throw systemError(-err, 'connect', details());
+        return;
+      }
+      if (rc !== EAGAIN) throw systemError(rc, 'connect', details());
+      const wd = this.#waitDeadline(deadline);
+      const delay = Math.min(backoff, 50, wd === null ? 50 : wd - performance.now());
+      if (delay <= 0) throw timeoutError('connect', details());
+      binding.pollWait(-1, 0, Math.ceil(delay)); // sleep in poll(2) without an fd
+      backoff *= 2;
+    }
+  }
+
+  /** accept4(2): the next connection as a new Socket (non-blocking, close-on-exec). */
+  async accept(opts?: IoOptions): Promise<Socket> {
+    const o = ioOptions(opts);
+    const fd = await this.#io(READ, 'accept', this.#callDeadline(o.deadline), o.signal, (s) => binding.accept(s, SOCK_NONBLOCK, addrBuf, out));
+    return this.#accepted(fd);
+  }
+
+  /** The blocking twin of accept(). */
+  acceptSync(opts?: IoOptions): Socket {
+    const o = ioOptions(opts);
+    const fd = this.#ioSync(READ, 'accept', this.#callDeadline(o.deadline), (s) => binding.accept(s, SOCK_NONBLOCK, addrBuf, out));
+    return this.#accepted(fd);
+  }
+
+  #accepted(fd: number): Socket {
+    if (!SOCK_NONBLOCK) binding.setblocking(fd, false);
+    const s = Socket.#adopt(fd, this.#family, this.#type, this.#protocol);
+    return this.#ref ? s : s.unref();
+  }
+
+  // ---- sending -----------------------------------------------------------
+
+  /** One send(2) (MSG_NOSIGNAL): the number of bytes sent, possibly fewer than given. */
+  async send(data: Uint8Array | string, opts?: IoOptions & { flags?: number }): Promise<number> {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const n = await this.#io(WRITE, 'send', this.#callDeadline(o.deadline), o.signal, (fd) => binding.send(fd, bytes, 0, bytes.length, o.flags));
+    this.#sent += n;
+    return n;
+  }
+
+  /** The blocking twin of send(). */
+  sendSync(data: Uint8Array | string, opts?: IoOptions & { flags?: number }): number {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const n = this.#ioSync(WRITE, 'send', this.#callDeadline(o.deadline), (fd) => binding.send(fd, bytes, 0, bytes.length, o.flags));
+    this.#sent += n;
+    return n;
+  }
+
+  /** Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out). */
+  async sendAll(data: Uint8Array | string, opts?: IoOptions): Promise<void> {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const deadline = this.#callDeadline(o.deadline);
+    let off = 0;
+    try {
+      do {
+        const n = await this.#io(WRITE, 'send', deadline, o.signal, (fd) => binding.send(fd, bytes, off, bytes.length - off, 0));
+        off += n;
+        this.#sent += n;
+      } while (off < bytes.length);
+    } catch (err) {
+      throw withSent(err, off);
+    }
+  }
+
+  /** The blocking twin of sendAll(). */
+  sendAllSync(data: Uint8Array | string, opts?: IoOptions): void {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const deadline = this.#callDeadline(o.deadline);
+    let off = 0;
+    try {
+      do {
+        const n = this.#ioSync(WRITE, 'send', deadline, (fd) => binding.send(fd, bytes, off, bytes.length - off, 0));
+        off += n;
+        this.#sent += n;
+      } while (off < bytes.length);
+    } catch (err) {
+      throw withSent(err, off);
+    }
+  }
+
+  #destination(address: unknown): EncodedAddress {
+    const a = this.#targets(address);
+    if ('host' in a) throw invalidArgValue('address', address, 'must be numeric here: resolve host names first (getaddrinfo)');
+    const key = addressKey(a as SocketAddress);
+    if (key !== null && this.#lastTo?.key === key) return this.#lastTo.enc;
+    const enc = encodeAddress(a, 'sendto');
+    this.#materialize(familyNumber((a as SocketAddress).family));
+    if (key !== null) this.#lastTo = { key, enc };
+    return enc;
+  }
+
+  async #resolveDestination(address: unknown): Promise<[EncodedAddress, SocketAddress | HostPort]> {
+    const t = this.#targets(address);
+    if (!('host' in t)) return [this.#destination(t), t];
+    const [a] = await resolve(t as HostPort, this.#family, this.#type, false);
+    return [this.#destination(a), a];
+  }
+
+  #resolveDestinationSync(address: unknown): [EncodedAddress, SocketAddress | HostPort] {
+    const t = this.#targets(address);
+    if (!('host' in t)) return [this.#destination(t), t];
+    const [a] = resolveSync(t as HostPort, this.#family, this.#type, false);
+    return [this.#destination(a), a];
+  }
+
+  /** sendto(2) (MSG_NOSIGNAL); host names are resolved on the thread pool (first address). */
+  async sendTo(data: Uint8Array | string, address: AddressLike, opts?: IoOptions & { flags?: number }): Promise<number> {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const [enc, a] = await this.#resolveDestination(address);
+    const n = await this.#io(WRITE, 'sendto', this.#callDeadline(o.deadline), o.signal,
+      (fd) => binding.sendto(fd, bytes, 0, bytes.length, o.flags, enc.bytes, enc.length), () => addressDetails(a as SocketAddress));
+    this.#sent += n;
+    return n;
+  }
+
+  /** The blocking twin of sendTo(). */
+  sendToSync(data: Uint8Array | string, address: AddressLike, opts?: IoOptions & { flags?: number }): number {
+    const bytes = toBytes(data);
+    const o = ioOptions(opts);
+    const [enc, a] = this.#resolveDestinationSync(address);
+    const n = this.#ioSync(WRITE, 'sendto', this.#callDeadline(o.deadline),
+      (fd) => binding.sendto(fd, bytes, 0, bytes.length, o.flags, enc.bytes, enc.length), () => addressDetails(a as SocketAddress));
+    this.#sent += n;
+    return n;
+  }
+
+  #message(message: unknown): [Uint8Array | Uint8Array[], EncodedAddress | null, Buffer | null, SocketAddress | undefined] {
+    const m = validateObject<Message>(message, 'message');
+    const data = messageData(m.data);
+    const control = encodeControl(m);
+    let enc: EncodedAddress | null = null;
+    if (m.address !== undefined) {
+      enc = encodeAddress(m.address, 'sendmsg', 'message.address');
+      this.#materialize(familyNumber(m.address.family));
+    }
+    return [data, enc, control, m.address];
+  }
+
+  /** sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds, credentials, control messages. */
+  async sendMsg(message: Message, opts?: IoOptions & { flags?: number }): Promise<number> {
+    const o = ioOptions(opts);
+    const [data, enc, control, address] = this.#message(message);
+    const n = await this.#io(WRITE, 'sendmsg', this.#callDeadline(o.deadline), o.signal,
+      (fd) => binding.sendmsg(fd, data, enc?.bytes ?? null, enc?.length ?? 0, control, o.flags), () => addressDetails(address));
+    this.#sent += n;
+    return n;
+  }
+
+  /** The blocking twin of sendMsg(). */
+  sendMsgSync(message: Message, opts?: IoOptions & { flags?: number }): number {
+    const o = ioOptions(opts);
+    const [data, enc, control, address] = this.#message(message);
+    const n = this.#ioSync(WRITE, 'sendmsg', this.#callDeadline(o.deadline),
+      (fd) => binding.sendmsg(fd, data, enc?.bytes ?? null, enc?.length ?? 0, control, o.flags), () => addressDetails(address));
+    this.#sent += n;
+    return n;
+  }
+
+  // ---- receiving ---------------------------------------------------------
+
+  /** One recv(2) of up to `size` bytes (default 65536); buffered receive() data comes first. Empty at end of stream. */
+  async recv(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<Buffer> {
+    validateInteger(size, 'size', 0, 0x7fffffff);
+    const o = ioOptions(opts);
+    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.take(size);
+    const buf = Buffer.allocUnsafe(size);
+    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buf, 0, size, o.flags));
+    this.#received += n;
+    return shrink(buf, n);
+  }
+
+  /** The blocking twin of recv(). */
+  recvSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Buffer {
+    validateInteger(size, 'size', 0, 0x7fffffff);
+    const o = ioOptions(opts);
+    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.take(size);
+    const buf = Buffer.allocUnsafe(size);
+    const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
+    this.#received += n;
+    return shrink(buf, n);
+  }
+
+  /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
+  async recvInto(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
+    const o = ioOptions(opts);
+    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.takeInto(buffer);
+    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
+    this.#received += n;
+    return n;
+  }
+
+  /** The blocking twin of recvInto(). */
+  recvIntoSync(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): number {
+    if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
+    const o = ioOptions(opts);
+    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.takeInto(buffer);
+    const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
+    this.#received += n;
+    return n;
+  }
+
+  // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
+  #truncFlag(): number {
+    return this.#type === k.SOCK_STREAM ? 0 : k.MSG_TRUNC;
+  }
+
+  #fromResult(buf: Buffer, size: number, n: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
+    const got = Math.min(n, size);
+    this.#received += got;
+    const data = Buffer.allocUnsafe(got);
+    buf.copy(data, 0, 0, got);
+    return { data, address: decodeAddress(addrBuf, out[0]), truncated: n > size };
+  }
+
+  /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
+  async recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
+    validateInteger(size, 'size', 0, 0x7fffffff);
+    const o = ioOptions(opts);
+    const flags = o.flags | this.#truncFlag();
+    let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
+    // The shared scratch buffers are read inside the attempt, before anything else can run.
+    await this.#io(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const buf = scratch(size);
+      const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
+      if (n >= 0) result = this.#fromResult(buf, size, n);
+      return n;
+    });
+    return result;
+  }
+
+  /** The blocking twin of recvFrom(). */
+  recvFromSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
+    validateInteger(size, 'size', 0, 0x7fffffff);
+    const o = ioOptions(opts);
+    const buf = scratch(size);
+    const flags = o.flags | this.#truncFlag();
+    const n = this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out));
+    return this.#fromResult(buf, size, n);
+  }
+
+  #msgArgs(opts: unknown): [ReturnType<typeof ioOptions>, number, number, Buffer] {
+    const o = ioOptions(opts);
+    const size = o.raw.size === undefined ? DEFAULT_RECV : validateInteger(o.raw.size, 'options.size', 0, 0x7fffffff);
+    const maxFds = o.raw.maxFds === undefined ? MAX_FDS : validateInteger(o.raw.maxFds, 'options.maxFds', 0, MAX_FDS);
+    const ctlLen = o.raw.controlLength === undefined ? controlSpace(maxFds) : validateInteger(o.raw.controlLength, 'options.controlLength', 0, 65536);
+    return [o, size, maxFds, Buffer.alloc(ctlLen)];
+  }
+
+  /** recvmsg(2) (MSG_CMSG_CLOEXEC): data, sender, fds, credentials, control messages, truncation flags. */
+  async recvMsg(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): Promise<ReceivedMessage> {
+    const [o, size, maxFds, ctl] = this.#msgArgs(opts);
+    const buf = Buffer.allocUnsafe(size);
+    let msg!: ReceivedMessage;
+    // Decoded inside the attempt: the shared address scratch is not safe across an await.
+    await this.#io(READ, 'recvmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
+      if (n >= 0) msg = this.#msgResult(buf, n, ctl, maxFds);
+      return n;
+    });
+    return msg;
+  }
+
+  #msgResult(buf: Buffer, n: number, ctl: Buffer, maxFds: number): ReceivedMessage {
+    this.#received += n;
+    return receivedMessage(shrink(buf, n), decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
+  }
+
+  /** The blocking twin of recvMsg(). */
+  recvMsgSync(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): ReceivedMessage {
+    const [o, size, maxFds, ctl] = this.#msgArgs(opts);
+    const buf = Buffer.allocUnsafe(size);
+    const n = this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out));
+    return this.#msgResult(buf, n, ctl, maxFds);
+  }
+
+  // ---- receive patterns (LuaSocket) ------------------------------------------
+
+  /**
+   * LuaSocket's receive: 'line' (default, also '*l': up to LF, without the LF
+   * and every CR), 'all' ('*a': until the peer closes), or a byte count
+   * (exactly that many). `prefix` is prepended. On ETIMEDOUT or EOF the
+   * error's `partial` holds prefix plus what was read, so
+   * receive(pattern, err.partial) resumes.
+   */
+  async receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
+    const reader = new PatternReader(parsePattern(pattern), prefix);
+    const o = ioOptions(opts);
+    this.#open('recv');
+    if (reader.satisfiedWithoutReading) return Buffer.from(reader.prefix);
+    const deadline = this.#callDeadline(o.deadline);
+    try {
+      while (!reader.consume(this.#in)) {
+        const size = reader.readSize;
+        const buf = Buffer.allocUnsafe(size);
+        const n = await this.#io(READ, 'recv', deadline, o.signal, (fd) => binding.recv(fd, buf, 0, size, 0));
+        if (n === 0) {
+          if (reader.endOfStream()) break;
+          throw eofError('receive', Buffer.alloc(0));
+        }
+        this.#received += n;
+        this.#in.push(n === size ? buf : buf.subarray(0, n));
+      }
+    } catch (err) {
+      throw withPartial(err, reader.result());
+    }
+    return reader.result();
+  }
+
+  /** The blocking twin of receive(). */
+  receiveSync(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Buffer {
+    const reader = new PatternReader(parsePattern(pattern), prefix);
+    const o = ioOptions(opts);
+    this.#open('recv');
+    if (reader.satisfiedWithoutReading) return Buffer.from(reader.prefix);
+    const deadline = this.#callDeadline(o.deadline);
+    try {
+      while (!reader.consume(this.#in)) {
+        const size = reader.readSize;
+        const buf = Buffer.allocUnsafe(size);
+        const n = this.#ioSync(READ, 'recv', deadline, (fd) => binding.recv(fd, buf, 0, size, 0));
+        if (n === 0) {
+          if (reader.endOfStream()) break;
+          throw eofError('receive', Buffer.alloc(0));
+        }
+        this.#received += n;
+        this.#in.push(n === size ? buf : buf.subarray(0, n));
+      }
+    } catch (err) {
+      throw withPartial(err, reader.result());
+    }
+    return reader.result();
+  }
+
+  /** Whether receive() left buffered input that a read would return without a system call. */
+  dirty(): boolean {
+    return this.#in.length > 0;
+  }
+
+  // ---- readiness -----------------------------------------------------------
+
+  /** Resolves when a read would not block (buffered receive() data counts); ETIMEDOUT past the deadline. */
+  async readable(opts?: IoOptions): Promise<void> {
+    const o = ioOptions(opts);
+    this.#open('poll');
+    if (this.#in.length > 0) return;
+    await this.#wait(READ, 'poll', this.#callDeadline(o.deadline), o.signal);
+  }
+
+  /** Resolves when a write would not block; ETIMEDOUT past the deadline. */
+  async writable(opts?: IoOptions): Promise<void> {
+    const o = ioOptions(opts);
+    this.#open('poll');
+    await this.#wait(WRITE, 'poll', this.#callDeadline(o.deadline), o.signal);
+  }
+
+  // ---- options -------------------------------------------------------------
+
+  /**
+   * Sets an option by name ('reuseaddr', 'tcp-nodelay', 'linger', 'ip-add-membership', ...).
+   * ENOPROTOOPT when the platform lacks it. On a tcp()/udp() socket without a
+   * family yet, the option is remembered and applied when the socket is made.
+   */
+  setOption(name: OptionName, value: unknown): void {
+    const [level, opt, bytes] = encodeOption(name, value);
+    if (this.#deferred) {
+      this.#deferred.options.push([name, value]);
+      return;
+    }
+    const rc = binding.setsockopt(this.#open('setsockopt'), level, opt, bytes);
+    if (rc < 0) throw systemError(rc, 'setsockopt');
+  }
+
+  /** Reads an option by name, decoded ('linger' -> { on, timeout }, 'error' -> a code or null, 'tcp-info' -> an object). */
+  getOption(name: OptionName): unknown {
+    const [level, opt, size, decode] = optionReader(name);
+    if (this.#deferred) {
+      const remembered = this.#deferred.options.findLast(([n]) => n === name);
+      if (remembered) return remembered[1];
+      throw new SocketError('getsockopt ENOTCONN (the socket has no family yet)', 'ENOTCONN', { errno: -E.ENOTCONN, syscall: 'getsockopt' });
+    }
+    const buf = Buffer.alloc(size);
+    const res = new Int32Array(1);
+    const rc = binding.getsockopt(this.#open('getsockopt'), level, opt, buf, res);
+    if (rc < 0) throw systemError(rc, 'getsockopt');
+    return decode(buf, res[0]);
+  }
+
+  /**
+   * nixio's setopt: level 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp' or a number,
+   * name as nixio spells it ('nodelay', 'multicast_ttl', 'add_membership'), a
+   * constant name ('TCP_NODELAY') or a number. Named options take their
+   * decoded values; raw ones a number, boolean or bytes.
+   */
+  setsockopt(level: number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp', name: number | string, value: number | boolean | Uint8Array | object): void {
+    const named = namedOption(level, name);
+    if (named) return this.setOption(named, value);
+    const lvl = levelNumber(level);
+    const opt = optionNumber(level, name);
+    if (typeof value === 'object' && !(value instanceof Uint8Array)) throw invalidArgType('value', 'of type number, boolean or an instance of Uint8Array for a raw option', value);
+    posixSetsockopt(this.#open('setsockopt'), lvl, opt, value as number | boolean | Uint8Array);
+  }
+
+  /** nixio's getopt: as setsockopt; raw options read as 'int' (default), 'bytes' or a byte length. */
+  getsockopt(level: number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp', name: number | string, kind?: 'int' | 'bytes' | number): unknown {
+    const named = kind === undefined ? namedOption(level, name) : null;
+    if (named) return this.getOption(named);
+    return posixGetsockopt(this.#open('getsockopt'), levelNumber(level), optionNumber(level, name), kind);
+  }
+
+  // ---- accounting ----------------------------------------------------------
+
+  /** LuaSocket's getstats: bytes received, bytes sent, age in seconds. */
+  stats(): { received: number; sent: number; age: number } {
+    return { received: this.#received, sent: this.#sent, age: (Date.now() - this.#born) / 1000 };
+  }
+
+  /** LuaSocket's setstats. */
+  setStats(received: number, sent: number, age: number): void {
+    validateInteger(received, 'received', 0);
+    validateInteger(sent, 'sent', 0);
+    if (typeof age !== 'number' || !(age >= 0)) throw invalidArgValue('age', age, 'must be a number >= 0');
+    this.#received = received;
+    this.#sent = sent;
+    this.#born = Date.now() - age * 1000;
+  }
+}
+
+/** The error of the last attempt, listing every attempt's error as `errors`. */
+function lastOf(errors: Error[], syscall: string): Error {
+  const last = errors[errors.length - 1] ?? new SocketError(`${syscall} ENOTFOUND`, 'ENOTFOUND', { syscall });
+  if (errors.length > 1) (last as Error & { errors?: Error[] }).errors = errors;
+  return last;
+}
+
+function withSent(err: unknown, sent: number): unknown {
+  if (err instanceof SocketError || err instanceof AbortError) (err as SocketError).sent = sent;
+  return err;
+}
+
+function withPartial(err: unknown, partial: Buffer): unknown {
+  if (err instanceof SocketError || err instanceof AbortError) (err as SocketError).partial = partial;
+  return err;
+}
+
+/** A received buffer cut to its length; small results are copied so they do not pin a large allocation. */
+function shrink(buf: Buffer, n: number): Buffer {
+  if (n === buf.length) return buf;
+  if (n < buf.length >>> 2 && buf.length > 16384) return Buffer.from(buf.subarray(0, n));
+  return buf.subarray(0, n);
+}
+
+let scratchBuf = Buffer.allocUnsafe(DEFAULT_RECV);
+/** A shared receive buffer for recvFrom, whose results are copied out at once. */
+function scratch(size: number): Buffer {
+  if (scratchBuf.length < size) scratchBuf = Buffer.allocUnsafe(size);
+  return scratchBuf;
+}
+
+/** A cache key for numeric inet/inet6/unix destinations (null: do not cache). */
+function addressKey(a: SocketAddress): string | null {
+  if (a.family === 'inet') return `4|${a.address}|${a.port}`;
+  if (a.family === 'inet6') return `6|${a.address}|${a.port}|${a.flowinfo ?? 0}|${a.scopeId ?? 0}`;
+  if (a.family === 'unix') return `u|${a.path}`;
+  return null;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, ref: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => { clearTimeout(t); reject(abortError(signal!)); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.ceil(ms));
+    if (!ref) t.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
