@@ -27,6 +27,7 @@ struct sk_poll_env {
   napi_ref dispatch;
   napi_ref resource;       // async resource object shared by the contexts
   sk_poll **by_fd;
+  uint8_t *owned;          // fds that Socket objects own: closed at teardown
   size_t size;
   size_t closing;          // handles whose close callback has not run yet
   napi_async_cleanup_hook_handle hook;
@@ -37,6 +38,7 @@ struct sk_poll_env {
 static void sk__poll_env_maybe_free(sk_poll_env *s) {
   if (s->finalized && s->hook == NULL && s->closing == 0) {
     free(s->by_fd);
+    free(s->owned);
     free(s);
   }
 }
@@ -87,11 +89,19 @@ static void sk__poll_on_event(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
+// Environment teardown (worker terminated, process exiting): stop every
+// watcher and close the fds Socket objects still owned, which no JS code
+// will ever close now.
 static void sk__poll_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
   sk_poll_env *s = arg;
   s->tearing_down = true;
-  for (size_t fd = 0; fd < s->size; fd++)
+  for (size_t fd = 0; fd < s->size; fd++) {
     if (s->by_fd[fd]) sk__poll_release(s, (int)fd);
+    if (s->owned[fd]) {
+      s->owned[fd] = 0;
+      close((int)fd);
+    }
+  }
   if (s->closing == 0) {
     napi_remove_async_cleanup_hook(hook);
     s->hook = NULL;
@@ -145,6 +155,23 @@ static napi_value sk_poll_setup(napi_env env, napi_callback_info info) {
   return sk_undefined(env);
 }
 
+// Grows the per-fd tables to hold `fd`; false when out of memory.
+static bool sk__grow(sk_poll_env *s, int fd) {
+  if ((size_t)fd < s->size) return true;
+  size_t size = s->size ? s->size : 64;
+  while (size <= (size_t)fd) size *= 2;
+  sk_poll **t = realloc(s->by_fd, size * sizeof *t);
+  if (!t) return false;
+  s->by_fd = t;
+  uint8_t *o = realloc(s->owned, size);
+  if (!o) return false;
+  s->owned = o;
+  memset(t + s->size, 0, (size - s->size) * sizeof *t);
+  memset(o + s->size, 0, size - s->size);
+  s->size = size;
+  return true;
+}
+
 static bool sk__fd_arg(sk_args *a, int32_t *fd) {
   if (!sk_arg_int32(a, 0, fd)) return false;
   if (*fd < 0) { sk_throw_range(a->env, "native call: negative fd"); return false; }
@@ -166,13 +193,7 @@ static napi_value sk_poll_start(napi_env env, napi_callback_info info) {
   if (!s->dispatch) { sk_throw_type(env, "pollStart: pollSetup was not called"); return NULL; }
   if ((size_t)fd >= s->size) {
     if (events == 0) return sk_int(env, 0);
-    size_t size = s->size ? s->size : 64;
-    while (size <= (size_t)fd) size *= 2;
-    sk_poll **t = realloc(s->by_fd, size * sizeof *t);
-    if (!t) return sk_int(env, -ENOMEM);
-    memset(t + s->size, 0, (size - s->size) * sizeof *t);
-    s->by_fd = t;
-    s->size = size;
+    if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
   }
   sk_poll *p = s->by_fd[fd];
   if (!p) {
@@ -197,14 +218,43 @@ static napi_value sk_poll_start(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
-// Releases the fd's handle (stop + uv_close). Call before close(fd).
-static napi_value sk_poll_close(napi_env env, napi_callback_info info) {
+// Marks an fd as owned by a Socket: it is closed if the environment is torn
+// down first. -> 0 or -ENOMEM.
+static napi_value sk_own(napi_env env, napi_callback_info info) {
   sk_args a;
   int32_t fd;
   if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
   sk_poll_env *s = sk__state(env);
-  if ((size_t)fd < s->size && s->by_fd[fd]) sk__poll_release(s, fd);
+  if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
+  s->owned[fd] = 1;
+  return sk_int(env, 0);
+}
+
+// Gives up an fd: releases its poll handle (stop + uv_close) and ownership,
+// without closing it (detach, or just before close).
+static void sk__release_fd(sk_poll_env *s, int fd) {
+  if ((size_t)fd < s->size) {
+    if (s->by_fd[fd]) sk__poll_release(s, fd);
+    s->owned[fd] = 0;
+  }
+}
+
+static napi_value sk_release(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
+  sk__release_fd(sk__state(env), fd);
   return sk_undefined(env);
+}
+
+// release + close(2) in one call: the poll handle always stops first.
+static napi_value sk_close_owned(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
+  sk__release_fd(sk__state(env), fd);
+  int rc = close(fd);
+  return sk_int(env, rc < 0 && errno != EINTR ? -errno : 0);
 }
 
 // uv_ref / uv_unref on the fd's handle, if it has one.
@@ -313,7 +363,9 @@ const sk_export sk_poll_exports[] = {
   { "pollMany", sk_poll_many },
   { "pollSetup", sk_poll_setup },
   { "pollStart", sk_poll_start },
-  { "pollClose", sk_poll_close },
+  { "own", sk_own },
+  { "release", sk_release },
+  { "closeOwned", sk_close_owned },
   { "pollRef", sk_poll_ref },
   { "pollWait", sk_poll_wait },
   { NULL, NULL },

@@ -76,7 +76,12 @@ export interface Binding {
 
   pollSetup(dispatch: (fd: number, status: number, events: number) => void): void;
   pollStart(fd: number, events: number, ref: boolean): number;
-  pollClose(fd: number): void;
+  /** Marks an fd as owned by a Socket (closed at environment teardown); 0 or -errno. */
+  own(fd: number): number;
+  /** Stops and frees the fd's poll handle and drops ownership, leaving the fd open. */
+  release(fd: number): void;
+  /** release() then close(2); 0 or -errno. */
+  closeOwned(fd: number): number;
   pollRef(fd: number, ref: boolean): void;
   pollWait(fd: number, events: number, timeoutMs: number): number;
   pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;

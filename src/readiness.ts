@@ -89,12 +89,14 @@ export class Readiness {
     this.#settleSoon();
   }
 
-  /** Rejects every waiter with `err`, stops watching and releases the fd's poll handle. */
+  /**
+   * Rejects every waiter with `err` and stops dispatching to this fd. The
+   * caller then releases the native handle (binding.release/closeOwned).
+   */
   close(err: unknown): void {
     if (this.#closedWith) return;
     this.#closedWith = err;
-    watching.delete(this.fd);
-    binding.pollClose(this.fd);
+    if (watching.get(this.fd) === this) watching.delete(this.fd);
     const all = [...this.#waiters[0], ...this.#waiters[1]];
     this.#waiters = [[], []];
     for (const w of all) {

@@ -45,7 +45,7 @@ const addrBuf = Buffer.alloc(layout.storage);
 // Sockets the user forgot are closed when collected (LuaSocket does the same).
 const registry = new FinalizationRegistry<Readiness>((r) => {
   r.close(closedError());
-  binding.close(r.fd);
+  binding.closeOwned(r.fd);
 });
 
 function validateTimeout(value: unknown, name: string): number | null {
@@ -172,6 +172,12 @@ export class Socket implements Disposable, AsyncDisposable {
   }
 
   #watch(): void {
+    const rc = binding.own(this.#fd);
+    if (rc < 0) {
+      binding.close(this.#fd);
+      this.#fd = -1;
+      throw systemError(rc, 'socket');
+    }
     this.#r = new Readiness(this.#fd);
     if (!this.#ref) this.#r.setRef(false);
     registry.register(this, this.#r, this);
@@ -226,7 +232,7 @@ export class Socket implements Disposable, AsyncDisposable {
     this.#fd = -1;
     registry.unregister(this);
     this.#r!.close(closedError());
-    binding.close(fd);
+    binding.closeOwned(fd);
   }
 
   /** Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. */
@@ -235,6 +241,7 @@ export class Socket implements Disposable, AsyncDisposable {
     this.#fd = -1;
     registry.unregister(this);
     this.#r!.close(closedError());
+    binding.release(fd);
     return fd;
   }
 
