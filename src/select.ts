@@ -62,9 +62,10 @@ export async function select(read: Socket[], write: Socket[], timeout?: number |
     if (left !== null && left <= 0) return res;
     if (live(r).length + live(w).length === 0 && left === null) return res;
     const ac = new AbortController();
+    // The sockets' own timeouts do not apply here: select has its own.
     const waits = [
-      ...live(r).map((s) => s.readable({ signal: ac.signal, timeout: left })),
-      ...live(w).map((s) => s.writable({ signal: ac.signal, timeout: left })),
+      ...live(r).map((s) => Socket.waitReady(s, false, deadline, ac.signal)),
+      ...live(w).map((s) => Socket.waitReady(s, true, deadline, ac.signal)),
     ];
     if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, left!));
     // The first wait to settle (ready, timed out, or its socket closed) ends this round.

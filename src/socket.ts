@@ -837,6 +837,17 @@ export class Socket implements Disposable, AsyncDisposable {
     await this.#wait(WRITE, 'poll', this.#callDeadline(o.deadline), o.signal);
   }
 
+  /**
+   * @internal For select(): waits for readiness bounded only by `deadline`
+   * (a performance.now() time), ignoring the socket's own timeouts. Resolves
+   * false on timeout, rejects on abort or close.
+   */
+  static waitReady(s: Socket, write: boolean, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
+    if (s.#fd < 0 || !s.#r) return Promise.resolve(true);
+    if (!write && s.#in.length > 0) return Promise.resolve(true);
+    return s.#r.wait(write ? WRITE : READ, deadline, signal);
+  }
+
   // ---- options -------------------------------------------------------------
 
   /**
