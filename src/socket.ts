@@ -766,7 +766,16 @@ export class Socket implements Disposable, AsyncDisposable {
    * error's `partial` holds prefix plus what was read, so
    * receive(pattern, err.partial) resumes.
    */
-  async receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
+  receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
+    // Fast path: a plain receive('line') whose line is already buffered.
+    if ((pattern === undefined || pattern === 'line' || pattern === '*l') && prefix === undefined && opts === undefined && this.#fd >= 0) {
+      const line = this.#in.takeLine();
+      if (line) return Promise.resolve(line);
+    }
+    return this.#receive(pattern, prefix, opts);
+  }
+
+  async #receive(pattern: unknown, prefix: unknown, opts: unknown): Promise<Buffer> {
     const reader = new PatternReader(parsePattern(pattern), prefix);
     const o = ioOptions(opts);
     this.#open('recv');
@@ -792,6 +801,10 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /** The blocking twin of receive(). */
   receiveSync(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Buffer {
+    if ((pattern === undefined || pattern === 'line' || pattern === '*l') && prefix === undefined && opts === undefined && this.#fd >= 0) {
+      const line = this.#in.takeLine();
+      if (line) return line;
+    }
     const reader = new PatternReader(parsePattern(pattern), prefix);
     const o = ioOptions(opts);
     this.#open('recv');
