@@ -20,6 +20,17 @@ interface Waiter {
 
 const watching = new Map<number, Readiness>();
 
+// Directions nobody waits on any more are disarmed once per loop iteration,
+// after woken waiters had their turn to wait again (saves a stop/start pair
+// per EAGAIN), in one setImmediate for all sockets.
+const unsettled = new Set<Readiness>();
+let settleScheduled = false;
+function settleAll(): void {
+  settleScheduled = false;
+  for (const r of unsettled) r.settle();
+  unsettled.clear();
+}
+
 binding.pollSetup((fd, status, events) => {
   const r = watching.get(fd);
   // An error status (e.g. EBADF) wakes both directions: the retried system
@@ -32,7 +43,6 @@ export class Readiness {
   #waiters: [Waiter[], Waiter[]] = [[], []];
   #armed = 0;
   #ref = true;
-  #settling = false;
   #closedWith: unknown = null;
 
   constructor(fd: number) {
@@ -137,16 +147,17 @@ export class Readiness {
     if (events) watching.set(this.fd, this);
   }
 
-  // Disarm directions nobody waits on, after woken waiters had their chance
-  // to wait again (saves a stop/start pair per EAGAIN).
   #settleSoon(): void {
-    if (this.#settling) return;
-    this.#settling = true;
-    setImmediate(() => {
-      this.#settling = false;
-      const want = (this.#waiters[0].length ? READ : 0) | (this.#waiters[1].length ? WRITE : 0);
-      if (want !== this.#armed) this.#arm(want);
-    }).unref();
+    unsettled.add(this);
+    if (settleScheduled) return;
+    settleScheduled = true;
+    setImmediate(settleAll).unref();
+  }
+
+  /** Disarms the directions nobody waits on (called from the batched settle). */
+  settle(): void {
+    const want = (this.#waiters[0].length ? READ : 0) | (this.#waiters[1].length ? WRITE : 0);
+    if (want !== this.#armed) this.#arm(want);
   }
 }
 
