@@ -7,6 +7,7 @@
         "native/args.c",
         "native/constants.c",
         "native/io.c",
+        "native/mmsg.c",
         "native/poll.c",
         "native/resolver.c",
         "native/socket.c",

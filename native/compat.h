@@ -58,6 +58,14 @@
 #endif
 #endif
 
+#ifndef SK_HAVE_MMSG
+// The per-message loop that stands in for recvmmsg/sendmmsg uses the same struct.
+struct mmsghdr {
+  struct msghdr msg_hdr;
+  unsigned int msg_len;
+};
+#endif
+
 // Linux has SOCK_CLOEXEC / SOCK_NONBLOCK flags on socket(2); elsewhere they are
 // applied with fcntl right after creation.
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)

@@ -4,11 +4,11 @@ export { select, selectSync, type SelectResult } from './select.js';
 export {
   getaddrinfo, getaddrinfoSync, getnameinfo, getnameinfoSync, interfaces, ifNameToIndex, ifIndexToName, type LookupHints,
 } from './resolver.js';
-export { tcp, tcp4, tcp6, udp, udp4, udp6, connect, listen, connectUnix, listenUnix, bindUdp, bindUnixDgram } from './net.js';
+export { tcp, tcp4, tcp6, udp, udp4, udp6, connect, listen, connectUnix, listenUnix, bindUdp, bindUnixDgram, type ConnectOptions } from './net.js';
 export { SocketError, AbortError } from './errors.js';
 export { constants } from './constants.js';
 export { features } from './features.js';
 export type { OptionName } from './options.js';
 export type { SocketAddress, Family } from './address.js';
-export type { Message, ReceivedMessage, Credentials, ControlMessage } from './message.js';
+export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo } from './message.js';
 export type { AddrInfo, AddrInfoHints } from './posix.js';

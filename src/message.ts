@@ -4,7 +4,7 @@
 import { binding, layout } from './binding.js';
 import { type SocketAddress } from './address.js';
 import { invalidArgType, invalidArgValue } from './errors.js';
-import { toBytes, validateFd, validateInt32, validateObject, validateUint32 } from './validate.js';
+import { toBytes, validateFd, validateInt32, validateInteger, validateObject, validateUint32 } from './validate.js';
 
 const k = binding.constants;
 
@@ -21,6 +21,18 @@ export interface Message {
   fds?: number[];
   credentials?: Credentials;
   control?: ControlMessage[];
+  /** UDP GSO: send `data` as segments of this many bytes (UDP_SEGMENT); split in TypeScript where the kernel lacks GSO. */
+  segmentSize?: number;
+}
+
+/** Where a datagram arrived (IP_PKTINFO / IPV6_RECVPKTINFO). */
+export interface PacketInfo {
+  /** Index of the interface it arrived on. */
+  ifindex: number;
+  /** The destination address in its IP header. */
+  address: string;
+  /** IPv4 only: the local address the kernel would answer from (ipi_spec_dst). */
+  localAddress?: string;
 }
 
 /** What recvmsg received. */
@@ -37,6 +49,12 @@ export interface ReceivedMessage {
   truncated: boolean;
   /** MSG_CTRUNC: control data did not fit; fds that did not fit were never installed. */
   controlTruncated: boolean;
+  /** With 'ip-pktinfo' / 'ipv6-recvpktinfo' on: where the datagram arrived. */
+  pktinfo?: PacketInfo;
+  /** With 'timestamp' / 'timestampns' on: the kernel's receive time, ms since the epoch (fractional). */
+  timestamp?: number;
+  /** With 'udp-gro' on: the size of the segments a coalesced datagram was made of (UDP_GRO). */
+  segmentSize?: number;
 }
 
 /** The most fds one SCM_RIGHTS message may carry on Linux (SCM_MAX_FD). */
@@ -101,6 +119,12 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
     writeInt(data, layout.ucredGid!, validateUint32(c.gid, `${name}.credentials.gid`) | 0);
     parts.push({ level: k.SOL_SOCKET, type: k.SCM_CREDENTIALS, data });
   }
+  if (message.segmentSize !== undefined) {
+    const seg = Buffer.alloc(2);
+    const v = validateInteger(message.segmentSize, `${name}.segmentSize`, 1, 0xffff);
+    if (le) seg.writeUInt16LE(v); else seg.writeUInt16BE(v);
+    parts.push({ level: k.SOL_UDP ?? k.IPPROTO_UDP, type: k.UDP_SEGMENT, data: seg });
+  }
   if (message.control !== undefined) {
     if (!Array.isArray(message.control)) throw invalidArgType(`${name}.control`, 'an instance of Array', message.control);
     message.control.forEach((c, i) => {
@@ -137,6 +161,18 @@ export interface DecodedControl {
   fds: number[];
   credentials?: Credentials;
   control: { level: number; type: number; data: Buffer }[];
+  pktinfo?: PacketInfo;
+  timestamp?: number;
+  segmentSize?: number;
+}
+
+const SCM_TIMESTAMP = k.SCM_TIMESTAMP ?? k.SO_TIMESTAMP;
+const SCM_TIMESTAMPNS = k.SCM_TIMESTAMPNS ?? k.SO_TIMESTAMPNS;
+const SOL_UDP = k.SOL_UDP ?? k.IPPROTO_UDP;
+const ipv4 = (b: Buffer, off: number): string => `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+function readSigned(b: Buffer, off: number, size: number): number {
+  if (size === 8) return Number(le ? b.readBigInt64LE(off) : b.readBigInt64BE(off));
+  return readInt(b, off);
 }
 
 /**
@@ -166,6 +202,25 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
         uid: readUint(buf, start + layout.ucredUid!),
         gid: readUint(buf, start + layout.ucredGid!),
       };
+    } else if (level === k.IPPROTO_IP && type === k.IP_PKTINFO && layout.inPktinfoSize && end - start >= layout.inPktinfoSize) {
+      out.pktinfo = {
+        ifindex: readInt(buf, start + layout.inPktinfoIfindex!),
+        address: ipv4(buf, start + layout.inPktinfoAddr!),
+        localAddress: ipv4(buf, start + layout.inPktinfoSpecDst!),
+      };
+    } else if (level === k.IPPROTO_IPV6 && type === k.IPV6_PKTINFO && end - start >= layout.in6PktinfoSize) {
+      out.pktinfo = {
+        ifindex: readInt(buf, start + layout.in6PktinfoIfindex),
+        address: binding.inet_ntop(k.AF_INET6, buf.subarray(start + layout.in6PktinfoAddr, start + layout.in6PktinfoAddr + 16)) as string,
+      };
+    } else if (level === k.SOL_SOCKET && type === SCM_TIMESTAMP && end - start >= layout.timevalSize) {
+      out.timestamp = readSigned(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
+        readSigned(buf, start + layout.timevalUsec, layout.timevalUsecSize) / 1000;
+    } else if (level === k.SOL_SOCKET && type === SCM_TIMESTAMPNS && end - start >= layout.timespecSize) {
+      out.timestamp = readSigned(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
+        readSigned(buf, start + layout.timespecNsec, layout.timevalSecSize) / 1e6;
+    } else if (level === SOL_UDP && type === k.UDP_GRO && end - start >= 2) {
+      out.segmentSize = end - start >= INT ? readInt(buf, start) : (le ? buf.readUInt16LE(start) : buf.readUInt16BE(start));
     } else {
       out.control.push({ level, type, data: Buffer.from(buf.subarray(start, end)) });
     }

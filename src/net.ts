@@ -1,10 +1,11 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
 import { binding } from './binding.js';
-import { invalidArgValue } from './errors.js';
+import { invalidArgType, invalidArgValue, SocketError } from './errors.js';
 import { resolve, type HostPort } from './resolver.js';
 import { Socket, type IoOptions, type AddressLike } from './socket.js';
-import { validateBoolean, validateObject } from './validate.js';
+import { validateBoolean, validateInteger, validateObject } from './validate.js';
+import type { SocketAddress } from './address.js';
 
 const k = binding.constants;
 
@@ -28,37 +29,136 @@ function famOption(v: unknown): Fam | undefined {
   return v;
 }
 
-/**
- * LuaSocket's socket.connect / lua-net's connect_inet_stream: a connected TCP
- * socket. Every resolved address is tried in order until one connects; the
- * deadline (`timeout`) covers them all. Reports the last failure, with all
- * of them as `errors`.
- */
-export async function connect(host: string, port: number | string, opts: IoOptions & { family?: Fam; localAddress?: AddressLike } = {}): Promise<Socket> {
-  const o = validateObject<IoOptions & { family?: Fam; localAddress?: AddressLike }>(opts, 'options');
-  const family = famOption(o.family);
-  const hp: HostPort = { host, port: String(port) };
-  const deadline = o.timeout === undefined || o.timeout === null ? null : performance.now() + o.timeout;
-  const af = family === undefined ? k.AF_UNSPEC : family === 'inet' ? k.AF_INET : k.AF_INET6;
-  const addresses = await resolve(hp, af, k.SOCK_STREAM, false);
-  const errors: Error[] = [];
-  for (const a of addresses) {
-    const s = new Socket(a.family as Fam, 'stream');
-    try {
-      if (o.localAddress !== undefined) s.bind(o.localAddress);
-      const left = deadline === null ? null : Math.max(0, deadline - performance.now());
-      await s.connect(a, { timeout: left, signal: o.signal });
-      return s;
-    } catch (err) {
-      s.close();
-      if ((err as { name?: string }).name === 'AbortError') throw err;
-      errors.push(err as Error);
-      if ((err as { code?: string }).code === 'ETIMEDOUT' && deadline !== null && performance.now() >= deadline) break;
-    }
+export interface ConnectOptions extends IoOptions {
+  /** Only this family's addresses. */
+  family?: Fam;
+  /** Bind here before connecting. */
+  localAddress?: AddressLike;
+  /**
+   * Race IPv6 and IPv4 as RFC 8305 describes when the name has both (default
+   * true); false tries each address in order, one at a time.
+   */
+  happyEyeballs?: boolean;
+  /** RFC 8305's Connection Attempt Delay in ms: how long an attempt runs alone before the next starts (default 250). */
+  attemptDelay?: number;
+  /** Resolves the host instead of getaddrinfo (tests, custom resolvers): the addresses to try, in the resolver's order. */
+  lookup?: (host: string, port: string) => SocketAddress[] | Promise<SocketAddress[]>;
+}
+
+/** RFC 8305 section 4: alternate families, starting with the first address's (IPv6 when present). */
+function interleave(addresses: SocketAddress[]): SocketAddress[] {
+  const v6 = addresses.filter((a) => a.family === 'inet6');
+  const v4 = addresses.filter((a) => a.family !== 'inet6');
+  const [first, second] = v6.length > 0 ? [v6, v4] : [v4, v6];
+  const out: SocketAddress[] = [];
+  for (let i = 0; i < Math.max(first.length, second.length); i++) {
+    if (i < first.length) out.push(first[i]);
+    if (i < second.length) out.push(second[i]);
   }
+  return out;
+}
+
+/** Tags the last error with every attempt's error as `errors`. */
+function failure(errors: Error[]): Error {
   const last = errors[errors.length - 1];
   if (errors.length > 1) (last as Error & { errors?: Error[] }).errors = errors;
-  throw last;
+  return last;
+}
+
+async function attempt(a: SocketAddress, o: ConnectOptions, deadline: number | null, signal?: AbortSignal, inflight?: Set<Socket>): Promise<Socket> {
+  const s = new Socket(a.family as Fam, 'stream');
+  inflight?.add(s);
+  try {
+    if (o.localAddress !== undefined) s.bind(o.localAddress);
+    const left = deadline === null ? null : Math.max(0, deadline - performance.now());
+    await s.connect(a, { timeout: left, signal });
+    return s;
+  } catch (err) {
+    s.close();
+    throw err;
+  } finally {
+    inflight?.delete(s);
+  }
+}
+
+/**
+ * LuaSocket's socket.connect / lua-net's connect_inet_stream: a connected TCP
+ * socket. When the name resolves to both families the attempts race as in
+ * RFC 8305 (Happy Eyeballs v2): IPv6 first, a new attempt every
+ * `attemptDelay` ms or as soon as one fails, the first to connect wins and
+ * the others are closed. `timeout` is a deadline for the whole call. On
+ * failure the last error is thrown, with all of them as `errors`.
+ */
+export async function connect(host: string, port: number | string, opts: ConnectOptions = {}): Promise<Socket> {
+  const o = validateObject<ConnectOptions>(opts, 'options');
+  const family = famOption(o.family);
+  if (typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
+  const delay = o.attemptDelay === undefined ? 250 : validateInteger(o.attemptDelay, 'options.attemptDelay', 0, 60_000);
+  const deadline = o.timeout === undefined || o.timeout === null ? null : performance.now() + o.timeout;
+  const af = family === undefined ? k.AF_UNSPEC : family === 'inet' ? k.AF_INET : k.AF_INET6;
+  let addresses = o.lookup ? await o.lookup(host, String(port)) : await resolve({ host, port: String(port) }, af, k.SOCK_STREAM, false);
+  if (family) addresses = addresses.filter((a) => a.family === family);
+  if (addresses.length === 0) throw new SocketError(`getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND', { syscall: 'getaddrinfo', hostname: host });
+  const mixed = new Set(addresses.map((a) => a.family)).size > 1;
+  const errors: Error[] = [];
+
+  if (o.happyEyeballs === false || !mixed) {
+    for (const a of addresses) {
+      try {
+        return await attempt(a, o, deadline, o.signal);
+      } catch (err) {
+        if ((err as { name?: string }).name === 'AbortError') throw err;
+        errors.push(err as Error);
+        if (deadline !== null && performance.now() >= deadline) break;
+      }
+    }
+    throw failure(errors);
+  }
+
+  // Happy Eyeballs: staggered, overlapping attempts; first success wins.
+  const order = interleave(addresses);
+  const race = new AbortController();
+  const inflight = new Set<Socket>();
+  const onAbort = () => race.abort(o.signal!.reason);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<Socket>((resolve, reject) => {
+      let next = 0;
+      let running = 0;
+      let won = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        if (won || running > 0 || next < order.length) return;
+        reject(failure(errors));
+      };
+      const start = () => {
+        clearTimeout(timer);
+        if (won || next >= order.length || race.signal.aborted) return finish();
+        const a = order[next++];
+        running++;
+        attempt(a, o, deadline, race.signal, inflight).then((s) => {
+          running--;
+          if (won) { s.close(); return; }
+          won = true;
+          clearTimeout(timer);
+          // Close the losers now (their connects reject), then stop the race.
+          for (const other of inflight) other.close();
+          race.abort();
+          resolve(s);
+        }, (err) => {
+          running--;
+          const e = err as { name?: string; code?: string };
+          if (!won && e.name !== 'AbortError' && e.code !== 'ERR_SOCKET_CLOSED') errors.push(err);
+          if (o.signal?.aborted) return reject(err);
+          start(); // a failure starts the next attempt at once
+        });
+        if (next < order.length) timer = setTimeout(start, delay);
+      };
+      start();
+    });
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

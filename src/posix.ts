@@ -152,6 +152,9 @@ export function receivedMessage(data: Buffer, address: SocketAddress | null, fla
     controlTruncated: (flags & k.MSG_CTRUNC) !== 0 || c.excess,
   };
   if (c.credentials) msg.credentials = c.credentials;
+  if (c.pktinfo) msg.pktinfo = c.pktinfo;
+  if (c.timestamp !== undefined) msg.timestamp = c.timestamp;
+  if (c.segmentSize !== undefined) msg.segmentSize = c.segmentSize;
   return msg;
 }
 

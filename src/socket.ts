@@ -3,6 +3,8 @@
 // event loop (readiness.ts); ...Sync methods wait in poll(2) instead. Both
 // honour the socket's block/total timeouts and a per-call { timeout, signal }.
 import { constants as osConstants } from 'node:os';
+import net from 'node:net';
+import type dgram from 'node:dgram';
 import { binding, layout } from './binding.js';
 import {
   AF, decodeAddress, encodeAddress, familyName, familyNumber, type EncodedAddress, type Family, type SocketAddress,
@@ -11,7 +13,8 @@ import {
   AbortError, closedError, eofError, invalidArgType, invalidArgValue, SocketError, systemError, timeoutError,
   type ErrorDetails,
 } from './errors.js';
-import { controlSpace, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
+import { controlSpace, decodeControl, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
+import { features } from './features.js';
 import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from './options.js';
 import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
 import { abortError, READ, Readiness, WRITE, type Direction } from './readiness.js';
@@ -100,6 +103,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #sent = 0;
   #born = Date.now();
   #lastTo: { key: string; enc: EncodedAddress } | null = null;
+  #listening = false;
 
   /**
    * socket(2): `family` 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an
@@ -369,6 +373,7 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(backlog, 'backlog', -0x80000000, 0x7fffffff);
     const rc = binding.listen(this.#open('listen'), backlog);
     if (rc < 0) throw systemError(rc, 'listen');
+    this.#listening = true;
   }
 
   /** getsockname(2) */
@@ -619,8 +624,12 @@ export class Socket implements Disposable, AsyncDisposable {
     return [data, enc, control, m.address];
   }
 
-  /** sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds, credentials, control messages. */
+  /**
+   * sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds, credentials,
+   * control messages, a GSO segment size. Returns bytes sent.
+   */
   async sendMsg(message: Message, opts?: IoOptions & { flags?: number }): Promise<number> {
+    if (message?.segmentSize !== undefined && !features.gso) return this.#sendSegments(message, opts, false) as Promise<number>;
     const o = ioOptions(opts);
     const [data, enc, control, address] = this.#message(message);
     const n = await this.#io(WRITE, 'sendmsg', this.#callDeadline(o.deadline), o.signal,
@@ -629,8 +638,17 @@ export class Socket implements Disposable, AsyncDisposable {
     return n;
   }
 
+  // Without kernel GSO the segments go out as separate datagrams (one sendmmsg).
+  #sendSegments(message: Message, opts: IoOptions | undefined, sync: boolean): number | Promise<number> {
+    const d = messageData(message.data);
+    const bytes = Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : d.length;
+    if (sync) { this.sendManySync([message], opts); return bytes; }
+    return this.sendMany([message], opts).then(() => bytes);
+  }
+
   /** The blocking twin of sendMsg(). */
   sendMsgSync(message: Message, opts?: IoOptions & { flags?: number }): number {
+    if (message?.segmentSize !== undefined && !features.gso) return this.#sendSegments(message, opts, true) as number;
     const o = ioOptions(opts);
     const [data, enc, control, address] = this.#message(message);
     const n = this.#ioSync(WRITE, 'sendmsg', this.#callDeadline(o.deadline),
@@ -755,6 +773,241 @@ export class Socket implements Disposable, AsyncDisposable {
     const buf = Buffer.allocUnsafe(size);
     const n = this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out));
     return this.#msgResult(buf, n, ctl, maxFds);
+  }
+
+
+  // ---- batches (sendmmsg / recvmmsg) ------------------------------------------
+
+  #batchOut(messages: unknown): { datas: Uint8Array[]; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null } {
+    if (!Array.isArray(messages)) throw invalidArgType('messages', 'an instance of Array', messages);
+    const datas: Uint8Array[] = [];
+    const targets: (EncodedAddress | null)[] = [];
+    const ctls: (Buffer | null)[] = [];
+    let anyAddr = false;
+    let anyCtl = false;
+    messages.forEach((m, i) => {
+      const name = `messages[${i}]`;
+      if (typeof m === 'string' || m instanceof Uint8Array || ArrayBuffer.isView(m)) {
+        datas.push(toBytes(m, name));
+        targets.push(null);
+        ctls.push(null);
+        return;
+      }
+      const msg = validateObject<Message>(m, name);
+      if (msg.segmentSize !== undefined && !features.gso) {
+        // No GSO in this kernel: send the segments as datagrams of their own.
+        const whole = Buffer.concat(([] as Uint8Array[]).concat(messageData(msg.data, `${name}.data`)));
+        const seg = validateInteger(msg.segmentSize, `${name}.segmentSize`, 1, 0xffff);
+        const enc = msg.address !== undefined ? this.#destination(msg.address) : null;
+        for (let off = 0; off < whole.length || off === 0; off += seg) {
+          datas.push(whole.subarray(off, off + seg));
+          targets.push(enc);
+          ctls.push(null);
+          anyAddr ||= enc !== null;
+          if (whole.length === 0) break;
+        }
+        return;
+      }
+      const d = messageData(msg.data, `${name}.data`);
+      datas.push(Array.isArray(d) ? Buffer.concat(d) : d);
+      const enc = msg.address !== undefined ? this.#destination(msg.address) : null;
+      targets.push(enc);
+      anyAddr ||= enc !== null;
+      const ctl = encodeControl(msg, name);
+      ctls.push(ctl);
+      anyCtl ||= ctl !== null;
+    });
+    let addrs: Buffer | null = null;
+    let lens: Int32Array | null = null;
+    if (anyAddr) {
+      addrs = Buffer.alloc(targets.length * layout.storage);
+      lens = new Int32Array(targets.length);
+      targets.forEach((t, i) => { if (t) { t.bytes.copy(addrs!, i * layout.storage, 0, t.length); lens![i] = t.length; } });
+    }
+    return { datas, addrs, lens, controls: anyCtl ? ctls : null };
+  }
+
+  /**
+   * sendmmsg(2): sends every message (bytes, strings, or Message objects with
+   * address, fds, control, segmentSize) in batches of up to 256, waiting for
+   * writability as needed. Returns how many were sent; a failure carries
+   * that count as `sent`.
+   */
+  async sendMany(messages: (Message | Uint8Array | string)[], opts?: IoOptions & { flags?: number }): Promise<number> {
+    const o = ioOptions(opts);
+    const b = this.#batchOut(messages);
+    const deadline = this.#callDeadline(o.deadline);
+    let done = 0;
+    try {
+      while (done < b.datas.length) {
+        const end = Math.min(done + 256, b.datas.length);
+        const from = done;
+        const n = await this.#io(WRITE, 'sendmmsg', deadline, o.signal, (fd) => binding.sendmmsg(fd, b.datas.slice(from, end),
+          b.addrs && b.addrs.subarray(from * layout.storage), b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), o.flags));
+        for (let i = from; i < from + n; i++) this.#sent += b.datas[i].length;
+        done += n;
+      }
+    } catch (err) {
+      throw withSent(err, done);
+    }
+    return done;
+  }
+
+  /** The blocking twin of sendMany(). */
+  sendManySync(messages: (Message | Uint8Array | string)[], opts?: IoOptions & { flags?: number }): number {
+    const o = ioOptions(opts);
+    const b = this.#batchOut(messages);
+    const deadline = this.#callDeadline(o.deadline);
+    let done = 0;
+    try {
+      while (done < b.datas.length) {
+        const end = Math.min(done + 256, b.datas.length);
+        const from = done;
+        const n = this.#ioSync(WRITE, 'sendmmsg', deadline, (fd) => binding.sendmmsg(fd, b.datas.slice(from, end),
+          b.addrs && b.addrs.subarray(from * layout.storage), b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), o.flags));
+        for (let i = from; i < from + n; i++) this.#sent += b.datas[i].length;
+        done += n;
+      }
+    } catch (err) {
+      throw withSent(err, done);
+    }
+    return done;
+  }
+
+  #batchIn(opts: unknown): { o: ReturnType<typeof ioOptions>; count: number; size: number; ctlSlot: number } {
+    const o = ioOptions(opts);
+    const count = o.raw.maxMessages === undefined ? 32 : validateInteger(o.raw.maxMessages, 'options.maxMessages', 1, 256);
+    const size = o.raw.size === undefined ? 4096 : validateInteger(o.raw.size, 'options.size', 0, 0x7fffffff);
+    const ctlSlot = o.raw.controlLength === undefined ? 128 : validateInteger(o.raw.controlLength, 'options.controlLength', 0, 65536);
+    if (count * size > 0x7fffffff) throw invalidArgValue('options.size', size, 'times maxMessages must stay under 2 GiB');
+    return { o, count, size, ctlSlot };
+  }
+
+  /**
+   * recvmmsg(2): waits for at least one datagram, then returns up to
+   * `maxMessages` (default 32) of at most `size` bytes (default 4096) each.
+   * The data are views of one buffer allocated per call; each address is
+   * decoded only when read. GRO segment sizes, pktinfo and timestamps are
+   * decoded as for recvMsg.
+   */
+  async recvMany(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number }): Promise<ReceivedMessage[]> {
+    const { o, count, size, ctlSlot } = this.#batchIn(opts);
+    const batch = new Batch(count, size, ctlSlot);
+    const n = await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal,
+      (fd) => binding.recvmmsg(fd, batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
+    return batch.messages(n, (bytes) => { this.#received += bytes; });
+  }
+
+  /** The blocking twin of recvMany(). */
+  recvManySync(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number }): ReceivedMessage[] {
+    const { o, count, size, ctlSlot } = this.#batchIn(opts);
+    const batch = new Batch(count, size, ctlSlot);
+    const n = this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline),
+      (fd) => binding.recvmmsg(fd, batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
+    return batch.messages(n, (bytes) => { this.#received += bytes; });
+  }
+
+  // ---- multicast -----------------------------------------------------------------
+
+  #inet6(): boolean {
+    if (this.#family === AF.inet6) return true;
+    if (this.#family === AF.inet || this.#deferred) return false;
+    throw invalidArgValue('socket', familyName(this.#family), 'must be an inet or inet6 socket for multicast');
+  }
+
+  /** Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice. */
+  addMembership(group: string, iface: string | number = 0): void {
+    this.setOption(this.#inet6() ? 'ipv6-add-membership' : 'ip-add-membership', { multiaddr: group, interface: iface });
+  }
+
+  /** Leaves a multicast group joined with addMembership. */
+  dropMembership(group: string, iface: string | number = 0): void {
+    this.setOption(this.#inet6() ? 'ipv6-drop-membership' : 'ip-drop-membership', { multiaddr: group, interface: iface });
+  }
+
+  /** Source-specific membership (IPv4): receive `group` only from `source`; `iface` is an IPv4 address. */
+  addSourceMembership(group: string, source: string, iface = '0.0.0.0'): void {
+    if (this.#inet6()) throw invalidArgValue('socket', 'inet6', 'source-specific membership is IPv4 only here (use setsockopt with MCAST_JOIN_SOURCE_GROUP)');
+    this.setOption('ip-add-source-membership', { multiaddr: group, source, interface: iface });
+  }
+
+  /** Leaves a source-specific membership. */
+  dropSourceMembership(group: string, source: string, iface = '0.0.0.0'): void {
+    if (this.#inet6()) throw invalidArgValue('socket', 'inet6', 'source-specific membership is IPv4 only here');
+    this.setOption('ip-drop-source-membership', { multiaddr: group, source, interface: iface });
+  }
+
+  /** The interface outgoing multicast leaves by: a name or index (or an IPv4 address on inet sockets). */
+  setMulticastInterface(iface: string | number): void {
+    this.setOption(this.#inet6() ? 'ipv6-multicast-if' : 'ip-multicast-if', iface);
+  }
+
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS. */
+  setMulticastTTL(ttl: number): void {
+    validateInteger(ttl, 'ttl', 0, 255);
+    this.setOption(this.#inet6() ? 'ipv6-multicast-hops' : 'ip-multicast-ttl', ttl);
+  }
+
+  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether this host receives what it sends to a group. */
+  setMulticastLoopback(on: boolean): void {
+    validateBoolean(on, 'on');
+    this.setOption(this.#inet6() ? 'ipv6-multicast-loop' : 'ip-multicast-loop', on);
+  }
+
+  // ---- node:net interop ----------------------------------------------------------
+
+  /**
+   * Hands a stream socket (TCP or Unix stream) over to node:net: the result
+   * owns the fd, this socket is detached. Data buffered by receive() comes
+   * first on the net.Socket. Works with node:tls and node:http
+   * (server.emit('connection', sock.toNodeSocket())).
+   */
+  toNodeSocket(): net.Socket {
+    this.#open('toNodeSocket');
+    if (this.#type !== k.SOCK_STREAM || (this.#family !== AF.inet && this.#family !== AF.inet6 && this.#family !== AF.unix)) {
+      throw invalidArgValue('socket', `${familyName(this.#family)} ${typeName(this.#type)}`, 'must be a TCP or Unix stream socket to become a net.Socket');
+    }
+    const buffered = this.#in.length > 0 ? this.#in.take(this.#in.length) : null;
+    const fd = this.detach();
+    const s = new net.Socket({ fd, readable: true, writable: true });
+    if (buffered) s.unshift(buffered);
+    return s;
+  }
+
+  /**
+   * A berkeley Socket on a duplicate (F_DUPFD_CLOEXEC) of a node:net or
+   * node:dgram socket's fd, to set options or use calls Node lacks. Both stay
+   * usable; closing one does not close the other.
+   */
+  static fromNodeSocket(s: net.Socket | dgram.Socket): Socket {
+    const fd = nodeFd(s);
+    const dup = binding.dup(fd);
+    if (dup < 0) throw systemError(dup, 'fcntl');
+    try {
+      return Socket.from(dup);
+    } catch (err) {
+      binding.close(dup);
+      throw err;
+    }
+  }
+
+  // ---- iteration -----------------------------------------------------------------
+
+  /**
+   * `for await (const conn of server)` yields accepted connections of a
+   * listening socket; on other sockets it yields received messages
+   * (recvMsg). Ends when the socket is closed.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<Socket | ReceivedMessage> {
+    const listening = this.#listening || (this.#fd >= 0 && this.#type !== k.SOCK_DGRAM && this.getOption('acceptconn') === true);
+    for (;;) {
+      try {
+        yield listening ? await this.accept() : await this.recvMsg();
+      } catch (err) {
+        if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') return;
+        throw err;
+      }
+    }
   }
 
   // ---- receive patterns (LuaSocket) ------------------------------------------
@@ -931,6 +1184,105 @@ export class Socket implements Disposable, AsyncDisposable {
     this.#sent = sent;
     this.#born = Date.now() - age * 1000;
   }
+}
+
+const EMPTY_FDS: number[] = Object.freeze([]) as unknown as number[];
+const EMPTY_CONTROL: ReceivedMessage['control'] = Object.freeze([]) as unknown as ReceivedMessage['control'];
+
+/** One recvmmsg batch: a data buffer in fixed slots, address slots, control slots, and the meta array. */
+class Batch {
+  readonly data: Buffer;
+  readonly addrs: Buffer;
+  readonly ctl: Buffer | null;
+  readonly meta: Int32Array;
+  constructor(readonly count: number, readonly size: number, readonly ctlSlot: number) {
+    this.data = Buffer.allocUnsafe(count * size);
+    this.addrs = Buffer.allocUnsafe(count * layout.storage);
+    this.ctl = ctlSlot > 0 ? Buffer.allocUnsafe(count * ctlSlot) : null;
+    this.meta = new Int32Array(count * 4);
+  }
+
+  messages(n: number, account: (bytes: number) => void): ReceivedMessage[] {
+    const out: ReceivedMessage[] = new Array(n);
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const len = Math.min(this.meta[i * 4], this.size);
+      const flags = this.meta[i * 4 + 2];
+      const ctlLen = this.meta[i * 4 + 3];
+      bytes += len;
+      const m = new BatchMessage(this.data.subarray(i * this.size, i * this.size + len), this.addrs, i * layout.storage, this.meta[i * 4 + 1], flags);
+      if (ctlLen > 0) {
+        const c = decodeControl(this.ctl!.subarray(i * this.ctlSlot, i * this.ctlSlot + ctlLen), ctlLen);
+        m.fds = c.fds;
+        m.control = c.control;
+        if (c.excess) m.controlTruncated = true;
+        if (c.credentials) m.credentials = c.credentials;
+        if (c.pktinfo) m.pktinfo = c.pktinfo;
+        if (c.timestamp !== undefined) m.timestamp = c.timestamp;
+        if (c.segmentSize !== undefined) m.segmentSize = c.segmentSize;
+      }
+      out[i] = m;
+    }
+    account(bytes);
+    return out;
+  }
+}
+
+/** A message of a recvMany batch: its address is decoded on first read. */
+class BatchMessage implements ReceivedMessage {
+  fds = EMPTY_FDS;
+  control = EMPTY_CONTROL;
+  truncated: boolean;
+  controlTruncated: boolean;
+  credentials?: ReceivedMessage['credentials'];
+  pktinfo?: ReceivedMessage['pktinfo'];
+  timestamp?: number;
+  segmentSize?: number;
+  #addrs: Buffer | null;
+  #off: number;
+  #len: number;
+  #address: SocketAddress | null = null;
+
+  constructor(public data: Buffer, addrs: Buffer, off: number, len: number, public flags: number) {
+    this.#addrs = addrs;
+    this.#off = off;
+    this.#len = len;
+    this.truncated = (flags & k.MSG_TRUNC) !== 0;
+    this.controlTruncated = (flags & k.MSG_CTRUNC) !== 0;
+  }
+
+  get address(): SocketAddress | null {
+    if (this.#addrs) {
+      this.#address = decodeAddress(this.#addrs.subarray(this.#off, this.#off + layout.storage), this.#len);
+      this.#addrs = null;
+    }
+    return this.#address;
+  }
+
+  set address(a: SocketAddress | null) {
+    this.#addrs = null;
+    this.#address = a;
+  }
+}
+
+/** The fd under a node:net or node:dgram socket (Unix). */
+function nodeFd(s: unknown): number {
+  const handleFd = (h: unknown) => (h && typeof (h as { fd?: unknown }).fd === 'number' ? (h as { fd: number }).fd : -1);
+  if (s instanceof net.Socket) {
+    const fd = handleFd((s as unknown as { _handle?: unknown })._handle);
+    if (fd >= 0) return fd;
+    throw invalidArgValue('socket', 'net.Socket', 'has no fd (not connected yet, or destroyed)');
+  }
+  if (s && typeof s === 'object' && typeof (s as { address?: unknown }).address === 'function' && typeof (s as { send?: unknown }).send === 'function') {
+    // node:dgram keeps its handle under a private symbol; find it without the deprecated _handle getter.
+    for (const sym of Object.getOwnPropertySymbols(s)) {
+      const state = (s as Record<symbol, unknown>)[sym] as { handle?: unknown } | undefined;
+      const fd = handleFd(state?.handle);
+      if (fd >= 0) return fd;
+    }
+    throw invalidArgValue('socket', 'dgram.Socket', 'has no fd (bind it first)');
+  }
+  throw invalidArgType('socket', 'an instance of net.Socket or dgram.Socket', s);
 }
 
 /** The error of the last attempt, listing every attempt's error as `errors`. */
