@@ -11,8 +11,10 @@
 #define SK_META 4  // per message: length, address length, msg_flags, control length
 
 // recvmmsg(2): (fd, batch, slot, count, flags, addrs | null, control | null, ctlSlot, meta)
-// -> messages received or -errno. Message i lands at batch[i*slot], its
-// address at addrs[i*storage], its control data at control[i*ctlSlot].
+// -> messages received or -errno. Message i is received into batch[i*slot],
+// then the messages are packed to the front of the batch in order (message
+// i follows i-1, min(length, slot) bytes each); its address is at
+// addrs[i*storage], its control data at control[i*ctlSlot].
 static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
   sk_args a;
   int32_t fd, slot, count, flags, ctl_slot, *meta;
@@ -63,6 +65,14 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
     msgs[n].msg_len = (unsigned)r;
   }
 #endif
+  // Pack the messages to the front of the batch, in order, so the caller can
+  // copy them out in one piece: message i then starts where i-1 ended.
+  size_t packed = 0;
+  for (int i = 0; i < n; i++) {
+    size_t len = msgs[i].msg_len > (unsigned)slot ? (size_t)slot : msgs[i].msg_len;
+    if (packed != (size_t)i * (size_t)slot) memmove(batch + packed, batch + (size_t)i * (size_t)slot, len);
+    packed += len;
+  }
   for (int i = 0; i < n; i++) {
     struct msghdr *h = &msgs[i].msg_hdr;
     meta[i * SK_META + 0] = (int32_t)msgs[i].msg_len;

@@ -34,7 +34,10 @@ export interface IoOptions {
   signal?: AbortSignal;
 }
 
+// Constants copied into locals once: binding.constants holds hundreds of
+// entries (a dictionary-mode object), too slow to read on every call.
 const k = binding.constants;
+const { AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, MSG_PEEK, MSG_TRUNC, MSG_CTRUNC, SOL_SOCKET, SO_ERROR } = k;
 const E = osConstants.errno;
 const EAGAIN = -E.EAGAIN;
 const EINPROGRESS = -E.EINPROGRESS;
@@ -58,8 +61,10 @@ function validateTimeout(value: unknown, name: string): number | null {
   return value;
 }
 
+const NO_OPTIONS = Object.freeze({ deadline: null, flags: 0, raw: Object.freeze({}) as Record<string, unknown> });
+
 function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSignal; flags: number; raw: Record<string, unknown> } {
-  if (opts === undefined) return { deadline: null, flags: 0, raw: {} };
+  if (opts === undefined) return NO_OPTIONS;
   const o = validateObject<Record<string, unknown>>(opts, 'options');
   const t = validateTimeout(o.timeout, 'options.timeout');
   const signal = o.signal as AbortSignal | undefined;
@@ -103,6 +108,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #sent = 0;
   #born = Date.now();
   #lastTo: { key: string; enc: EncodedAddress } | null = null;
+  #lastFrom: { len: number; bytes: Buffer; address: SocketAddress | null } | null = null;
   #listening = false;
 
   /**
@@ -124,7 +130,7 @@ export class Socket implements Disposable, AsyncDisposable {
       this.#deferred = deferring;
       deferring = null;
       this.#fd = -1;
-      this.#family = k.AF_UNSPEC;
+      this.#family = AF_UNSPEC;
       this.#type = this.#deferred.type;
       this.#protocol = this.#deferred.protocol;
       return;
@@ -146,9 +152,9 @@ export class Socket implements Disposable, AsyncDisposable {
   /** Adopts an open socket fd (LuaSocket's setfd, lua-net's wrap); family, type and protocol are read from the kernel. The fd is made non-blocking. */
   static from(fd: number): Socket {
     validateInteger(fd, 'fd', 0, 0x7fffffff);
-    const family = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_DOMAIN ?? 39) as number;
-    const type = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_TYPE) as number;
-    const protocol = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_PROTOCOL ?? 38) as number;
+    const family = posixGetsockopt(fd, SOL_SOCKET, k.SO_DOMAIN ?? 39) as number;
+    const type = posixGetsockopt(fd, SOL_SOCKET, k.SO_TYPE) as number;
+    const protocol = posixGetsockopt(fd, SOL_SOCKET, k.SO_PROTOCOL ?? 38) as number;
     const rc = binding.setblocking(fd, false);
     if (rc < 0) throw systemError(rc, 'fcntl');
     return Socket.#adopt(fd, family, type, protocol);
@@ -190,7 +196,7 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The file descriptor, or -1 once closed or detached (or before a tcp()/udp() socket picked its family). */
   get fd(): number { return this.#fd; }
   /** The family by name ('inet', ...) or AF_* number; 'inet' for a tcp()/udp() socket until its family is chosen. */
-  get family(): Family | number { return this.#family === k.AF_UNSPEC && this.#deferred ? 'inet' : familyName(this.#family); }
+  get family(): Family | number { return this.#family === AF_UNSPEC && this.#deferred ? 'inet' : familyName(this.#family); }
   /** The type by name ('stream', ...) or SOCK_* number. */
   get type(): SocketType | number { return typeName(this.#type); }
   get protocol(): number { return this.#protocol; }
@@ -345,7 +351,7 @@ export class Socket implements Disposable, AsyncDisposable {
   // ---- addresses -----------------------------------------------------------
 
   #targets(address: unknown): SocketAddress | HostPort {
-    return parseAddressLike(address, this.#family === k.AF_UNSPEC ? -1 : this.#family);
+    return parseAddressLike(address, this.#family === AF_UNSPEC ? -1 : this.#family);
   }
 
   /** bind(2). Host names are resolved synchronously; '*' is the wildcard address. Each resolved address is tried in turn. */
@@ -434,7 +440,7 @@ export class Socket implements Disposable, AsyncDisposable {
       if (rc === 0) return;
       if (rc === EINPROGRESS) {
         await this.#wait(WRITE, 'connect', deadline, signal, details);
-        const err = posixGetsockopt(this.#open('connect'), k.SOL_SOCKET, k.SO_ERROR) as number;
+        const err = posixGetsockopt(this.#open('connect'), SOL_SOCKET, SO_ERROR) as number;
         if (err !== 0) throw systemError(-err, 'connect', details());
         return;
       }
@@ -478,7 +484,7 @@ export class Socket implements Disposable, AsyncDisposable {
       if (rc === 0) return;
       if (rc === EINPROGRESS) {
         this.#waitSync(fd, WRITE, 'connect', deadline, details);
-        const err = posixGetsockopt(fd, k.SOL_SOCKET, k.SO_ERROR) as number;
+        const err = posixGetsockopt(fd, SOL_SOCKET, SO_ERROR) as number;
         if (err !== 0) throw systemError(-err, 'connect', details());
         return;
       }
@@ -663,7 +669,7 @@ export class Socket implements Disposable, AsyncDisposable {
   async recv(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<Buffer> {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
-    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.take(size);
+    if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
     const buf = Buffer.allocUnsafe(size);
     const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buf, 0, size, o.flags));
     this.#received += n;
@@ -674,7 +680,7 @@ export class Socket implements Disposable, AsyncDisposable {
   recvSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Buffer {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
-    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.take(size);
+    if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
     const buf = Buffer.allocUnsafe(size);
     const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
     this.#received += n;
@@ -685,7 +691,7 @@ export class Socket implements Disposable, AsyncDisposable {
   async recvInto(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): Promise<number> {
     if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
     const o = ioOptions(opts);
-    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.takeInto(buffer);
+    if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.takeInto(buffer);
     const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
     this.#received += n;
     return n;
@@ -695,7 +701,7 @@ export class Socket implements Disposable, AsyncDisposable {
   recvIntoSync(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): number {
     if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
     const o = ioOptions(opts);
-    if (this.#in.length > 0 && !(o.flags & k.MSG_PEEK)) return this.#in.takeInto(buffer);
+    if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.takeInto(buffer);
     const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
     this.#received += n;
     return n;
@@ -703,26 +709,61 @@ export class Socket implements Disposable, AsyncDisposable {
 
   // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
   #truncFlag(): number {
-    return this.#type === k.SOCK_STREAM ? 0 : k.MSG_TRUNC;
+    return this.#type === SOCK_STREAM ? 0 : MSG_TRUNC;
   }
 
   #fromResult(buf: Buffer, size: number, n: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     const got = Math.min(n, size);
     this.#received += got;
-    const data = Buffer.allocUnsafe(got);
-    buf.copy(data, 0, 0, got);
-    return { data, address: decodeAddress(addrBuf, out[0]), truncated: n > size };
+    let data: Buffer;
+    if (buf === scratchBuf) {
+      data = Buffer.allocUnsafe(got);
+      buf.copy(data, 0, 0, got);
+    } else data = got === buf.length ? buf : buf.subarray(0, got);
+    return { data, address: this.#fromAddress(), truncated: n > size };
+  }
+
+  // Datagrams mostly come from the peer of the one before: reuse its decoded
+  // (frozen) address when the sockaddr bytes are the same.
+  #fromAddress(): SocketAddress | null {
+    const len = out[0];
+    const c = this.#lastFrom;
+    if (c && c.len === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) if (c.bytes[i] !== addrBuf[i]) { same = false; break; }
+      if (same) return c.address;
+    }
+    const address = decodeAddress(addrBuf, len);
+    if (address) Object.freeze(address);
+    this.#lastFrom = { len, bytes: Buffer.from(addrBuf.subarray(0, len)), address };
+    return address;
+  }
+
+  /** A receive buffer for recvFrom: small sizes come from Buffer's pool (the result is a view), large ones use shared scratch (the result is a copy). */
+  static #fromBuffer(size: number): Buffer {
+    return size <= 4096 ? Buffer.allocUnsafe(size) : scratch(size);
   }
 
   /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
-  async recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
+  recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
+    // Fast path: no options and a datagram already queued.
+    if (opts === undefined && this.#fd >= 0 && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
+      const buf = Socket.#fromBuffer(size);
+      const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
+      if (n >= 0) return Promise.resolve(this.#fromResult(buf, size, n));
+      if (n !== EAGAIN) return Promise.reject(systemError(n, 'recvfrom'));
+    }
+    return this.#recvFromSlow(size, opts);
+  }
+
+  async #recvFromSlow(size: number, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     const flags = o.flags | this.#truncFlag();
     let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
     // The shared scratch buffers are read inside the attempt, before anything else can run.
     await this.#io(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      const buf = scratch(size);
+      const buf = Socket.#fromBuffer(size);
       const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
       if (n >= 0) result = this.#fromResult(buf, size, n);
       return n;
@@ -733,8 +774,14 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The blocking twin of recvFrom(). */
   recvFromSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     validateInteger(size, 'size', 0, 0x7fffffff);
+    if (opts === undefined && this.#fd >= 0) {
+      const buf = Socket.#fromBuffer(size);
+      const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
+      if (n >= 0) return this.#fromResult(buf, size, n);
+      if (n !== EAGAIN) throw systemError(n, 'recvfrom');
+    }
     const o = ioOptions(opts);
-    const buf = scratch(size);
+    const buf = Socket.#fromBuffer(size);
     const flags = o.flags | this.#truncFlag();
     const n = this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out));
     return this.#fromResult(buf, size, n);
@@ -874,37 +921,51 @@ export class Socket implements Disposable, AsyncDisposable {
     return done;
   }
 
-  #batchIn(opts: unknown): { o: ReturnType<typeof ioOptions>; count: number; size: number; ctlSlot: number } {
+  #batchIn(opts: unknown): { o: ReturnType<typeof ioOptions>; count: number; size: number; ctlSlot: number; into: Buffer | null } {
     const o = ioOptions(opts);
     const count = o.raw.maxMessages === undefined ? 32 : validateInteger(o.raw.maxMessages, 'options.maxMessages', 1, 256);
     const size = o.raw.size === undefined ? 4096 : validateInteger(o.raw.size, 'options.size', 0, 0x7fffffff);
     const ctlSlot = o.raw.controlLength === undefined ? 128 : validateInteger(o.raw.controlLength, 'options.controlLength', 0, 65536);
     if (count * size > 0x7fffffff) throw invalidArgValue('options.size', size, 'times maxMessages must stay under 2 GiB');
-    return { o, count, size, ctlSlot };
+    let into: Buffer | null = null;
+    if (o.raw.buffer !== undefined) {
+      const b = o.raw.buffer;
+      if (!(b instanceof Uint8Array)) throw invalidArgType('options.buffer', 'an instance of Uint8Array', b);
+      if (b.length < count * size) throw invalidArgValue('options.buffer', `[${b.length} bytes]`, `must hold maxMessages x size = ${count * size} bytes`);
+      into = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return { o, count, size, ctlSlot, into };
   }
 
   /**
    * recvmmsg(2): waits for at least one datagram, then returns up to
    * `maxMessages` (default 32) of at most `size` bytes (default 4096) each.
-   * The data are views of one buffer allocated per call; each address is
-   * decoded only when read. GRO segment sizes, pktinfo and timestamps are
-   * decoded as for recvMsg.
+   * The data of one call are copied into one buffer sized to what arrived,
+   * or, with `buffer` (at least maxMessages x size bytes, yours to reuse),
+   * received straight into it and returned as views of it: no copy, valid
+   * until you reuse the buffer. Each address is decoded only when read. GRO
+   * segment sizes, pktinfo and timestamps are decoded as for recvMsg.
    */
-  async recvMany(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number }): Promise<ReceivedMessage[]> {
-    const { o, count, size, ctlSlot } = this.#batchIn(opts);
-    const batch = new Batch(count, size, ctlSlot);
-    const n = await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal,
-      (fd) => binding.recvmmsg(fd, batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
-    return batch.messages(n, (bytes) => { this.#received += bytes; });
+  async recvMany(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number; buffer?: Uint8Array }): Promise<ReceivedMessage[]> {
+    const { o, count, size, ctlSlot, into } = this.#batchIn(opts);
+    let msgs!: ReceivedMessage[];
+    // The batch scratch is shared: the messages are taken out inside the attempt.
+    await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const batch = Batch.get(count, into ? 0 : size, ctlSlot);
+      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta);
+      if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
+      return n;
+    });
+    return msgs;
   }
 
   /** The blocking twin of recvMany(). */
-  recvManySync(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number }): ReceivedMessage[] {
-    const { o, count, size, ctlSlot } = this.#batchIn(opts);
-    const batch = new Batch(count, size, ctlSlot);
+  recvManySync(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number; buffer?: Uint8Array }): ReceivedMessage[] {
+    const { o, count, size, ctlSlot, into } = this.#batchIn(opts);
+    const batch = Batch.get(count, into ? 0 : size, ctlSlot);
     const n = this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline),
-      (fd) => binding.recvmmsg(fd, batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
-    return batch.messages(n, (bytes) => { this.#received += bytes; });
+      (fd) => binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
+    return batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
   }
 
   // ---- multicast -----------------------------------------------------------------
@@ -964,7 +1025,7 @@ export class Socket implements Disposable, AsyncDisposable {
    */
   toNodeSocket(): net.Socket {
     this.#open('toNodeSocket');
-    if (this.#type !== k.SOCK_STREAM || (this.#family !== AF.inet && this.#family !== AF.inet6 && this.#family !== AF.unix)) {
+    if (this.#type !== SOCK_STREAM || (this.#family !== AF.inet && this.#family !== AF.inet6 && this.#family !== AF.unix)) {
       throw invalidArgValue('socket', `${familyName(this.#family)} ${typeName(this.#type)}`, 'must be a TCP or Unix stream socket to become a net.Socket');
     }
     const buffered = this.#in.length > 0 ? this.#in.take(this.#in.length) : null;
@@ -999,7 +1060,7 @@ export class Socket implements Disposable, AsyncDisposable {
    * (recvMsg). Ends when the socket is closed.
    */
   async *[Symbol.asyncIterator](): AsyncIterator<Socket | ReceivedMessage> {
-    const listening = this.#listening || (this.#fd >= 0 && this.#type !== k.SOCK_DGRAM && this.getOption('acceptconn') === true);
+    const listening = this.#listening || (this.#fd >= 0 && this.#type !== SOCK_DGRAM && this.getOption('acceptconn') === true);
     for (;;) {
       try {
         yield listening ? await this.accept() : await this.recvMsg();
@@ -1189,28 +1250,55 @@ export class Socket implements Disposable, AsyncDisposable {
 const EMPTY_FDS: number[] = Object.freeze([]) as unknown as number[];
 const EMPTY_CONTROL: ReceivedMessage['control'] = Object.freeze([]) as unknown as ReceivedMessage['control'];
 
-/** One recvmmsg batch: a data buffer in fixed slots, address slots, control slots, and the meta array. */
+/**
+ * The recvmmsg scratch: data slots, address slots, control slots and the meta
+ * array, shared by every socket and reused while big enough. The addon packs
+ * the received messages to the front of `data`; messages() copies them out in
+ * one piece, so results own their memory and cost what they hold.
+ */
 class Batch {
-  readonly data: Buffer;
-  readonly addrs: Buffer;
-  readonly ctl: Buffer | null;
-  readonly meta: Int32Array;
-  constructor(readonly count: number, readonly size: number, readonly ctlSlot: number) {
+  static #shared: Batch | null = null;
+  data: Buffer;
+  addrs: Buffer;
+  ctl: Buffer | null;
+  meta: Int32Array;
+  ctlSlot = 0;
+
+  private constructor(count: number, size: number, ctlSlot: number) {
     this.data = Buffer.allocUnsafe(count * size);
     this.addrs = Buffer.allocUnsafe(count * layout.storage);
     this.ctl = ctlSlot > 0 ? Buffer.allocUnsafe(count * ctlSlot) : null;
     this.meta = new Int32Array(count * 4);
   }
 
-  messages(n: number, account: (bytes: number) => void): ReceivedMessage[] {
+  static get(count: number, size: number, ctlSlot: number): Batch {
+    let b = Batch.#shared;
+    if (!b || b.data.length < count * size || b.meta.length < count * 4 || (ctlSlot > 0 && (!b.ctl || b.ctl.length < count * ctlSlot))) {
+      b = Batch.#shared = new Batch(count, size, ctlSlot);
+    }
+    b.ctlSlot = ctlSlot;
+    return b;
+  }
+
+  /** The messages of a batch received into `into` (views) or into the scratch (copied out). */
+  messages(n: number, size: number, into: Buffer | null, account: (bytes: number) => void): ReceivedMessage[] {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += Math.min(this.meta[i * 4], size);
+    let data: Buffer;
+    if (into) data = into;
+    else {
+      data = Buffer.allocUnsafe(total);
+      this.data.copy(data, 0, 0, total);
+    }
+    const addrs = Buffer.from(this.addrs.subarray(0, n * layout.storage));
     const out: ReceivedMessage[] = new Array(n);
-    let bytes = 0;
+    let pos = 0;
     for (let i = 0; i < n; i++) {
-      const len = Math.min(this.meta[i * 4], this.size);
+      const len = Math.min(this.meta[i * 4], size);
       const flags = this.meta[i * 4 + 2];
       const ctlLen = this.meta[i * 4 + 3];
-      bytes += len;
-      const m = new BatchMessage(this.data.subarray(i * this.size, i * this.size + len), this.addrs, i * layout.storage, this.meta[i * 4 + 1], flags);
+      const m = new BatchMessage(data.subarray(pos, pos + len), addrs, i * layout.storage, this.meta[i * 4 + 1], flags);
+      pos += len;
       if (ctlLen > 0) {
         const c = decodeControl(this.ctl!.subarray(i * this.ctlSlot, i * this.ctlSlot + ctlLen), ctlLen);
         m.fds = c.fds;
@@ -1223,7 +1311,7 @@ class Batch {
       }
       out[i] = m;
     }
-    account(bytes);
+    account(total);
     return out;
   }
 }
@@ -1247,8 +1335,8 @@ class BatchMessage implements ReceivedMessage {
     this.#addrs = addrs;
     this.#off = off;
     this.#len = len;
-    this.truncated = (flags & k.MSG_TRUNC) !== 0;
-    this.controlTruncated = (flags & k.MSG_CTRUNC) !== 0;
+    this.truncated = (flags & MSG_TRUNC) !== 0;
+    this.controlTruncated = (flags & MSG_CTRUNC) !== 0;
   }
 
   get address(): SocketAddress | null {

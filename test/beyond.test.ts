@@ -96,6 +96,20 @@ describe('sendMany / recvMany', () => {
     s.close();
   });
 
+  test('recvMany into a caller-owned buffer returns views of it, without copying', async () => {
+    const [a, b] = Socket.pair('dgram');
+    a.sendManySync(['one', 'two', 'three']);
+    const buffer = Buffer.alloc(4 * 16);
+    const ms = b.recvManySync({ maxMessages: 4, size: 16, buffer });
+    assert.deepEqual(ms.map((m) => m.data.toString()), ['one', 'two', 'three']);
+    for (const m of ms) assert.equal(m.data.buffer, buffer.buffer, 'a view of the caller\'s buffer');
+    assert.throws(() => b.recvManySync({ maxMessages: 4, size: 16, buffer: Buffer.alloc(10) }), { code: 'ERR_INVALID_ARG_VALUE' });
+    const copied = await Promise.all([b.recvMany({ size: 16 }), a.send('own')]);
+    assert.notEqual(copied[0][0].data.buffer, buffer.buffer);
+    a.close();
+    b.close();
+  });
+
   test('recvMany reports truncation per message and waits for the first one', async () => {
     const [a, b] = Socket.pair('dgram');
     setTimeout(() => a.sendManySync(['short', 'a much longer datagram']), 20);
