@@ -1,6 +1,6 @@
 // A short tour of berkeley/posix: one socket of each family and type this
 // machine offers, each doing one real exchange, and a table of what happened.
-// Run: npm start
+// Run: node --import tsx examples/posix-tour.ts
 import * as posix from 'berkeley/posix';
 
 type Row = { what: string; result: string; ms: string };
