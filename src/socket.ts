@@ -1090,22 +1090,14 @@ export class Socket implements Disposable, AsyncDisposable {
   }
 
   async #receive(pattern: unknown, prefix: unknown, opts: unknown): Promise<Buffer> {
-    const reader = new PatternReader(parsePattern(pattern), prefix);
-    const o = ioOptions(opts);
-    this.#open('recv');
+    const { reader, o, deadline } = this.#receiveStart(pattern, prefix, opts);
     if (reader.satisfiedWithoutReading) return Buffer.from(reader.prefix);
-    const deadline = this.#callDeadline(o.deadline);
     try {
       while (!reader.consume(this.#in)) {
         const size = reader.readSize;
         const buf = Buffer.allocUnsafe(size);
         const n = await this.#io(READ, 'recv', deadline, o.signal, (fd) => binding.recv(fd, buf, 0, size, 0));
-        if (n === 0) {
-          if (reader.endOfStream()) break;
-          throw eofError('receive', Buffer.alloc(0));
-        }
-        this.#received += n;
-        this.#in.push(n === size ? buf : buf.subarray(0, n));
+        if (this.#receiveRead(reader, buf, n)) break;
       }
     } catch (err) {
       throw withPartial(err, reader.result());
@@ -1119,27 +1111,37 @@ export class Socket implements Disposable, AsyncDisposable {
       const line = this.#in.takeLine();
       if (line) return line;
     }
-    const reader = new PatternReader(parsePattern(pattern), prefix);
-    const o = ioOptions(opts);
-    this.#open('recv');
+    const { reader, deadline } = this.#receiveStart(pattern, prefix, opts);
     if (reader.satisfiedWithoutReading) return Buffer.from(reader.prefix);
-    const deadline = this.#callDeadline(o.deadline);
     try {
       while (!reader.consume(this.#in)) {
         const size = reader.readSize;
         const buf = Buffer.allocUnsafe(size);
         const n = this.#ioSync(READ, 'recv', deadline, (fd) => binding.recv(fd, buf, 0, size, 0));
-        if (n === 0) {
-          if (reader.endOfStream()) break;
-          throw eofError('receive', Buffer.alloc(0));
-        }
-        this.#received += n;
-        this.#in.push(n === size ? buf : buf.subarray(0, n));
+        if (this.#receiveRead(reader, buf, n)) break;
       }
     } catch (err) {
       throw withPartial(err, reader.result());
     }
     return reader.result();
+  }
+
+  #receiveStart(pattern: unknown, prefix: unknown, opts: unknown) {
+    const reader = new PatternReader(parsePattern(pattern), prefix);
+    const o = ioOptions(opts);
+    this.#open('recv');
+    return { reader, o, deadline: this.#callDeadline(o.deadline) };
+  }
+
+  /** Takes in one read of `n` bytes: true when end of stream completes the pattern ('all'); EOF error when it cannot. */
+  #receiveRead(reader: PatternReader, buf: Buffer, n: number): boolean {
+    if (n === 0) {
+      if (reader.endOfStream()) return true;
+      throw eofError('receive', Buffer.alloc(0));
+    }
+    this.#received += n;
+    this.#in.push(n === buf.length ? buf : buf.subarray(0, n));
+    return false;
   }
 
   /** Whether receive() left buffered input that a read would return without a system call. */

@@ -1,6 +1,7 @@
 // A minimal blocking TCP echo server used as the common peer of the
 // request/response benchmarks: one thread per connection, echoes whatever
 // arrives. Usage: echo-server PORTFILE (writes the port it listens on).
+#include "bench.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,21 +32,5 @@ done:
 
 int main(int argc, char **argv) {
   if (argc != 2) { fprintf(stderr, "usage: echo-server PORTFILE\n"); return 2; }
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t len = sizeof a;
-  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 128) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0) {
-    perror("echo-server");
-    return 1;
-  }
-  FILE *f = fopen(argv[1], "w");
-  fprintf(f, "%d\n", ntohs(a.sin_port));
-  fclose(f);
-  for (;;) {
-    int c = accept(s, NULL, NULL);
-    if (c < 0) continue;
-    pthread_t t;
-    pthread_create(&t, NULL, serve, (void *)(long)c);
-    pthread_detach(t);
-  }
+  return bench_serve(argv[1], serve);
 }
