@@ -2,7 +2,7 @@
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
 import { binding } from './binding.js';
 import { invalidArgType, invalidArgValue, SocketError } from './errors.js';
-import { resolve, type HostPort } from './resolver.js';
+import { resolve } from './resolver.js';
 import { Socket, type IoOptions, type AddressLike } from './socket.js';
 import { validateBoolean, validateInteger, validateObject } from './validate.js';
 import type { SocketAddress } from './address.js';

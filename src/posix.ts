@@ -36,10 +36,6 @@ export function addressDetails(address: SocketAddress | null | undefined): Error
   return {};
 }
 
-function encode(address: unknown, syscall: string): { bytes: Buffer; length: number } {
-  return encodeAddress(address, syscall);
-}
-
 /** socket(2): a new socket fd, close-on-exec. `type` may include SOCK_NONBLOCK. */
 export function socket(domain: number, type: number, protocol = 0): number {
   return check(binding.socket(validateInt32(domain, 'domain'), validateInt32(type, 'type'), validateInt32(protocol, 'protocol')), 'socket');
@@ -55,7 +51,7 @@ export function socketpair(domain: number, type: number, protocol = 0): [number,
 /** bind(2). Unix paths that do not fit sun_path throw ENAMETOOLONG. */
 export function bind(fd: number, address: SocketAddress): void {
   validateFd(fd);
-  const a = encode(address, 'bind');
+  const a = encodeAddress(address, 'bind');
   check(binding.bind(fd, a.bytes, a.length), 'bind', addressDetails(address));
 }
 
@@ -73,7 +69,7 @@ export function accept(fd: number, flags = 0): [fd: number, peer: SocketAddress]
 /** connect(2). On a non-blocking fd, EINPROGRESS is thrown while the connect goes on. */
 export function connect(fd: number, address: SocketAddress): void {
   validateFd(fd);
-  const a = encode(address, 'connect');
+  const a = encodeAddress(address, 'connect');
   check(binding.connect(fd, a.bytes, a.length), 'connect', addressDetails(address));
 }
 
@@ -101,7 +97,7 @@ export function recv(fd: number, length: number, flags = 0): Buffer {
 export function sendto(fd: number, data: Uint8Array | string, address: SocketAddress, flags = 0): number {
   validateFd(fd);
   const bytes = toBytes(data);
-  const a = encode(address, 'sendto');
+  const a = encodeAddress(address, 'sendto');
   return check(binding.sendto(fd, bytes, 0, bytes.length, validateFlags(flags), a.bytes, a.length), 'sendto', addressDetails(address));
 }
 
