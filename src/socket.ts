@@ -43,6 +43,8 @@ const EAGAIN = -E.EAGAIN;
 const EINPROGRESS = -E.EINPROGRESS;
 const SOCK_NONBLOCK = k.SOCK_NONBLOCK ?? 0;
 const DEFAULT_RECV = 65536;
+/** How many async calls may complete without waiting before one yields to the event loop (libuv reads 32 per wake-up). */
+const BURST = 32;
 
 // Scratch space for results returned by reference; copied out at once.
 const out = new Int32Array(4);
@@ -110,6 +112,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #lastTo: { key: string; enc: EncodedAddress } | null = null;
   #lastFrom: { len: number; bytes: Buffer; address: SocketAddress | null } | null = null;
   #listening = false;
+  #streak = 0; // async calls completed without waiting, since the last yield to the event loop
 
   /**
    * socket(2): `family` 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an
@@ -301,17 +304,28 @@ export class Socket implements Disposable, AsyncDisposable {
 
   // ---- the I/O loops -----------------------------------------------------
 
-  /** Async: attempt; on EAGAIN wait for readiness (bounded by the deadlines) and retry. */
+  /**
+   * Async: attempt; on EAGAIN wait for readiness (bounded by the deadlines)
+   * and retry. Calls that keep completing at once yield to the event loop
+   * every BURST of them, so one busy socket cannot starve timers and other I/O.
+   */
   async #io(dir: Direction, syscall: string, deadline: number | null, signal: AbortSignal | undefined,
     attempt: (fd: number) => number, details?: () => ErrorDetails): Promise<number> {
+    if (++this.#streak > BURST) await this.#yield();
     for (;;) {
       const n = attempt(this.#open(syscall));
       if (n !== EAGAIN) {
         if (n < 0) throw systemError(n, syscall, details?.());
         return n;
       }
+      this.#streak = 0;
       await this.#wait(dir, syscall, deadline, signal, details);
     }
+  }
+
+  #yield(): Promise<void> {
+    this.#streak = 0;
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Waits once for readiness; ETIMEDOUT when the deadline passes. */
@@ -747,7 +761,7 @@ export class Socket implements Disposable, AsyncDisposable {
   /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
   recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
     // Fast path: no options and a datagram already queued.
-    if (opts === undefined && this.#fd >= 0 && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
+    if (opts === undefined && this.#fd >= 0 && ++this.#streak <= BURST && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
       const buf = Socket.#fromBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return Promise.resolve(this.#fromResult(buf, size, n));

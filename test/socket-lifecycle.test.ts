@@ -95,6 +95,28 @@ test('unref(): a pending accept does not keep the process alive; ref() does', ()
   assert.equal(ref.stdout.trim(), 'ETIMEDOUT', 'the process waited for the accept');
 });
 
+test('a socket with data always ready does not starve timers (yields every 32 calls)', async () => {
+  for (const method of ['recv', 'recvFrom'] as const) {
+    const r = new Socket('inet', 'dgram');
+    r.setOption('rcvbuf', 4 << 20);
+    r.bind('127.0.0.1:0');
+    const s = new Socket('inet', 'dgram');
+    const queued = 3000;
+    for (let i = 0; i < queued; i += 250) s.sendManySync(Array.from({ length: 250 }, () => ({ data: 'x', address: r.localAddress() })));
+    let fired = false;
+    setTimeout(() => { fired = true; }, 0);
+    let count = 0;
+    while (!fired && count < queued) {
+      await (method === 'recv' ? r.recv(16, { timeout: 5000 }) : r.recvFrom(16));
+      count++;
+    }
+    assert.ok(fired, `${method}: the timer fired while datagrams were still queued`);
+    assert.ok(count < 200, `${method}: it fired after ${count} calls`);
+    r.close();
+    s.close();
+  }
+});
+
 test('AsyncLocalStorage context survives a wait for readiness', async () => {
   const als = new AsyncLocalStorage<string>();
   const [a, b] = Socket.pair();
