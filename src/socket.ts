@@ -75,6 +75,23 @@ function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSign
   return { deadline: t === null ? null : performance.now() + t, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
 }
 
+/**
+ * Whether per-call options can be ignored when a call completes without
+ * waiting: none at all, or only a valid timeout and a signal not yet aborted.
+ * Anything else takes the full path (and its validation).
+ */
+function plainOptions(opts: unknown): boolean {
+  if (opts === undefined) return true;
+  if (typeof opts !== 'object' || opts === null) return false;
+  const o = opts as IoOptions & { flags?: unknown };
+  if (o.flags !== undefined) return false;
+  const t = o.timeout;
+  if (t !== undefined && t !== null && !(typeof t === 'number' && t >= 0)) return false;
+  if (o.signal !== undefined && (!(o.signal instanceof AbortSignal) || o.signal.aborted)) return false;
+  for (const key in o) if (key !== 'timeout' && key !== 'signal') return false;
+  return true;
+}
+
 const SHUTDOWN: Record<string, number> = {
   both: k.SHUT_RDWR, rdwr: k.SHUT_RDWR, send: k.SHUT_WR, wr: k.SHUT_WR, receive: k.SHUT_RD, rd: k.SHUT_RD,
 };
@@ -760,8 +777,9 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
   recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
-    // Fast path: no options and a datagram already queued.
-    if (opts === undefined && this.#fd >= 0 && ++this.#streak <= BURST && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
+    // Fast path: a datagram already queued, and nothing in the options that
+    // matters before a wait (a timeout only bounds waiting).
+    if (this.#fd >= 0 && ++this.#streak <= BURST && plainOptions(opts) && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
       const buf = Socket.#fromBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return Promise.resolve(this.#fromResult(buf, size, n));

@@ -190,6 +190,18 @@ describe('Socket bad input: TypeError/RangeError, nothing created or leaked', ()
     });
   }
 
+  test('recvFrom validates its options even when a datagram is already queued', async () => {
+    const [a, b] = Socket.pair('dgram');
+    a.sendManySync(['1', '2', '3']);
+    await assert.rejects(b.recvFrom(16, { timeout: -1 }), { code: 'ERR_INVALID_ARG_VALUE' });
+    await assert.rejects(b.recvFrom(16, { signal: 'no' } as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    await assert.rejects(b.recvFrom(16, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+    await assert.rejects(b.recvFrom(-1), { code: 'ERR_OUT_OF_RANGE' });
+    assert.equal((await b.recvFrom(16, { timeout: 100 })).data.toString(), '1', 'nothing was consumed by the refused calls');
+    a.close();
+    b.close();
+  });
+
   test('method arguments', async () => {
     const s = new Socket('inet', 'dgram');
     const before = fdCount();
