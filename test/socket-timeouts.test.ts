@@ -102,6 +102,29 @@ describe('timeouts', () => {
     [server, client, conn].forEach((s) => s.close());
   });
 
+  test('sync request/response keeps timeout semantics whether the read tries or waits first', () => {
+    const [a, b] = Socket.pair('stream');
+    a.setTimeout(80);
+    for (let round = 0; round < 2; round++) {
+      // Round 0 tries first and has to wait; round 1 therefore waits first. Both time out alike.
+      a.sendSync(`q${round}`);
+      const t0 = performance.now();
+      assert.throws(() => a.recvSync(), { code: 'ETIMEDOUT' });
+      assert.ok(elapsed(t0) >= 70 && elapsed(t0) < 5000, `round ${round} waited ${elapsed(t0)} ms`);
+    }
+    a.setTimeout(0);
+    a.sendSync('q2');
+    const t1 = performance.now();
+    assert.throws(() => a.recvSync(), { code: 'ETIMEDOUT' }, 'timeout 0 never waits, even after a send');
+    assert.ok(elapsed(t1) < 1000);
+    b.sendSync('r');
+    a.sendSync('q3');
+    assert.equal(a.recvSync().toString(), 'r', 'data already there is returned at timeout 0');
+    assert.equal(b.recvSync(100).toString(), 'q0q1q2q3');
+    a.close();
+    b.close();
+  });
+
   test('sendAll with timeout 0 against a full buffer reports how much went out', async () => {
     const [server, client, conn] = await tcpPair();
     client.setOption('sndbuf', 4096);
