@@ -119,6 +119,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #protocol: number;
   #r: Readiness | null = null;
   #deferred: Deferred | null = null;
+  #respawn: Deferred | null = null; // how a tcp()/udp() socket was made, until its family is settled
   #block: number | null = null;
   #total: number | null = null;
   #ref = true;
@@ -233,6 +234,7 @@ export class Socket implements Disposable, AsyncDisposable {
     const fd = binding.socket(af, d.type | SOCK_NONBLOCK, d.protocol);
     if (fd < 0) throw systemError(fd, 'socket');
     this.#deferred = null;
+    this.#respawn = d;
     this.#fd = fd;
     this.#family = af;
     this.#watch();
@@ -243,6 +245,24 @@ export class Socket implements Disposable, AsyncDisposable {
       this.close();
       throw err;
     }
+  }
+
+  /**
+   * Gives a tcp()/udp() socket the family of the address about to be tried:
+   * creates its fd, or re-creates it when an earlier address of the other
+   * family failed (LuaSocket 3 does the same). A bind or connect that
+   * succeeds settles the family.
+   */
+  #useFamily(af: number): void {
+    if (this.#deferred) return this.#materialize(af);
+    if (!this.#respawn || this.#family === af) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    registry.unregister(this);
+    this.#r!.close(closedError());
+    binding.closeOwned(fd);
+    this.#deferred = this.#respawn;
+    this.#materialize(af);
   }
 
   #open(syscall: string): number {
@@ -416,9 +436,10 @@ export class Socket implements Disposable, AsyncDisposable {
     const list = 'host' in t ? resolveSync(t as HostPort, this.#family, this.#type, true) : [t as SocketAddress];
     this.#tryEach(list, 'bind', (a) => {
       const enc = encodeAddress(a, 'bind');
-      this.#materialize(familyNumber(a.family));
+      this.#useFamily(familyNumber(a.family));
       const rc = binding.bind(this.#open('bind'), enc.bytes, enc.length);
       if (rc < 0) throw systemError(rc, 'bind', addressDetails(a));
+      this.#respawn = null;
     });
   }
 
@@ -477,7 +498,9 @@ export class Socket implements Disposable, AsyncDisposable {
     const errors: Error[] = [];
     for (const a of list) {
       try {
-        return await this.#connectOne(a, deadline, o.signal);
+        await this.#connectOne(a, deadline, o.signal);
+        this.#respawn = null;
+        return;
       } catch (err) {
         if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
         errors.push(err);
@@ -488,7 +511,7 @@ export class Socket implements Disposable, AsyncDisposable {
 
   async #connectOne(a: SocketAddress, deadline: number | null, signal?: AbortSignal): Promise<void> {
     const enc = encodeAddress(a, 'connect');
-    this.#materialize(familyNumber(a.family));
+    this.#useFamily(familyNumber(a.family));
     const details = () => addressDetails(a);
     let backoff = 1;
     for (;;) {
@@ -520,7 +543,9 @@ export class Socket implements Disposable, AsyncDisposable {
     const errors: Error[] = [];
     for (const a of list) {
       try {
-        return this.#connectOneSync(a, deadline);
+        this.#connectOneSync(a, deadline);
+        this.#respawn = null;
+        return;
       } catch (err) {
         if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
         errors.push(err);
@@ -531,7 +556,7 @@ export class Socket implements Disposable, AsyncDisposable {
 
   #connectOneSync(a: SocketAddress, deadline: number | null): void {
     const enc = encodeAddress(a, 'connect');
-    this.#materialize(familyNumber(a.family));
+    this.#useFamily(familyNumber(a.family));
     const details = () => addressDetails(a);
     let backoff = 1;
     for (;;) {
@@ -634,6 +659,7 @@ export class Socket implements Disposable, AsyncDisposable {
     if (key !== null && this.#lastTo?.key === key) return this.#lastTo.enc;
     const enc = encodeAddress(a, 'sendto');
     this.#materialize(familyNumber((a as SocketAddress).family));
+    this.#respawn = null;
     if (key !== null) this.#lastTo = { key, enc };
     return enc;
   }
@@ -682,6 +708,7 @@ export class Socket implements Disposable, AsyncDisposable {
     if (m.address !== undefined) {
       enc = encodeAddress(m.address, 'sendmsg', 'message.address');
       this.#materialize(familyNumber(m.address.family));
+      this.#respawn = null;
     }
     return [data, enc, control, m.address];
   }
