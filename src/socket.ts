@@ -446,7 +446,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #tryEach(list: SocketAddress[], syscall: string, fn: (a: SocketAddress) => void): void {
     const errors: Error[] = [];
     for (const a of list) {
-      try { return fn(a); } catch (err) { if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED') throw err; errors.push(err); }
+      try { return fn(a); } catch (err) { nextAddress(err, errors); }
     }
     throw lastOf(errors, syscall);
   }
@@ -502,8 +502,7 @@ export class Socket implements Disposable, AsyncDisposable {
         this.#respawn = null;
         return;
       } catch (err) {
-        if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
-        errors.push(err);
+        nextAddress(err, errors);
       }
     }
     throw lastOf(errors, 'connect');
@@ -519,19 +518,24 @@ export class Socket implements Disposable, AsyncDisposable {
       if (rc === 0) return;
       if (rc === EINPROGRESS) {
         await this.#wait(WRITE, 'connect', deadline, signal, details);
-        const err = posixGetsockopt(this.#open('connect'), SOL_SOCKET, SO_ERROR) as number;
-        if (err !== 0) throw systemError(-err, 'connect', details());
-        return;
+        return connected(this.#open('connect'), details);
       }
       if (rc !== EAGAIN) throw systemError(rc, 'connect', details());
-      // A Unix listener with a full backlog: the connect is not in progress, it
-      // must be retried. Back off up to 50 ms within the deadline.
-      const wd = this.#waitDeadline(deadline);
-      const delay = Math.min(backoff, 50, wd === null ? 50 : wd - performance.now());
-      if (delay <= 0) throw timeoutError('connect', details());
-      await sleep(delay, signal, this.#ref);
+      await sleep(this.#retryDelay(backoff, deadline, details), signal, this.#ref);
       backoff *= 2;
     }
+  }
+
+  /**
+   * A connect to a Unix listener with a full backlog fails with EAGAIN and is
+   * not in progress: it must be retried. Backs off up to 50 ms, within the
+   * deadline (ETIMEDOUT past it).
+   */
+  #retryDelay(backoff: number, deadline: number | null, details: () => ErrorDetails): number {
+    const wd = this.#waitDeadline(deadline);
+    const delay = Math.min(backoff, 50, wd === null ? 50 : wd - performance.now());
+    if (delay <= 0) throw timeoutError('connect', details());
+    return delay;
   }
 
   /** The blocking twin of connect(). */
@@ -547,8 +551,7 @@ export class Socket implements Disposable, AsyncDisposable {
         this.#respawn = null;
         return;
       } catch (err) {
-        if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
-        errors.push(err);
+        nextAddress(err, errors);
       }
     }
     throw lastOf(errors, 'connect');
@@ -565,15 +568,10 @@ export class Socket implements Disposable, AsyncDisposable {
       if (rc === 0) return;
       if (rc === EINPROGRESS) {
         this.#waitSync(fd, WRITE, 'connect', deadline, details);
-        const err = posixGetsockopt(fd, SOL_SOCKET, SO_ERROR) as number;
-        if (err !== 0) throw systemError(-err, 'connect', details());
-        return;
+        return connected(fd, details);
       }
       if (rc !== EAGAIN) throw systemError(rc, 'connect', details());
-      const wd = this.#waitDeadline(deadline);
-      const delay = Math.min(backoff, 50, wd === null ? 50 : wd - performance.now());
-      if (delay <= 0) throw timeoutError('connect', details());
-      binding.pollWait(-1, 0, Math.ceil(delay)); // sleep in poll(2) without an fd
+      binding.pollWait(-1, 0, Math.ceil(this.#retryDelay(backoff, deadline, details))); // sleep in poll(2) without an fd
       backoff *= 2;
     }
   }
@@ -1457,6 +1455,18 @@ function nodeFd(s: unknown): number {
     throw invalidArgValue('socket', 'dgram.Socket', 'has no fd (bind it first)');
   }
   throw invalidArgType('socket', 'an instance of net.Socket or dgram.Socket', s);
+}
+
+/** After a connect in progress became writable: its outcome from SO_ERROR. */
+function connected(fd: number, details: () => ErrorDetails): void {
+  const err = posixGetsockopt(fd, SOL_SOCKET, SO_ERROR) as number;
+  if (err !== 0) throw systemError(-err, 'connect', details());
+}
+
+/** In a loop over resolved addresses: records a failure worth trying the next address after, rethrows the rest. */
+function nextAddress(err: unknown, errors: Error[]): void {
+  if (!(err instanceof SocketError) || err.code === 'ERR_SOCKET_CLOSED' || err.code === 'ETIMEDOUT') throw err;
+  errors.push(err);
 }
 
 /** The error of the last attempt, listing every attempt's error as `errors`. */
