@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { Socket, connect, features, SocketError, type SocketAddress } from '../src/index.ts';
-import { fdCount, hasIPv6, sleep } from './helpers.ts';
+import { fdCount, fullBacklog, hasIPv6, sleep } from './helpers.ts';
 
 describe('messages', () => {
   test('pktinfo and kernel timestamps are decoded (IPv4)', async () => {
@@ -198,15 +198,7 @@ describe('Happy Eyeballs', () => {
 
   test('a stalled IPv6 attempt is overtaken by IPv4 after attemptDelay', { skip: !hasIPv6 && 'no IPv6' }, async () => {
     // IPv6 goes first and hangs (a listener with a full backlog); IPv4 connects at once.
-    const full = new Socket('inet6', 'stream');
-    full.bind('[::1]:0');
-    full.listen(0);
-    const fillers: Socket[] = [];
-    for (let i = 0; i < 4; i++) {
-      const f = new Socket('inet6', 'stream');
-      fillers.push(f);
-      try { await f.connect(full.localAddress(), { timeout: 150 }); } catch { break; }
-    }
+    const { server: full, fillers } = await fullBacklog('inet6');
     const good = new Socket('inet', 'stream');
     good.bind('127.0.0.1:0');
     good.listen();

@@ -1,6 +1,7 @@
 // Shared test helpers: fd accounting, temporary paths, privilege checks.
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Socket } from '../src/index.ts';
 import { join } from 'node:path';
 
 /** The fds this process has open right now. */
@@ -66,4 +67,22 @@ export function timeval(ms: number): Buffer {
   b.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
   b.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
   return b;
+}
+
+/**
+ * A TCP listener whose backlog is full, so that further connects hang (their
+ * SYN is dropped) and must time out: the way to make a connect time out
+ * without sending anywhere but loopback. Close `fillers` and `server` after.
+ */
+export async function fullBacklog(family: 'inet' | 'inet6' = 'inet'): Promise<{ server: Socket; fillers: Socket[] }> {
+  const server = new Socket(family, 'stream');
+  server.bind(family === 'inet' ? '127.0.0.1:0' : '[::1]:0');
+  server.listen(0);
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const c = new Socket(family, 'stream');
+    fillers.push(c);
+    try { await c.connect(server.localAddress(), { timeout: 200 }); } catch { break; }
+  }
+  return { server, fillers };
 }

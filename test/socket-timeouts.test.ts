@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, SocketError } from '../src/index.ts';
-import { sleep, tmpPath } from './helpers.ts';
+import { fullBacklog, sleep, tmpPath } from './helpers.ts';
 
 function tcpPair(): Promise<[Socket, Socket, Socket]> {
   const server = new Socket('inet', 'stream');
@@ -15,20 +15,6 @@ function tcpPair(): Promise<[Socket, Socket, Socket]> {
 }
 
 const elapsed = (t0: number) => performance.now() - t0;
-
-/** A listener whose backlog is full, so further connects hang (SYN dropped) and must time out. */
-async function fullBacklog(): Promise<{ server: Socket; fillers: Socket[] }> {
-  const server = new Socket('inet', 'stream');
-  server.bind('127.0.0.1:0');
-  server.listen(0);
-  const fillers: Socket[] = [];
-  for (let i = 0; i < 4; i++) {
-    const c = new Socket('inet', 'stream');
-    fillers.push(c);
-    try { await c.connect(server.localAddress(), { timeout: 200 }); } catch { break; }
-  }
-  return { server, fillers };
-}
 
 describe('timeouts', () => {
   test("'block' bounds each wait: recv and recvSync time out with ETIMEDOUT", async () => {
