@@ -79,6 +79,8 @@ export function check(ret: number, syscall: string, details?: ErrorDetails): num
 }
 
 const gaiNames = new Map<number, string>();
+const libuvErrno = new Map<string, number>();
+for (const [value, [name]] of systemErrors) libuvErrno.set(name, value);
 /** Registers the platform's EAI_* values (called once the constants are loaded). */
 export function registerGaiCodes(constants: Record<string, number>): void {
   for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
@@ -92,8 +94,7 @@ export function resolverError(eai: number, sysErrno: number, message: string, ho
   const eaiName = gaiNames.get(eai) ?? `EAI_${eai}`;
   const code = eaiName === 'EAI_NONAME' || eaiName === 'EAI_NODATA' ? 'ENOTFOUND' : eaiName;
   // Node reports libuv's EAI numbers (UV_EAI_NONAME = -3008); use the same.
-  let errno: number | undefined;
-  for (const [value, [name]] of systemErrors) if (name === eaiName) errno = value;
+  const errno = libuvErrno.get(eaiName);
   const err = new SocketError(`${syscall} ${code}${describeTarget(details)}`, code, { errno, syscall, ...details });
   (err as SocketError & { reason?: string }).reason = message;
   return err;
@@ -128,8 +129,6 @@ type CodedError<E extends Error> = E & { code: string };
 
 function coded<E extends Error>(err: E, code: string): CodedError<E> {
   Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
-  // Node prints these as "TypeError [ERR_X]: message".
-  Object.defineProperty(err, 'name', { value: err.name, enumerable: false, writable: true, configurable: true });
   return err as CodedError<E>;
 }
 

@@ -50,7 +50,6 @@ const bool: Codec = {
   },
   decode: (b, len) => (int.decode!(b, len) as number) !== 0,
 };
-// One byte options (IP_MULTICAST_TTL/LOOP accept an int on Linux, return one byte or an int).
 const linger: Codec = {
   size: layout.lingerSize,
   encode: (v, name) => {

@@ -49,11 +49,6 @@ export class Readiness {
     this.fd = fd;
   }
 
-  /** Whether anyone is waiting in either direction. */
-  get busy(): boolean {
-    return this.#waiters[0].length + this.#waiters[1].length > 0;
-  }
-
   /**
    * Resolves true when the fd is ready in `dir`, false when `deadline`
    * (a performance.now() time, null = none) passes first. Rejects with an

@@ -96,6 +96,9 @@ const SHUTDOWN: Record<string, number> = {
   both: k.SHUT_RDWR, rdwr: k.SHUT_RDWR, send: k.SHUT_WR, wr: k.SHUT_WR, receive: k.SHUT_RD, rd: k.SHUT_RD,
 };
 
+/** Messages ready for sendmmsg: data, address slots and lengths, cmsg buffers. */
+interface OutBatch { datas: Uint8Array[]; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null }
+
 /** What a socket created before its family is known (tcp(), udp()) remembers. */
 interface Deferred {
   type: number;
@@ -907,7 +910,7 @@ export class Socket implements Disposable, AsyncDisposable {
 
   // ---- batches (sendmmsg / recvmmsg) ------------------------------------------
 
-  #batchOut(messages: unknown): { datas: Uint8Array[]; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null } {
+  #batchOut(messages: unknown): OutBatch {
     if (!Array.isArray(messages)) throw invalidArgType('messages', 'an instance of Array', messages);
     const datas: Uint8Array[] = [];
     const targets: (EncodedAddress | null)[] = [];
@@ -968,18 +971,22 @@ export class Socket implements Disposable, AsyncDisposable {
     const deadline = this.#callDeadline(o.deadline);
     let done = 0;
     try {
-      while (done < b.datas.length) {
-        const end = Math.min(done + 256, b.datas.length);
-        const from = done;
-        const n = await this.#io(WRITE, 'sendmmsg', deadline, o.signal, (fd) => binding.sendmmsg(fd, b.datas.slice(from, end),
-          b.addrs && b.addrs.subarray(from * layout.storage), b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), o.flags));
-        for (let i = from; i < from + n; i++) this.#sent += b.datas[i].length;
-        done += n;
-      }
+      while (done < b.datas.length) done += await this.#io(WRITE, 'sendmmsg', deadline, o.signal, this.#batchAttempt(b, done, o.flags));
     } catch (err) {
       throw withSent(err, done);
     }
     return done;
+  }
+
+  /** The sendmmsg(2) attempt for up to 256 messages of `b` from `from`; counts the bytes of those sent. */
+  #batchAttempt(b: OutBatch, from: number, flags: number): (fd: number) => number {
+    const end = Math.min(from + 256, b.datas.length);
+    return (fd) => {
+      const n = binding.sendmmsg(fd, b.datas.slice(from, end), b.addrs && b.addrs.subarray(from * layout.storage),
+        b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), flags);
+      for (let i = from; i < from + n; i++) this.#sent += b.datas[i].length;
+      return n;
+    };
   }
 
   /** The blocking twin of sendMany(). */
@@ -989,14 +996,7 @@ export class Socket implements Disposable, AsyncDisposable {
     const deadline = this.#callDeadline(o.deadline);
     let done = 0;
     try {
-      while (done < b.datas.length) {
-        const end = Math.min(done + 256, b.datas.length);
-        const from = done;
-        const n = this.#ioSync(WRITE, 'sendmmsg', deadline, (fd) => binding.sendmmsg(fd, b.datas.slice(from, end),
-          b.addrs && b.addrs.subarray(from * layout.storage), b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), o.flags));
-        for (let i = from; i < from + n; i++) this.#sent += b.datas[i].length;
-        done += n;
-      }
+      while (done < b.datas.length) done += this.#ioSync(WRITE, 'sendmmsg', deadline, this.#batchAttempt(b, done, o.flags));
     } catch (err) {
       throw withSent(err, done);
     }

@@ -233,3 +233,43 @@ describe('netlink and ICMP', () => {
     s.close();
   });
 });
+
+test('recv and recvInto return what receive() buffered before reading more', async () => {
+  const [a, b] = Socket.pair('stream');
+  await a.send('line one\nrest of the chunk');
+  assert.equal((await b.receive()).toString(), 'line one');
+  assert.equal(b.dirty(), true);
+  assert.equal((await b.recv(4)).toString(), 'rest', 'recv takes from the buffer first');
+  const into = Buffer.alloc(32);
+  const n = b.recvIntoSync(into);
+  assert.equal(into.subarray(0, n).toString(), ' of the chunk');
+  assert.equal(b.dirty(), false);
+  a.close();
+  b.close();
+});
+
+test('readable and writable wait for readiness and honour timeouts', async () => {
+  const [a, b] = Socket.pair('stream');
+  await a.writable({ timeout: 1000 });
+  await assert.rejects(b.readable({ timeout: 50 }), { code: 'ETIMEDOUT', syscall: 'poll' });
+  setTimeout(() => a.sendSync('now'), 20);
+  await b.readable({ timeout: 5000 });
+  assert.equal(b.recvSync().toString(), 'now');
+  a.close();
+  b.close();
+});
+
+test('shutdown accepts every spelling of how', async () => {
+  for (const [how, readEnds, writeEnds] of [['rd', true, false], ['receive', true, false], ['wr', false, true], ['send', false, true], ['rdwr', true, true], ['both', true, true], [posix.SHUT_WR, false, true]] as const) {
+    const [a, b] = Socket.pair('stream');
+    a.shutdown(how);
+    if (writeEnds) assert.equal(b.recvSync().length, 0, `${how}: the peer sees end of stream`);
+    if (readEnds) {
+      a.setTimeout(0);
+      assert.equal(a.recvSync().length, 0, `${how}: reads end at once`);
+    }
+    if (!writeEnds) assert.equal(a.sendSync('x'), 1, `${how}: writing still works`);
+    a.close();
+    b.close();
+  }
+});
