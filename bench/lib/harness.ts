@@ -1,0 +1,158 @@
+// Starting the peer programs of a benchmark, pinned to a core, and reading
+// what they report (the protocol of bench/c/peer.c: an optional
+// "ready ADDRESS" line, then one JSON result line).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Socket } from 'berkeley';
+
+export const benchDir = dirname(dirname(fileURLToPath(import.meta.url)));
+export const scratch = mkdtempSync(join(tmpdir(), 'berkeley-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** What a peer reports. */
+export interface Report {
+  ops: number;
+  bytes: number;
+  seconds: number;
+  cpu: number | null;
+  p50?: number;
+  p99?: number;
+  [key: string]: number | null | undefined;
+}
+
+/** A program to run: argv[0] and its arguments. */
+export type Program = string[];
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+/** Subject on core 0, its counterpart on core 1, where there are two. */
+export const pinning = hasTaskset && availableParallelism() >= 2;
+export const SUBJECT_CORE = 0;
+export const COUNTERPART_CORE = 1;
+
+export function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+let cPeer: string | null = null;
+/** bench/c/peer.c, built once per run with the system compiler. */
+export function cProgram(): string {
+  if (cPeer) return cPeer;
+  const out = join(scratch, 'peer');
+  const r = spawnSync('cc', ['-O2', '-pthread', '-o', out, join(benchDir, 'c', 'peer.c')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building bench/c/peer.c failed:\n${r.stderr}`);
+  return (cPeer = out);
+}
+
+const tsPeer = (file: string) => (...a: (string | number)[]): Program => [process.execPath, '--import', 'tsx', join(benchDir, 'peers', file), ...a.map(String)];
+export const peers = {
+  c: (...a: (string | number)[]): Program => [cProgram(), ...a.map(String)],
+  berkeley: tsPeer('berkeley.ts'),
+  node: tsPeer('node.ts'),
+  unixDgram: tsPeer('unix-dgram.ts'),
+  python: (...a: (string | number)[]): Program => ['python3', join(benchDir, 'peers', 'peer.py'), ...a.map(String)],
+  lua: (...a: (string | number)[]): Program => ['lua5.4', join(benchDir, 'peers', 'peer.lua'), ...a.map(String)],
+};
+
+/** Why a peer cannot run here (null when it can): shown in the results, never skipped silently. */
+export const missing = {
+  python: (): string | null => (which('python3') ? null : 'python3 not installed (bench/setup.sh)'),
+  lua: (): string | null => (spawnSync('lua5.4', ['-e', 'require("socket"); require("socket.unix")']).status === 0 ? null : 'lua5.4 with LuaSocket not installed (bench/setup.sh)'),
+  iperf3: (): string | null => (which('iperf3') ? null : 'iperf3 not installed (bench/setup.sh)'),
+  sockperf: (): string | null => (which('sockperf') ? null : 'sockperf not installed (bench/setup.sh)'),
+  unixDgram: (): string | null => (existsSync(join(benchDir, '.peers', 'node_modules', 'unix-dgram', 'build', 'Release', 'unix_dgram.node')) ? null : 'npm unix-dgram not installed (bench/setup.sh)'),
+};
+
+/** A unique Unix socket path in the run's scratch directory. */
+let paths = 0;
+export function socketPath(): string {
+  mkdirSync(scratch, { recursive: true });
+  return join(scratch, `s${paths++}.sock`);
+}
+
+export interface Running {
+  /** The address from the "ready" line. */
+  ready: Promise<string>;
+  /** The JSON result line (or `parse` of the whole output); rejects when the program fails. */
+  result: Promise<Report>;
+  child: ChildProcess;
+  /** The next line the program writes (for programs that report more than once). */
+  next(): Promise<string>;
+  kill(): void;
+}
+
+/**
+ * Starts `program` pinned to `core` (when pinning is possible). It is killed
+ * after `limitSeconds` so that a stuck peer cannot hang the run.
+ */
+export function start(program: Program, core: number | null, opts: { parse?: (stdout: string) => Report; limitSeconds?: number; input?: boolean } = {}): Running {
+  const argv = pinning && core !== null ? ['taskset', '-c', String(core), ...program] : program;
+  const child = spawn(argv[0], argv.slice(1), { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: dirname(benchDir) });
+  let stdout = '';
+  let stderr = '';
+  let onReady!: (a: string) => void;
+  const ready = new Promise<string>((resolve) => { onReady = resolve; });
+  const lines: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    const m = /^ready (\S+)$/m.exec(stdout);
+    if (m) onReady(m[1]);
+    const parts = (partial + d).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) (waiting.shift() ?? ((l: string) => lines.push(l)))(line);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const limit = setTimeout(() => child.kill('SIGKILL'), (opts.limitSeconds ?? 60) * 1e3);
+  const result = new Promise<Report>((resolve, reject) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(limit);
+      const failed = () => new Error(`${program.map((a) => a.split('/').pop()).join(' ')} exited with ${signal ?? code}: ${(stderr || stdout).trim().split('\n').slice(-4).join(' | ')}`);
+      if (opts.parse) {
+        try { resolve(opts.parse(stdout)); } catch { reject(failed()); }
+        return;
+      }
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 && signal !== 'SIGTERM') { reject(failed()); return; }
+      try { resolve(JSON.parse(last) as Report); } catch { reject(failed()); }
+    });
+  });
+  // A program that fails before it is ready must not leave the caller waiting.
+  const readyOrFail = Promise.race([ready, result.then(() => { throw new Error(`${program[0]} finished without a ready line`); })]);
+  result.catch(() => {});
+  readyOrFail.catch(() => {});
+  const next = (): Promise<string> => {
+    const line = lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), result.then(() => { throw new Error(`${program[0]} ended early`); })]);
+  };
+  return { ready: readyOrFail, result, child, next, kill: () => { if (child.exitCode === null) child.kill('SIGTERM'); } };
+}
+
+/** Runs a counterpart that listens first, then the program that connects to its address; returns both reports. */
+export async function pair(first: Program, firstCore: number, second: (address: string) => Program, secondCore: number, opts: { firstParse?: (s: string) => Report; secondParse?: (s: string) => Report; waitFirst?: boolean } = {}): Promise<[Report | null, Report]> {
+  const a = start(first, firstCore, { parse: opts.firstParse });
+  try {
+    const address = await a.ready;
+    const b = start(second(address), secondCore, { parse: opts.secondParse });
+    const rb = await b.result;
+    if (!opts.waitFirst) return [null, rb];
+    return [await a.result, rb];
+  } finally {
+    a.kill();
+  }
+}
+
+/** A loopback port nobody listens on, for peers that take a port rather than print one. */
+export function freePort(udp = false): number {
+  const s = new Socket('inet', udp ? 'dgram' : 'stream');
+  s.bind('127.0.0.1:0');
+  const port = (s.localAddress() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

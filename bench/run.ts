@@ -1,0 +1,88 @@
+// npm run bench: every benchmark of bench/README.md, every peer in the same
+// run, interleaved; writes bench/results/latest.md, latest.svg, latest.json.
+//   --only a,b     groups whose id starts with one of these (stream-bulk, rr-latency, ...)
+//   --reps N       timed runs per case (default 5, after one warm-up)
+//   --duration S   seconds per timed run (default 1)
+//   --count N      datagrams per drain and per Unix flood (default 50000)
+//   --out DIR      where the results go (default bench/results)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchDir, pinning } from './lib/harness.ts';
+import { markdown, summarize, svg, targets, type CaseResult, type GroupResult, type Machine } from './lib/report.ts';
+import type { Group, Settings } from './lib/suite.ts';
+import { streamBulk } from './suites/stream-bulk.ts';
+import { rrLatency } from './suites/rr-latency.ts';
+import { udpDrain } from './suites/udp-drain.ts';
+import { udpFlood } from './suites/udp-flood.ts';
+import { unixDgram } from './suites/unix-dgram.ts';
+import { smallMsgs } from './suites/small-msgs.ts';
+import { gsoGro } from './suites/gso-gro.ts';
+import { boundary } from './suites/boundary.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    reps: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '1' },
+    count: { type: 'string', default: '50000' },
+    out: { type: 'string', default: join(benchDir, 'results') },
+  },
+});
+const reps = Number(values.reps);
+const settings: Settings = { duration: Number(values.duration), count: Number(values.count) };
+if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
+
+const only = values.only?.split(',');
+const groups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, boundary]
+  .flatMap((make) => make(settings))
+  .filter((g) => !only || only.some((o) => g.id.startsWith(o)));
+if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);
+
+const cpuModel = cpus()[0]?.model ?? (/model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU');
+const machine: Machine = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  kernel: release(),
+  cpu: cpuModel.trim(),
+  cores: availableParallelism(),
+  node: process.version,
+  pinning: pinning ? 'The measured process runs on core 0, its counterpart on core 1 (taskset).' : 'Not pinned (taskset missing or a single core).',
+  reps,
+  duration: settings.duration,
+  count: settings.count,
+};
+console.log(`${machine.date}: Linux ${machine.kernel}, ${machine.cpu} x${machine.cores}, Node ${machine.node}; ${machine.pinning}`);
+
+const results: GroupResult[] = [];
+for (const group of groups) {
+  console.log(`\n${group.title}`);
+  for (const s of group.skipped) console.log(`  not run: ${s}`);
+  const cases: CaseResult[] = group.cases.map((c) => ({ label: c.label, berkeley: !!c.berkeley, samples: [], errors: [] }));
+  for (let rep = -1; rep < reps; rep++) {
+    for (const [i, c] of group.cases.entries()) {
+      try {
+        const s = await c.run();
+        if (rep >= 0) cases[i].samples.push(s);
+      } catch (err) {
+        cases[i].errors.push((err as Error).message);
+        console.log(`  ${c.label}: ${(err as Error).message}`);
+      }
+    }
+  }
+  for (const c of cases) {
+    const s = summarize(c);
+    const cpu = s.cpuPerOp === null ? '' : `  ${s.cpuPerOp.toFixed(2)} µs CPU/${group.op}`;
+    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(group.lowerIsBetter ? 0 : 0).padStart(12)} ${group.unit}`}${cpu}`);
+  }
+  results.push({ group, cases });
+}
+
+mkdirSync(values.out, { recursive: true });
+writeFileSync(join(values.out, 'latest.md'), markdown(results, machine));
+writeFileSync(join(values.out, 'latest.svg'), svg(results, machine));
+writeFileSync(join(values.out, 'latest.json'), JSON.stringify({ machine, results: results.map(({ group, cases }) => ({ id: group.id, title: group.title, unit: group.unit, skipped: group.skipped, cases: cases.map((c) => ({ ...c, summary: summarize(c) })) })) }, null, 1));
+console.log('\nTargets:');
+for (const t of targets(results)) console.log(`  ${t.group}: ${t.subject} / ${t.peer} = ${t.ratio === null ? '–' : t.ratio.toFixed(2)}x (target >= ${t.min}x)${t.ratio !== null && t.ratio < t.min ? '  MISSED' : ''}`);
+console.log(`\nwrote ${join(values.out, 'latest.md')} and latest.svg`);
+process.exit(0);
