@@ -6,6 +6,9 @@
 import { binding } from './binding.js';
 import { AbortError } from './errors.js';
 
+/** The longest delay a Node timer takes as given (longer ones fire after 1 ms). */
+export const MAX_TIMER = 0x7fffffff;
+
 export const READ = 1;
 export const WRITE = 2;
 export type Direction = typeof READ | typeof WRITE;
@@ -67,8 +70,15 @@ export class Readiness {
       const list = this.#waiters[dir - 1];
       list.push(w);
       if (deadline !== null) {
-        w.timer = setTimeout(() => this.#drop(dir, w, () => resolve(false)), Math.ceil(delay));
-        if (!this.#ref) w.timer.unref();
+        // Node fires a timer of more than 2^31-1 ms after 1 ms: long waits are chained.
+        const arm = (left: number): void => {
+          w.timer = setTimeout(() => {
+            const rest = deadline - performance.now();
+            if (rest > 0) arm(rest); else this.#drop(dir, w, () => resolve(false));
+          }, Math.min(Math.ceil(left), MAX_TIMER));
+          if (!this.#ref) w.timer.unref();
+        };
+        arm(delay);
       }
       if (signal) {
         w.signal = signal;

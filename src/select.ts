@@ -3,6 +3,7 @@
 // ignored; a timeout returns empty lists instead of throwing.
 import { binding } from './binding.js';
 import { invalidArgType, invalidArgValue, systemError } from './errors.js';
+import { MAX_TIMER } from './readiness.js';
 import { Socket } from './socket.js';
 
 export interface SelectResult { readable: Socket[]; writable: Socket[] }
@@ -67,7 +68,7 @@ export async function select(read: Socket[], write: Socket[], timeout?: number |
       ...live(r).map((s) => Socket.waitReady(s, false, deadline, ac.signal)),
       ...live(w).map((s) => Socket.waitReady(s, true, deadline, ac.signal)),
     ];
-    if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, left!));
+    if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left!, MAX_TIMER))); // the loop re-checks the deadline
     // The first wait to settle (ready, timed out, or its socket closed) ends this round.
     else await Promise.race(waits.map((p) => p.then(() => undefined, () => undefined)));
     ac.abort();

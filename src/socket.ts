@@ -17,7 +17,7 @@ import { controlSpace, decodeControl, encodeControl, MAX_FDS, messageData, type 
 import { features } from './features.js';
 import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from './options.js';
 import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
-import { abortError, READ, Readiness, WRITE, type Direction } from './readiness.js';
+import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from './readiness.js';
 import { InputBuffer, parsePattern, PatternReader } from './reader.js';
 import {
   parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
@@ -1512,7 +1512,7 @@ function sleep(ms: number, signal: AbortSignal | undefined, ref: boolean): Promi
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
     const onAbort = () => { clearTimeout(t); reject(abortError(signal!)); };
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.ceil(ms));
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.min(Math.ceil(ms), MAX_TIMER));
     if (!ref) t.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });

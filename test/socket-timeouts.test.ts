@@ -3,7 +3,7 @@
 // EPIPE/ECONNRESET. Timing bounds are generous: they check behaviour, not speed.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Socket, SocketError } from '../src/index.ts';
+import { Socket, SocketError, select } from '../src/index.ts';
 import { fullBacklog, sleep, tmpPath } from './helpers.ts';
 
 function tcpPair(): Promise<[Socket, Socket, Socket]> {
@@ -189,6 +189,20 @@ describe('cancellation', () => {
 });
 
 describe('closing', () => {
+  test('a timeout longer than 2^31-1 ms does not fire early (Node timers would after 1 ms)', async () => {
+    const [a, b] = Socket.pair('stream');
+    const long = 2 ** 31 + 1000;
+    setTimeout(() => b.sendSync('late'), 50);
+    assert.equal((await a.recv(16, { timeout: long })).toString(), 'late');
+    a.setTimeout(long, 'total');
+    setTimeout(() => b.sendSync('later'), 50);
+    assert.equal((await a.recv(16)).toString(), 'later');
+    setTimeout(() => b.sendSync('!'), 50);
+    assert.deepEqual((await select([a], [], long)).readable, [a]);
+    a.close();
+    b.close();
+  });
+
   test('close() rejects every pending operation with ERR_SOCKET_CLOSED', async () => {
     const [server, client, conn] = await tcpPair();
     const [server2, writer, reader] = await tcpPair(); // reader never reads: writer blocks
