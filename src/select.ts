@@ -46,6 +46,8 @@ export function selectSync(read: Socket[], write: Socket[], timeout?: number | n
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');
   const t = validateSelectTimeout(timeout);
+  // Nothing to wait for and no timeout: return at once, as select() does, rather than block forever.
+  if (r.length + w.length === 0 && t === null) return { readable: [], writable: [] };
   return pollOnce(r, w, t === null ? -1 : Math.ceil(t));
 }
 

@@ -1,4 +1,6 @@
 // Shared test helpers: fd accounting, temporary paths, privilege checks.
+import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Socket } from '../src/index.ts';
@@ -86,3 +88,33 @@ export async function fullBacklog(family: 'inet' | 'inet6' = 'inet'): Promise<{ 
   }
   return { server, fillers };
 }
+
+/** The API-sequence fuzzer (fixtures/fuzz-child.ts), one seed in a child process. */
+const fuzzChild = new URL('./fixtures/fuzz-child.ts', import.meta.url).pathname;
+
+/** Runs one seed; resolves with its JSON line, exit code and signal. */
+export function fuzzSeed(seed: number, ops: number): Promise<{ code: number | null; signal: string | null; out: Record<string, unknown> | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', fuzzChild, String(seed), String(ops)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const limit = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code, signal) => {
+      clearTimeout(limit);
+      let out: Record<string, unknown> | null = null;
+      try { out = JSON.parse(stdout.trim().split('\n').pop() ?? ''); } catch { /* reported below */ }
+      resolve({ code, signal, out, stderr });
+    });
+  });
+}
+
+export async function checkSeed(seed: number, ops: number): Promise<Record<string, unknown>> {
+  const r = await fuzzSeed(seed, ops);
+  assert.equal(r.signal, null, `seed ${seed} died by ${r.signal}: ${r.stderr.slice(-2000)}`);
+  assert.equal(r.code, 0, `seed ${seed}: ${JSON.stringify(r.out)} ${r.stderr.slice(-2000)}`);
+  assert.equal(r.out?.leaked, 0, `seed ${seed} leaked fds: ${JSON.stringify(r.out)}`);
+  return r.out!;
+}
+

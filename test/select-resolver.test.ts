@@ -49,6 +49,15 @@ describe('select', () => {
     b.close();
   });
 
+  test('nothing to wait for and no timeout: select and selectSync return at once instead of blocking forever', async () => {
+    const c = new Socket('inet', 'dgram');
+    c.close();
+    assert.deepEqual(selectSync([], [], null), { readable: [], writable: [] });
+    assert.deepEqual(selectSync([c], [c]), { readable: [], writable: [] });
+    assert.deepEqual(await select([], [], null), { readable: [], writable: [] });
+    assert.deepEqual(await select([c], []), { readable: [], writable: [] });
+  });
+
   test('sockets with buffered receive() data count as readable', async () => {
     const [a, b] = Socket.pair();
     await a.send('one\ntwo\n');

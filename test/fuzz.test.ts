@@ -1,0 +1,16 @@
+// The API-sequence fuzzer (test/fixtures/fuzz-child.ts) over a few seeds:
+// every run must end normally (no signal, no finding) with no fd left open.
+// npm run test:stress runs many more seeds and longer sequences.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkSeed } from './helpers.ts';
+
+test('API-sequence fuzzer: 6 seeds x 400 random calls, no crash, no unexpected error type, no fd leak', async () => {
+  const totals: Record<string, number> = {};
+  for (let seed = 1; seed <= 6; seed++) {
+    const out = await checkSeed(seed, 400);
+    for (const [k, v] of Object.entries(out.outcomes as Record<string, number>)) totals[k] = (totals[k] ?? 0) + v;
+  }
+  // The mix must exercise both paths: calls that work and calls refused.
+  assert.ok(totals.ok > 100 && totals.TypeError + totals.RangeError > 50 && totals.SocketError > 50, JSON.stringify(totals));
+});
