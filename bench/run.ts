@@ -73,7 +73,7 @@ for (const group of groups) {
   for (const c of cases) {
     const s = summarize(c);
     const cpu = s.cpuPerOp === null ? '' : `  ${s.cpuPerOp.toFixed(2)} µs CPU/${group.op}`;
-    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(group.lowerIsBetter ? 0 : 0).padStart(12)} ${group.unit}`}${cpu}`);
+    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(0).padStart(12)} ${group.unit}`}${cpu}`);
   }
   results.push({ group, cases });
 }

@@ -2,7 +2,7 @@
 // what they report (the protocol of bench/c/peer.c: an optional
 // "ready ADDRESS" line, then one JSON result line).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,6 @@ export const missing = {
 /** A unique Unix socket path in the run's scratch directory. */
 let paths = 0;
 export function socketPath(): string {
-  mkdirSync(scratch, { recursive: true });
   return join(scratch, `s${paths++}.sock`);
 }
 
@@ -133,11 +132,11 @@ export function start(program: Program, core: number | null, opts: { parse?: (st
 }
 
 /** Runs a counterpart that listens first, then the program that connects to its address; returns both reports. */
-export async function pair(first: Program, firstCore: number, second: (address: string) => Program, secondCore: number, opts: { firstParse?: (s: string) => Report; secondParse?: (s: string) => Report; waitFirst?: boolean } = {}): Promise<[Report | null, Report]> {
-  const a = start(first, firstCore, { parse: opts.firstParse });
+export async function pair(first: Program, firstCore: number, second: (address: string) => Program, secondCore: number, opts: { waitFirst?: boolean } = {}): Promise<[Report | null, Report]> {
+  const a = start(first, firstCore);
   try {
     const address = await a.ready;
-    const b = start(second(address), secondCore, { parse: opts.secondParse });
+    const b = start(second(address), secondCore);
     const rb = await b.result;
     if (!opts.waitFirst) return [null, rb];
     return [await a.result, rb];
@@ -153,6 +152,16 @@ export function freePort(udp = false): number {
   const port = (s.localAddress() as { port: number }).port;
   s.close();
   return port;
+}
+
+/**
+ * Starts a server that prints no ready line (iperf3, sockperf) and gives it
+ * time to listen; its output is not read. The caller kills it.
+ */
+export async function startServer(program: Program, core: number): Promise<Running> {
+  const server = start(program, core, { parse: () => ({ ops: 0, bytes: 0, seconds: 0, cpu: null }) });
+  await sleep(300);
+  return server;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@ import { Socket, constants as k } from 'berkeley';
 import * as posix from 'berkeley/posix';
 import { unlinkSync } from 'node:fs';
 import { decodeAddress } from '../../dist/address.js'; // internal: the codec behind every received address
-import { args, cpu, isPeerGone, now, ready, report, Rtts, usage } from './common.ts';
+import { args, cpu, isPeerGone, now, ready, report, Rtts, stdinLines, usage } from './common.ts';
 
 const { mode, rest } = args();
 const CHUNK = 65536;
@@ -157,16 +157,6 @@ async function udpSend([t, seconds, size, variant]: string[]): Promise<void> {
   }
   report(segs, segs * n, t1 - t0, cpu() - c0);
   s.close();
-}
-
-/** Lines on stdin, one at a time (the runner's "queue filled" signals). */
-async function* stdinLines(): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of process.stdin) {
-    const parts = (rest + String(chunk)).split('\n');
-    rest = parts.pop()!;
-    yield* parts;
-  }
 }
 
 /** Per line on stdin: a fresh socket, "ready PORT", drain the filled queue, report. */

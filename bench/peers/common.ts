@@ -42,6 +42,16 @@ export function args(): { mode: string; rest: string[] } {
   return { mode, rest };
 }
 
+/** Lines on stdin, one at a time (the runner's "queue filled" signals). */
+export async function* stdinLines(): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of process.stdin) {
+    const parts = (rest + String(chunk)).split('\n');
+    rest = parts.pop()!;
+    yield* parts;
+  }
+}
+
 export function usage(mode: string): never {
   process.stderr.write(`peer: unknown mode or bad arguments: ${mode} (see bench/c/peer.c)\n`);
   process.exit(2);

@@ -4,7 +4,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { Socket } from 'berkeley';
-import { args, cpu, isPeerGone, now, ready, report, Rtts, usage } from './common.ts';
+import { args, cpu, isPeerGone, now, ready, report, Rtts, stdinLines, usage } from './common.ts';
 
 const { mode, rest } = args();
 const CHUNK = 65536;
@@ -168,14 +168,7 @@ async function udpSend([t, seconds, size]: string[]): Promise<void> {
  * setup only) and handed to node:dgram when the queue is full.
  */
 async function drain(): Promise<void> {
-  let rest = '';
-  const signals = (async function* () {
-    for await (const chunk of process.stdin) {
-      const parts = (rest + String(chunk)).split('\n');
-      rest = parts.pop()!;
-      yield* parts;
-    }
-  })();
+  const signals = stdinLines();
   for (;;) {
     const bound = new Socket('inet', 'dgram');
     try { bound.setsockopt('socket', 'SO_RCVBUFFORCE', 256 << 20); } catch { bound.setOption('rcvbuf', 256 << 20); }

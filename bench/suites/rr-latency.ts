@@ -1,6 +1,6 @@
 // rr-latency: 64-byte ping-pong on one connection (TCP, Unix stream, UDP)
 // against the C echo server on the other core; the client is measured.
-import { COUNTERPART_CORE, freePort, SUBJECT_CORE, missing, pair, peers, socketPath, start, type Program, type Report } from '../lib/harness.ts';
+import { COUNTERPART_CORE, freePort, SUBJECT_CORE, missing, pair, peers, socketPath, start, startServer, type Program, type Report } from '../lib/harness.ts';
 import { measure, type Case, type Group, type Settings } from '../lib/suite.ts';
 
 const SIZE = 64;
@@ -19,9 +19,8 @@ function parseSockperf(out: string): Report {
 async function sockperf(transport: 'tcp' | 'udp', seconds: number): Promise<Report> {
   const port = freePort(transport === 'udp');
   const proto = transport === 'tcp' ? ['--tcp'] : [];
-  const server = start(['sockperf', 'sr', ...proto, '-i', '127.0.0.1', '-p', String(port)], COUNTERPART_CORE, { parse: () => ({ ops: 0, bytes: 0, seconds: 0, cpu: null }) });
+  const server = await startServer(['sockperf', 'sr', ...proto, '-i', '127.0.0.1', '-p', String(port)], COUNTERPART_CORE);
   try {
-    await new Promise((r) => setTimeout(r, 300));
     // sockperf takes whole seconds, warms up for 400 ms and cools down briefly: one more second.
     const client = start(['sockperf', 'pp', ...proto, '-i', '127.0.0.1', '-p', String(port), '-t', String(Math.max(1, Math.round(seconds)) + 1), '-m', String(SIZE)], SUBJECT_CORE, { parse: parseSockperf });
     return await client.result;

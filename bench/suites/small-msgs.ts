@@ -1,6 +1,6 @@
 // small-msgs: 64-byte messages pipelined on one TCP stream, one write call per
 // message, to a C reader on the other core that counts what arrives.
-import { COUNTERPART_CORE, SUBJECT_CORE, freePort, missing, pair, peers, start, sleep, type Program } from '../lib/harness.ts';
+import { COUNTERPART_CORE, SUBJECT_CORE, freePort, missing, pair, peers, start, startServer, type Program } from '../lib/harness.ts';
 import { measure, type Case, type Group, type Settings } from '../lib/suite.ts';
 
 const SIZE = 64;
@@ -25,9 +25,8 @@ export function smallMsgs(cfg: Settings): Group[] {
       run: async () => {
         // sockperf talks to its own server and prints the rate it sent at.
         const port = freePort();
-        const server = start(['sockperf', 'sr', '--tcp', '-i', '127.0.0.1', '-p', String(port)], COUNTERPART_CORE, { parse: () => ({ ops: 0, bytes: 0, seconds: 0, cpu: null }) });
+        const server = await startServer(['sockperf', 'sr', '--tcp', '-i', '127.0.0.1', '-p', String(port)], COUNTERPART_CORE);
         try {
-          await sleep(300);
           const seconds = Math.max(1, Math.round(cfg.duration)); // sockperf takes whole seconds
           const r = await start(['sockperf', 'tp', '--tcp', '-i', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-m', String(SIZE)], SUBJECT_CORE, {
             parse: (out) => {

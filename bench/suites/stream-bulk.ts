@@ -1,7 +1,7 @@
 // stream-bulk: one-way bulk over TCP and Unix stream sockets, 64 KiB writes,
 // the receiver reading into its own buffer. Both ends use the library under
 // test (iperf3 is its own pair); the receiver is measured.
-import { COUNTERPART_CORE, freePort, SUBJECT_CORE, missing, pair, peers, socketPath, start, sleep, type Program, type Report } from '../lib/harness.ts';
+import { COUNTERPART_CORE, freePort, SUBJECT_CORE, missing, pair, peers, socketPath, start, startServer, type Program, type Report } from '../lib/harness.ts';
 import { measure, type Case, type Group, type Settings } from '../lib/suite.ts';
 
 const CHUNK = 65536;
@@ -11,9 +11,8 @@ const MB = 1e-6;
 /** iperf3: the server receives (measured on core 0), the client sends for the run's duration. */
 async function iperf3(seconds: number): Promise<Report> {
   const port = freePort();
-  const server = start(['iperf3', '-s', '-1', '-p', String(port)], SUBJECT_CORE, { parse: () => ({ ops: 0, bytes: 0, seconds: 0, cpu: null }) });
+  const server = await startServer(['iperf3', '-s', '-1', '-p', String(port)], SUBJECT_CORE);
   try {
-    await sleep(300); // iperf3 prints no ready line on a pipe before its first test
     const client = start(['iperf3', '-c', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-l', '64K', '--json'], COUNTERPART_CORE, {
       parse: (out) => {
         const j = JSON.parse(out) as { end: { sum_received: { bytes: number; seconds: number }; cpu_utilization_percent: { remote_total: number } } };

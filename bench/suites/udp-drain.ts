@@ -11,8 +11,10 @@ let sender: Socket | null = null;
 
 /** Queues `count` datagrams of `size` bytes on 127.0.0.1:port. */
 function fill(port: number, size: number, count: number): void {
-  sender ??= new Socket('inet', 'dgram');
-  sender.setOption('sndbuf', 4 << 20);
+  if (!sender) {
+    sender = new Socket('inet', 'dgram');
+    sender.setOption('sndbuf', 4 << 20);
+  }
   const to = { family: 'inet' as const, address: '127.0.0.1', port };
   const payload = Buffer.alloc(size, 0x61);
   const batch = Array.from({ length: 256 }, () => ({ data: payload, address: to }));
