@@ -201,7 +201,8 @@ export function decodeAddress(bytes: Uint8Array, length: number): SocketAddress 
     return { family: 'netlink', pid: readU32(bytes, layout.nlPid!), groups: readU32(bytes, layout.nlGroups!) };
   }
   if (AF.packet !== undefined && af === AF.packet && length >= layout.llAddr!) {
-    const halen = Math.min(bytes[layout.llHalen!], layout.llAddrSize!);
+    // The kernel may hand back fewer address bytes than sll_halen claims: never read past length.
+    const halen = Math.min(bytes[layout.llHalen!], layout.llAddrSize!, length - layout.llAddr!);
     return {
       family: 'packet',
       protocol: readU16(bytes, layout.llProtocol!, true),

@@ -186,7 +186,10 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
   while (off + layout.cmsgDataOffset <= length) {
     const len = readLen(buf, off + layout.cmsgLen);
     if (len < layout.cmsgDataOffset) break;
-    const end = Math.min(off + len, length);
+    // A cmsg_len running past the data ends the walk after this entry (the
+    // kernel clamps a truncated last entry; anything larger is not a length).
+    const last = len > length - off;
+    const end = last ? length : off + len;
     const level = readInt(buf, off + layout.cmsgLevel);
     const type = readInt(buf, off + layout.cmsgType);
     const start = off + layout.cmsgDataOffset;
@@ -224,6 +227,7 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
     } else {
       out.control.push({ level, type, data: Buffer.from(buf.subarray(start, end)) });
     }
+    if (last) break;
     off += align(len);
   }
   return out;
