@@ -118,21 +118,29 @@ describe('sendmsg/recvmsg', () => {
     p.setsockopt(server, p.SOL_SOCKET, p.SO_RCVTIMEO, timeval(10_000)); // never hang the suite
     p.bind(server, { family: 'unix', path });
     p.listen(server);
+    // The child writes only when told to: the kernel attaches credentials to
+    // data sent while the receiver has SO_PASSCRED set, not before.
     const script = `
       const net = require('node:net');
-      const c = net.connect(${JSON.stringify(path)}, () => c.end('hi from child'));
+      const c = net.connect(${JSON.stringify(path)});
+      c.once('data', () => c.end('hi from child'));
     `;
     const child = spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
+    const exited = new Promise((r) => child.on('exit', r));
     const [conn] = p.accept(server);
-    p.setsockopt(conn, p.SOL_SOCKET, p.SO_PASSCRED!, true);
-    p.setsockopt(conn, p.SOL_SOCKET, p.SO_RCVTIMEO, timeval(10_000));
-    const m = p.recvmsg(conn, 100, { flags: p.MSG_WAITALL });
-    assert.equal(m.data.toString(), 'hi from child');
-    assert.equal(m.credentials?.pid, child.pid);
-    assert.equal(m.credentials?.uid, process.getuid!());
-    p.close(conn);
-    p.close(server);
-    await new Promise((r) => child.on('exit', r));
+    try {
+      p.setsockopt(conn, p.SOL_SOCKET, p.SO_PASSCRED!, true);
+      p.setsockopt(conn, p.SOL_SOCKET, p.SO_RCVTIMEO, timeval(10_000));
+      p.send(conn, 'go');
+      const m = p.recvmsg(conn, 100, { flags: p.MSG_WAITALL });
+      assert.equal(m.data.toString(), 'hi from child');
+      assert.equal(m.credentials?.pid, child.pid);
+      assert.equal(m.credentials?.uid, process.getuid!());
+    } finally {
+      p.close(conn);
+      p.close(server);
+      await exited;
+    }
   });
 
   test('raw control messages: IP_TOS sent per message, received with IP_RECVTOS', () => {
