@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/args.c",
+        "native/codec.c",
         "native/constants.c",
         "native/io.c",
         "native/mmsg.c",

@@ -136,7 +136,7 @@ bool sk_arg_sockaddr_in(sk_args *a, size_t i, struct sockaddr **sa, socklen_t *l
   size_t n;
   uint32_t l;
   if (!sk_arg_bytes(a, i, true, &p, &n) || !sk_arg_uint32(a, i + 1, &l)) return false;
-  if (l > n || l > sizeof(struct sockaddr_storage) || (p != NULL && l < sizeof(sa_family_t))) {
+  if (l > n || (p != NULL && sk_sockaddr_check(p, l) < 0)) {
     sk_throw_range(a->env, "native call: bad sockaddr length");
     return false;
   }

@@ -5,6 +5,7 @@
 #define BERKELEY_H
 
 #include "compat.h"  // first: it sets _GNU_SOURCE before any system header
+#include "codec.h"
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif

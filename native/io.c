@@ -119,6 +119,7 @@ static napi_value sk_sendmsg(napi_env env, napi_callback_info info) {
   int niov = sk__gather(&a, 1, iov);
   if (niov < 0) return NULL;
   if (ctllen > INT_MAX) { sk_throw_range(env, "native call: control buffer too large"); return NULL; }
+  if (ctllen && sk_cmsg_check(ctl, ctllen) < 0) { sk_throw_range(env, "native call: malformed control data"); return NULL; }
   struct msghdr msg = {
     .msg_name = sa, .msg_namelen = salen,
     .msg_iov = iov, .msg_iovlen = (size_t)niov,

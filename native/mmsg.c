@@ -3,6 +3,7 @@
 // slots; lengths, address lengths, flags and control lengths come back
 // through a caller-owned Int32Array. Nothing is allocated on the heap and no
 // JS value is created per datagram.
+#include <limits.h>
 #include <string.h>
 #include <sys/uio.h>
 #include "berkeley.h"
@@ -25,10 +26,7 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
       !sk_arg_bytes(&a, 5, true, &addrs, &addrs_len) || !sk_arg_bytes(&a, 6, true, &ctl, &ctl_len) ||
       !sk_arg_int32(&a, 7, &ctl_slot))
     return NULL;
-  if (count < 1 || count > SK_BATCH_MAX || slot < 0 || ctl_slot < 0 ||
-      (size_t)slot * (size_t)count > batch_len ||
-      (addrs && addrs_len < (size_t)count * sizeof(struct sockaddr_storage)) ||
-      (ctl && (size_t)ctl_slot * (size_t)count > ctl_len)) {
+  if (!sk_batch_fits(batch_len, slot, count, addrs, addrs_len, ctl, ctl_len, ctl_slot, SK_BATCH_MAX)) {
     sk_throw_range(env, "recvmmsg: batch geometry does not fit the buffers");
     return NULL;
   }
@@ -67,12 +65,7 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
 #endif
   // Pack the messages to the front of the batch, in order, so the caller can
   // copy them out in one piece: message i then starts where i-1 ended.
-  size_t packed = 0;
-  for (int i = 0; i < n; i++) {
-    size_t len = msgs[i].msg_len > (unsigned)slot ? (size_t)slot : msgs[i].msg_len;
-    if (packed != (size_t)i * (size_t)slot) memmove(batch + packed, batch + (size_t)i * (size_t)slot, len);
-    packed += len;
-  }
+  sk_batch_pack(batch, (size_t)slot, msgs, n);
   for (int i = 0; i < n; i++) {
     struct msghdr *h = &msgs[i].msg_hdr;
     meta[i * SK_META + 0] = (int32_t)msgs[i].msg_len;
@@ -127,7 +120,10 @@ static napi_value sk_sendmmsg(napi_env env, napi_callback_info info) {
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     if (addrs && lens[i] > 0) {
-      if ((size_t)lens[i] > sizeof(struct sockaddr_storage)) { sk_throw_range(env, "sendmmsg: bad address length"); return NULL; }
+      if (sk_sockaddr_check(addrs + (size_t)i * sizeof(struct sockaddr_storage), (size_t)lens[i]) < 0) {
+        sk_throw_range(env, "sendmmsg: bad address length");
+        return NULL;
+      }
       msgs[i].msg_hdr.msg_name = addrs + (size_t)i * sizeof(struct sockaddr_storage);
       msgs[i].msg_hdr.msg_namelen = (socklen_t)lens[i];
     }
@@ -136,6 +132,7 @@ static napi_value sk_sendmmsg(napi_env env, napi_callback_info info) {
       uint8_t *c;
       size_t cn;
       if (!sk_arg_bytes(&one, 0, true, &c, &cn)) return NULL;
+      if (cn > INT_MAX || (cn && sk_cmsg_check(c, cn) < 0)) { sk_throw_range(env, "sendmmsg: malformed control data"); return NULL; }
       if (c && cn) {
         msgs[i].msg_hdr.msg_control = c;
         msgs[i].msg_hdr.msg_controllen = cn;

@@ -8,6 +8,7 @@ import { decodeAddress, encodeAddress } from '../src/address.ts';
 import { decodeControl, encodeControl, cmsgSpace, cmsgLen, MAX_FDS } from '../src/message.ts';
 import { binding } from '../src/binding.ts';
 import * as k from '../src/constants.ts';
+import * as p from '../src/posix.ts';
 
 const layout = binding.layout;
 const seed0 = Number(process.env.CODEC_SEED) >>> 0 || 0x5eed;
@@ -119,5 +120,47 @@ test('encodeControl -> decodeControl gives back random fds, credentials and raw 
     assert.deepEqual(out.credentials, message.credentials);
     assert.deepEqual(out.control.map((c) => ({ level: c.level, type: c.type, data: [...c.data] })),
       (message.control ?? []).map((c) => ({ level: c.level, type: c.type, data: [...(c.data as Buffer)] })), `seed ${seed0 + 3} round ${round}`);
+  }
+});
+
+test('the addon checks sockaddrs, control buffers and batch geometry itself, before any system call', () => {
+  const fd = p.socket(p.AF_INET, p.SOCK_DGRAM);
+  try {
+    const data = Buffer.from('x');
+    const storage = Buffer.alloc(layout.storage);
+    const sin = encodeAddress({ family: 'inet', address: '127.0.0.1', port: 9 });
+    const tooShort = /bad sockaddr length/;
+    // An AF_INET address shorter than sockaddr_in, a length past the buffer or past sockaddr_storage.
+    assert.throws(() => binding.sendto(fd, data, 0, 1, 0, sin.bytes, sin.length - 1), tooShort);
+    assert.throws(() => binding.sendto(fd, data, 0, 1, 0, sin.bytes.subarray(0, 8), sin.length), tooShort);
+    assert.throws(() => binding.sendto(fd, data, 0, 1, 0, storage, layout.storage + 1), tooShort);
+    assert.throws(() => binding.sendto(fd, data, 0, 1, 0, storage, 1), tooShort);
+    const unix = encodeAddress({ family: 'unix', path: 'x' });
+    storage.set(unix.bytes);
+    assert.throws(() => binding.sendto(fd, data, 0, 1, 0, storage, layout.unPath + layout.unPathSize + 1), tooShort);
+    // The same checks per message of a sendmmsg batch.
+    const addrs = Buffer.alloc(layout.storage);
+    addrs.set(sin.bytes.subarray(0, sin.length));
+    assert.throws(() => binding.sendmmsg(fd, [data], addrs, new Int32Array([sin.length - 2]), null, 0), /bad address length/);
+    // Control buffers: a cmsg_len below the header, or past the end of the buffer.
+    const ctl = encodeControl({ data, control: [{ level: 1000, type: 1, data: Buffer.alloc(4) }] })!;
+    const broken = (len: number) => {
+      const b = Buffer.from(ctl);
+      if (layout.cmsgLenSize === 8) b.writeBigUInt64LE(BigInt(len), layout.cmsgLen); else b.writeUInt32LE(len, layout.cmsgLen);
+      return b;
+    };
+    for (const len of [0, layout.cmsgDataOffset - 1, ctl.length + 1, 2 ** 32 + 16]) {
+      assert.throws(() => binding.sendmsg(fd, data, sin.bytes, sin.length, broken(len), 0), /malformed control data/, `cmsg_len ${len}`);
+      assert.throws(() => binding.sendmmsg(fd, [data], null, null, [broken(len)], 0), /malformed control data/, `cmsg_len ${len}`);
+    }
+    // A batch that does not fit its buffers.
+    const meta = new Int32Array(4 * 8);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 50, 3, 0, null, null, 0, meta), /batch geometry/);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, Buffer.alloc(layout.storage), null, 0, meta), /batch geometry/);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, null, Buffer.alloc(30), 16, meta), /batch geometry/);
+    // Well-formed input still reaches the kernel: a datagram to the discard port.
+    assert.equal(binding.sendmsg(fd, data, sin.bytes, sin.length, ctl.subarray(0, 0), 0), 1);
+  } finally {
+    p.close(fd);
   }
 });
