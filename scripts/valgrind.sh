@@ -30,12 +30,12 @@ if ! command -v valgrind >/dev/null 2>&1; then
   fi
 fi
 
-restore() { node-gyp rebuild >/dev/null 2>&1 || echo "warning: rebuilding the normal addon failed" >&2; }
-trap restore EXIT
-CFLAGS="-g -fno-omit-frame-pointer" node-gyp rebuild >/dev/null
-
 logs=${VALGRIND_LOGS:-$(mktemp -d /tmp/berkeley-valgrind.XXXXXX)}
 mkdir -p "$logs"
+
+restore() { node-gyp rebuild >/dev/null 2>&1 || echo "warning: rebuilding the normal addon failed" >&2; }
+trap restore EXIT
+CFLAGS="-g -fno-omit-frame-pointer" node-gyp rebuild >"$logs/build.log" 2>&1 || { cat "$logs/build.log" >&2; exit 1; }
 jobs=${VALGRIND_JOBS:-2}
 limit=${VALGRIND_TIMEOUT:-1800}
 if [ $# -gt 0 ]; then files=("$@"); else files=(test/*.test.ts); fi
@@ -53,6 +53,7 @@ run_one() {
 }
 export -f run_one
 export logs limit
+export BERKELEY_VALGRIND=1  # tests that cannot work under valgrind skip with a reason
 printf '%s\n' "${files[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
 
 node scripts/valgrind-report.mjs "$logs"

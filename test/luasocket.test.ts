@@ -202,8 +202,9 @@ for (const kind of ['berkeley', 'luasocket'] as const) {
           await select([], [s], 10_000); // as LuaSocket would: the socket itself never waits
         }
       }
-      assert.ok(partials > 0, 'the socket buffer filled at least once');
       assert.equal((await peer.control.receive('line')).toString(), 'ok');
+      // Under valgrind the sender is slower than the Lua reader: the buffer may never fill.
+      if (!process.env.BERKELEY_VALGRIND) assert.ok(partials > 0, 'the socket buffer filled at least once');
       s.close();
     });
 
