@@ -91,11 +91,16 @@ export async function fullBacklog(family: 'inet' | 'inet6' = 'inet'): Promise<{ 
 
 /** The API-sequence fuzzer (fixtures/fuzz-child.ts), one seed in a child process. */
 const fuzzChild = new URL('./fixtures/fuzz-child.ts', import.meta.url).pathname;
+// Absolute, because the child runs in a temporary directory with no node_modules.
+const tsxLoader = import.meta.resolve('tsx');
 
 /** Runs one seed; resolves with its JSON line, exit code and signal. */
-export function fuzzSeed(seed: number, ops: number): Promise<{ code: number | null; signal: string | null; out: Record<string, unknown> | null; stderr: string }> {
+export function fuzzSeed(seed: number, ops: number): Promise<{ code: number | null; signal: string | null; out: Record<string, unknown> | null; stderr: string; leftInCwd: string[] }> {
+  // The child starts in an empty directory of its own, so files it leaves behind (a Unix socket
+  // bound to a relative path) show up in leftInCwd instead of littering the caller's tree.
+  const cwd = mkdtempSync(join(tmpdir(), 'berkeley-fuzz-cwd-'));
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fuzzChild, String(seed), String(ops)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', tsxLoader, fuzzChild, String(seed), String(ops)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
@@ -105,7 +110,9 @@ export function fuzzSeed(seed: number, ops: number): Promise<{ code: number | nu
       clearTimeout(limit);
       let out: Record<string, unknown> | null = null;
       try { out = JSON.parse(stdout.trim().split('\n').pop() ?? ''); } catch { /* reported below */ }
-      resolve({ code, signal, out, stderr });
+      const leftInCwd = readdirSync(cwd);
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, signal, out, stderr, leftInCwd });
     });
   });
 }
@@ -115,6 +122,7 @@ export async function checkSeed(seed: number, ops: number): Promise<Record<strin
   assert.equal(r.signal, null, `seed ${seed} died by ${r.signal}: ${r.stderr.slice(-2000)}`);
   assert.equal(r.code, 0, `seed ${seed}: ${JSON.stringify(r.out)} ${r.stderr.slice(-2000)}`);
   assert.equal(r.out?.leaked, 0, `seed ${seed} leaked fds: ${JSON.stringify(r.out)}`);
+  assert.deepEqual(r.leftInCwd, [], `seed ${seed} left files in its working directory`);
   return r.out!;
 }
 
