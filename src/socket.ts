@@ -19,6 +19,7 @@ import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, typ
 import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
 import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from './readiness.js';
 import { InputBuffer, parsePattern, PatternReader } from './reader.js';
+import { controlBuffer, readBuffer, takeOut } from './scratch.js';
 import {
   parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
 } from './resolver.js';
@@ -73,6 +74,11 @@ function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSign
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   if (signal?.aborted) throw abortError(signal);
   return { deadline: t === null ? null : performance.now() + t, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
+}
+
+/** A valid receive size (the slow paths validate with a clear error). */
+function isSize(size: unknown): size is number {
+  return typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size);
 }
 
 /**
@@ -350,10 +356,16 @@ export class Socket implements Disposable, AsyncDisposable {
    * Async: attempt; on EAGAIN wait for readiness (bounded by the deadlines)
    * and retry. Calls that keep completing at once yield to the event loop
    * every BURST of them, so one busy socket cannot starve timers and other I/O.
+   * The common calls have a fast path in front (#immediate): one attempt
+   * without an async frame, coming here only to wait (waitFirst) or to yield.
    */
   async #io(dir: Direction, syscall: string, deadline: number | null, signal: AbortSignal | undefined,
-    attempt: (fd: number) => number, details?: () => ErrorDetails): Promise<number> {
-    if (++this.#streak > BURST) await this.#yield();
+    attempt: (fd: number) => number, details?: () => ErrorDetails, waitFirst = false): Promise<number> {
+    if (waitFirst) {
+      // A fast path's attempt just met EAGAIN: wait before the first attempt here.
+      this.#streak = 0;
+      await this.#wait(dir, syscall, deadline, signal, details);
+    } else if (++this.#streak > BURST) await this.#yield();
     for (;;) {
       const n = attempt(this.#open(syscall));
       if (n !== EAGAIN) {
@@ -378,6 +390,15 @@ export class Socket implements Disposable, AsyncDisposable {
     if (!this.#replyWaits || this.#in.length > 0) return false;
     const wd = this.#waitDeadline(deadline);
     return wd === null || wd - performance.now() > 1;
+  }
+
+  /**
+   * Whether a call may try its system call at once, outside #io: the socket is
+   * open, the options matter only for waiting, and the burst allowance is not
+   * used up. Receiving calls also need receive()'s buffer to be empty.
+   */
+  #immediate(opts: unknown): boolean {
+    return this.#fd >= 0 && plainOptions(opts) && ++this.#streak <= BURST;
   }
 
   #yield(): Promise<void> {
@@ -602,10 +623,20 @@ export class Socket implements Disposable, AsyncDisposable {
   // ---- sending -----------------------------------------------------------
 
   /** One send(2) (MSG_NOSIGNAL): the number of bytes sent, possibly fewer than given. */
-  async send(data: Uint8Array | string, opts?: IoOptions & { flags?: number }): Promise<number> {
+  send(data: Uint8Array | string, opts?: IoOptions & { flags?: number }): Promise<number> {
+    if (data instanceof Uint8Array && this.#immediate(opts)) {
+      const n = binding.send(this.#fd, data, 0, data.length, 0);
+      if (n >= 0) { this.#sent += n; return Promise.resolve(n); }
+      if (n !== EAGAIN) return Promise.reject(systemError(n, 'send'));
+      return this.#send(data, opts, true);
+    }
+    return this.#send(data, opts, false);
+  }
+
+  async #send(data: Uint8Array | string, opts: unknown, waitFirst: boolean): Promise<number> {
     const bytes = toBytes(data);
     const o = ioOptions(opts);
-    const n = await this.#io(WRITE, 'send', this.#callDeadline(o.deadline), o.signal, (fd) => binding.send(fd, bytes, 0, bytes.length, o.flags));
+    const n = await this.#io(WRITE, 'send', this.#callDeadline(o.deadline), o.signal, (fd) => binding.send(fd, bytes, 0, bytes.length, o.flags), undefined, waitFirst);
     this.#sent += n;
     return n;
   }
@@ -750,14 +781,31 @@ export class Socket implements Disposable, AsyncDisposable {
   // ---- receiving ---------------------------------------------------------
 
   /** One recv(2) of up to `size` bytes (default 65536); buffered receive() data comes first. Empty at end of stream. */
-  async recv(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<Buffer> {
+  recv(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<Buffer> {
+    if (isSize(size) && this.#in.length === 0 && this.#immediate(opts)) {
+      const buf = readBuffer(size);
+      const n = binding.recv(this.#fd, buf, 0, size, 0);
+      if (n >= 0) { this.#received += n; return Promise.resolve(takeOut(buf, n)); }
+      if (n !== EAGAIN) return Promise.reject(systemError(n, 'recv'));
+      return this.#recv(size, opts, true);
+    }
+    return this.#recv(size, opts, false);
+  }
+
+  async #recv(size: number, opts: unknown, waitFirst: boolean): Promise<Buffer> {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
-    const buf = Buffer.allocUnsafe(size);
-    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buf, 0, size, o.flags));
-    this.#received += n;
-    return shrink(buf, n);
+    let data!: Buffer;
+    // The shared read buffer is taken out inside the attempt, before anything else can run.
+    await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const buf = readBuffer(size);
+      const n = binding.recv(fd, buf, 0, size, o.flags);
+      if (n >= 0) data = takeOut(buf, n);
+      return n;
+    }, undefined, waitFirst);
+    this.#received += data.length;
+    return data;
   }
 
   /** The blocking twin of recv(). */
@@ -765,18 +813,28 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
-    const buf = Buffer.allocUnsafe(size);
+    const buf = readBuffer(size);
     const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
     this.#received += n;
-    return shrink(buf, n);
+    return takeOut(buf, n);
   }
 
   /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
-  async recvInto(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): Promise<number> {
+  recvInto(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): Promise<number> {
+    if (buffer instanceof Uint8Array && this.#in.length === 0 && this.#immediate(opts)) {
+      const n = binding.recv(this.#fd, buffer, 0, buffer.length, 0);
+      if (n >= 0) { this.#received += n; return Promise.resolve(n); }
+      if (n !== EAGAIN) return Promise.reject(systemError(n, 'recv'));
+      return this.#recvInto(buffer, opts, true);
+    }
+    return this.#recvInto(buffer, opts, false);
+  }
+
+  async #recvInto(buffer: Uint8Array, opts: unknown, waitFirst: boolean): Promise<number> {
     if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.takeInto(buffer);
-    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
+    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags), undefined, waitFirst);
     this.#received += n;
     return n;
   }
@@ -799,12 +857,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #fromResult(buf: Buffer, size: number, n: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     const got = Math.min(n, size);
     this.#received += got;
-    let data: Buffer;
-    if (buf === scratchBuf) {
-      data = Buffer.allocUnsafe(got);
-      buf.copy(data, 0, 0, got);
-    } else data = got === buf.length ? buf : buf.subarray(0, got);
-    return { data, address: this.#fromAddress(), truncated: n > size };
+    return { data: takeOut(buf, got), address: this.#fromAddress(), truncated: n > size };
   }
 
   // Datagrams mostly come from the peer of the one before: reuse its decoded
@@ -823,36 +876,32 @@ export class Socket implements Disposable, AsyncDisposable {
     return address;
   }
 
-  /** A receive buffer for recvFrom: small sizes come from Buffer's pool (the result is a view), large ones use shared scratch (the result is a copy). */
-  static #fromBuffer(size: number): Buffer {
-    return size <= 4096 ? Buffer.allocUnsafe(size) : scratch(size);
-  }
-
   /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
   recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
     // Fast path: a datagram already queued, and nothing in the options that
     // matters before a wait (a timeout only bounds waiting).
-    if (this.#fd >= 0 && ++this.#streak <= BURST && plainOptions(opts) && typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size)) {
-      const buf = Socket.#fromBuffer(size);
+    if (isSize(size) && this.#in.length === 0 && this.#immediate(opts)) {
+      const buf = readBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return Promise.resolve(this.#fromResult(buf, size, n));
       if (n !== EAGAIN) return Promise.reject(systemError(n, 'recvfrom'));
+      return this.#recvFrom(size, opts, true);
     }
-    return this.#recvFromSlow(size, opts);
+    return this.#recvFrom(size, opts, false);
   }
 
-  async #recvFromSlow(size: number, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
+  async #recvFrom(size: number, opts: unknown, waitFirst: boolean): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     const flags = o.flags | this.#truncFlag();
     let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
     // The shared scratch buffers are read inside the attempt, before anything else can run.
     await this.#io(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      const buf = Socket.#fromBuffer(size);
+      const buf = readBuffer(size);
       const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
       if (n >= 0) result = this.#fromResult(buf, size, n);
       return n;
-    });
+    }, undefined, waitFirst);
     return result;
   }
 
@@ -860,51 +909,53 @@ export class Socket implements Disposable, AsyncDisposable {
   recvFromSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     validateInteger(size, 'size', 0, 0x7fffffff);
     if (opts === undefined && this.#fd >= 0) {
-      const buf = Socket.#fromBuffer(size);
+      const buf = readBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return this.#fromResult(buf, size, n);
       if (n !== EAGAIN) throw systemError(n, 'recvfrom');
     }
     const o = ioOptions(opts);
-    const buf = Socket.#fromBuffer(size);
+    const buf = readBuffer(size);
     const flags = o.flags | this.#truncFlag();
     const n = this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out));
     return this.#fromResult(buf, size, n);
   }
 
-  #msgArgs(opts: unknown): [ReturnType<typeof ioOptions>, number, number, Buffer] {
+  #msgArgs(opts: unknown): [ReturnType<typeof ioOptions>, number, number, number] {
     const o = ioOptions(opts);
     const size = o.raw.size === undefined ? DEFAULT_RECV : validateInteger(o.raw.size, 'options.size', 0, 0x7fffffff);
     const maxFds = o.raw.maxFds === undefined ? MAX_FDS : validateInteger(o.raw.maxFds, 'options.maxFds', 0, MAX_FDS);
     const ctlLen = o.raw.controlLength === undefined ? controlSpace(maxFds) : validateInteger(o.raw.controlLength, 'options.controlLength', 0, 65536);
-    return [o, size, maxFds, Buffer.alloc(ctlLen)];
+    return [o, size, maxFds, ctlLen];
   }
 
   /** recvmsg(2) (MSG_CMSG_CLOEXEC): data, sender, fds, credentials, control messages, truncation flags. */
   async recvMsg(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): Promise<ReceivedMessage> {
-    const [o, size, maxFds, ctl] = this.#msgArgs(opts);
-    const buf = Buffer.allocUnsafe(size);
+    const [o, size, maxFds, ctlLen] = this.#msgArgs(opts);
     let msg!: ReceivedMessage;
-    // Decoded inside the attempt: the shared address scratch is not safe across an await.
+    // Decoded inside the attempt: the shared scratch buffers are not safe across an await.
     await this.#io(READ, 'recvmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const buf = readBuffer(size);
+      const ctl = controlBuffer(ctlLen);
       const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
-      if (n >= 0) msg = this.#msgResult(buf, n, ctl, maxFds);
+      if (n >= 0) msg = this.#msgResult(buf, size, n, ctl, maxFds);
       return n;
     });
     return msg;
   }
 
-  #msgResult(buf: Buffer, n: number, ctl: Buffer, maxFds: number): ReceivedMessage {
+  #msgResult(buf: Buffer, size: number, n: number, ctl: Buffer, maxFds: number): ReceivedMessage {
     this.#received += n;
-    return receivedMessage(shrink(buf, n), decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
+    return receivedMessage(takeOut(buf, Math.min(n, size)), decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
   }
 
   /** The blocking twin of recvMsg(). */
   recvMsgSync(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): ReceivedMessage {
-    const [o, size, maxFds, ctl] = this.#msgArgs(opts);
-    const buf = Buffer.allocUnsafe(size);
+    const [o, size, maxFds, ctlLen] = this.#msgArgs(opts);
+    const buf = readBuffer(size);
+    const ctl = controlBuffer(ctlLen);
     const n = this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out));
-    return this.#msgResult(buf, n, ctl, maxFds);
+    return this.#msgResult(buf, size, n, ctl, maxFds);
   }
 
 
@@ -1487,19 +1538,6 @@ function withPartial(err: unknown, partial: Buffer): unknown {
 }
 
 /** A received buffer cut to its length; small results are copied so they do not pin a large allocation. */
-function shrink(buf: Buffer, n: number): Buffer {
-  if (n === buf.length) return buf;
-  if (n < buf.length >>> 2 && buf.length > 16384) return Buffer.from(buf.subarray(0, n));
-  return buf.subarray(0, n);
-}
-
-let scratchBuf = Buffer.allocUnsafe(DEFAULT_RECV);
-/** A shared receive buffer for recvFrom, whose results are copied out at once. */
-function scratch(size: number): Buffer {
-  if (scratchBuf.length < size) scratchBuf = Buffer.allocUnsafe(size);
-  return scratchBuf;
-}
-
 /** A cache key for numeric inet/inet6/unix destinations (null: do not cache). */
 function addressKey(a: SocketAddress): string | null {
   if (a.family === 'inet') return `4|${a.address}|${a.port}`;

@@ -273,3 +273,48 @@ test('shutdown accepts every spelling of how', async () => {
     b.close();
   }
 });
+
+test('received data stays intact while later receives reuse the shared read buffers', async () => {
+  // recv, recvFrom and recvMsg read into shared scratch buffers and hand out
+  // copies, or the scratch itself for large reads: every result must keep its
+  // bytes whatever is received after it.
+  const [a, b] = Socket.pair('dgram');
+  a.setsockopt('socket', 'SO_SNDBUF', 1 << 20);
+  const sizes = [64, 40_000, 5, 65_000, 1, 0, 3000];
+  const payload = (i: number) => Buffer.alloc(sizes[i], 0x41 + i);
+  const receivers: [string, () => Promise<Buffer> | Buffer][] = [
+    ['recv', () => b.recv()],
+    ['recvSync', () => b.recvSync()],
+    ['recvFrom', async () => (await b.recvFrom()).data],
+    ['recvFromSync', () => b.recvFromSync().data],
+    ['recvMsg', async () => (await b.recvMsg()).data],
+    ['recvMsgSync', () => b.recvMsgSync().data],
+  ];
+  for (const [name, receive] of receivers) {
+    for (let i = 0; i < sizes.length; i++) a.sendSync(payload(i));
+    const got: Buffer[] = [];
+    for (let i = 0; i < sizes.length; i++) got.push(await receive());
+    got.forEach((data, i) => assert.ok(data.equals(payload(i)), `${name}: datagram ${i} (${sizes[i]} bytes) changed after later receives`));
+  }
+  a.close();
+  b.close();
+});
+
+test('Socket.recvMsg: controlLength bounds the control data even after larger receives', async () => {
+  const [a, b] = Socket.pair('dgram');
+  const [x, y] = Socket.pair('dgram');
+  const oneFd = 16 + 4; // a 64-bit cmsghdr and one int: room for exactly one fd, as in posix-message.test.ts
+  for (const sync of [false, true]) {
+    await a.sendMsg({ data: 'big', fds: [x.fd, y.fd, x.fd] });
+    const all = sync ? b.recvMsgSync() : await b.recvMsg();
+    assert.equal(all.fds.length, 3);
+    assert.equal(all.controlTruncated, false);
+    await a.sendMsg({ data: 'small', fds: [x.fd, y.fd, x.fd] });
+    const cut = sync ? b.recvMsgSync({ controlLength: oneFd }) : await b.recvMsg({ controlLength: oneFd });
+    assert.equal(cut.data.toString(), 'small');
+    assert.equal(cut.fds.length, 1, 'only the fd that fits in controlLength arrives');
+    assert.equal(cut.controlTruncated, true);
+    for (const fd of [...all.fds, ...cut.fds]) posix.close(fd);
+  }
+  [a, b, x, y].forEach((s) => s.close());
+});

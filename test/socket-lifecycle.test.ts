@@ -106,18 +106,24 @@ test('unref(): a pending accept does not keep the process alive; ref() does', ()
 });
 
 test('a socket with data always ready does not starve timers (yields every 32 calls)', async () => {
-  for (const method of ['recv', 'recvFrom'] as const) {
+  for (const method of ['recv', 'recvFrom', 'recvInto', 'send'] as const) {
     const r = new Socket('inet', 'dgram');
     r.setOption('rcvbuf', 4 << 20);
     r.bind('127.0.0.1:0');
     const s = new Socket('inet', 'dgram');
     const queued = 3000;
     for (let i = 0; i < queued; i += 250) s.sendManySync(Array.from({ length: 250 }, () => ({ data: 'x', address: r.localAddress() })));
+    s.connectSync(r.localAddress());
+    const into = Buffer.alloc(16);
+    const one = Buffer.from('y');
     let fired = false;
     setTimeout(() => { fired = true; }, 0);
     let count = 0;
     while (!fired && count < queued) {
-      await (method === 'recv' ? r.recv(16, { timeout: 5000 }) : r.recvFrom(16));
+      if (method === 'recv') await r.recv(16, { timeout: 5000 });
+      else if (method === 'recvFrom') await r.recvFrom(16);
+      else if (method === 'recvInto') await r.recvInto(into);
+      else await s.send(one); // always writable: the kernel takes each datagram at once
       count++;
     }
     assert.ok(fired, `${method}: the timer fired while datagrams were still queued`);

@@ -1,0 +1,56 @@
+// Shared receive buffers. recv, recvFrom and recvMsg read into one shared
+// scratch buffer instead of allocating `size` bytes per call (64 KiB by
+// default, which cost more than the system call for a small datagram), and
+// then take the bytes out into a Buffer of exactly their size: small ones come
+// from Node's Buffer pool, so a 64-byte datagram no longer pins 64 KiB.
+// A read that fills most of a large scratch takes the scratch itself (a new
+// one is made for the next read): one allocation and no copy, as before.
+// Sharing is safe because a read and its takeOut run in one synchronous step.
+
+/** The scratch kept between calls: at least this large, at most MAX_KEPT. */
+const MIN_SCRATCH = 65536;
+const MAX_KEPT = 1 << 20;
+/** Reads of at least this many bytes that fill half the scratch take it over instead of being copied. */
+const HANDOVER = 32768;
+
+let data: Buffer | null = null;
+let controlStore: Buffer | null = null;
+let control: Buffer | null = null; // the last view of controlStore handed out
+
+/** A buffer of at least `size` bytes to read into; valid until the next takeOut or read. */
+export function readBuffer(size: number): Buffer {
+  if (data !== null && data.length >= size) return data;
+  if (size > MAX_KEPT) return Buffer.allocUnsafe(size); // a one-off: too large to keep around
+  return (data = Buffer.allocUnsafe(Math.max(size, MIN_SCRATCH)));
+}
+
+/** The first `n` bytes of `buf` (from readBuffer) as a Buffer of their own. */
+export function takeOut(buf: Buffer, n: number): Buffer {
+  if (buf !== data) {
+    // A one-off buffer: keep it unless most of it would be wasted.
+    if (n === buf.length) return buf;
+    return n >= HANDOVER && n >= buf.length >>> 1 ? buf.subarray(0, n) : copy(buf, n);
+  }
+  if (n >= HANDOVER && n >= buf.length >>> 1) {
+    data = null;
+    return n === buf.length ? buf : buf.subarray(0, n);
+  }
+  return copy(buf, n);
+}
+
+function copy(buf: Buffer, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  buf.copy(out, 0, 0, n);
+  return out;
+}
+
+/**
+ * A buffer of exactly `size` bytes for received control messages (the kernel
+ * truncates to its length, which recvMsg's controlLength sets), decoded and
+ * copied out at once.
+ */
+export function controlBuffer(size: number): Buffer {
+  if (control !== null && control.length === size) return control;
+  if (controlStore === null || controlStore.length < size) controlStore = Buffer.allocUnsafe(Math.max(size, 1024));
+  return (control = controlStore.subarray(0, size));
+}
