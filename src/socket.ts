@@ -1417,23 +1417,24 @@ class Batch {
 
   /** The messages of a batch received into `into` (views) or into the scratch (copied out). */
   messages(n: number, size: number, into: Buffer | null, account: (bytes: number) => void): ReceivedMessage[] {
+    const meta = this.meta;
     let total = 0;
-    for (let i = 0; i < n; i++) total += Math.min(this.meta[i * 4], size);
+    for (let i = 0; i < n; i++) total += Math.min(meta[i * 4], size);
     let data: Buffer;
     if (into) data = into;
     else {
       data = Buffer.allocUnsafe(total);
       this.data.copy(data, 0, 0, total);
     }
-    const addrs = Buffer.from(this.addrs.subarray(0, n * layout.storage));
     const out: ReceivedMessage[] = new Array(n);
     let pos = 0;
+    let from: Sender | null = null;
     for (let i = 0; i < n; i++) {
-      const len = Math.min(this.meta[i * 4], size);
-      const flags = this.meta[i * 4 + 2];
-      const ctlLen = this.meta[i * 4 + 3];
-      const m = new BatchMessage(data.subarray(pos, pos + len), addrs, i * layout.storage, this.meta[i * 4 + 1], flags);
+      const len = Math.min(meta[i * 4], size);
+      from = this.#sender(i, meta[i * 4 + 1], from);
+      const m = new BatchMessage(data.subarray(pos, pos + len), from, meta[i * 4 + 2]);
       pos += len;
+      const ctlLen = meta[i * 4 + 3];
       if (ctlLen > 0) {
         const c = decodeControl(this.ctl!.subarray(i * this.ctlSlot, i * this.ctlSlot + ctlLen), ctlLen);
         m.fds = c.fds;
@@ -1449,7 +1450,29 @@ class Batch {
     account(total);
     return out;
   }
+
+  /**
+   * The sender of message i: the previous message's when the sockaddr bytes
+   * are the same (a batch mostly comes from one peer), else a copy of its
+   * bytes, decoded when first read.
+   */
+  #sender(i: number, len: number, prev: Sender | null): Sender {
+    const at = i * layout.storage;
+    const addrs = this.addrs;
+    if (prev !== null && prev.len === len) {
+      const b = prev.bytes;
+      let j = 0;
+      while (j < len && b[j] === addrs[at + j]) j++;
+      if (j === len) return prev;
+    }
+    const bytes = Buffer.allocUnsafe(len);
+    addrs.copy(bytes, 0, at, at + len);
+    return { bytes, len, address: undefined };
+  }
 }
+
+/** A sender's sockaddr bytes and, once read, its decoded (frozen) address, shared by the messages it sent. */
+interface Sender { bytes: Buffer; len: number; address: SocketAddress | null | undefined }
 
 /** A message of a recvMany batch: its address is decoded on first read. */
 class BatchMessage implements ReceivedMessage {
@@ -1457,33 +1480,34 @@ class BatchMessage implements ReceivedMessage {
   control = EMPTY_CONTROL;
   truncated: boolean;
   controlTruncated: boolean;
-  credentials?: ReceivedMessage['credentials'];
-  pktinfo?: ReceivedMessage['pktinfo'];
-  timestamp?: number;
-  segmentSize?: number;
-  #addrs: Buffer | null;
-  #off: number;
-  #len: number;
+  declare credentials?: ReceivedMessage['credentials'];
+  declare pktinfo?: ReceivedMessage['pktinfo'];
+  declare timestamp?: number;
+  declare segmentSize?: number;
+  #from: Sender | null;
   #address: SocketAddress | null = null;
 
-  constructor(public data: Buffer, addrs: Buffer, off: number, len: number, public flags: number) {
-    this.#addrs = addrs;
-    this.#off = off;
-    this.#len = len;
+  constructor(public data: Buffer, from: Sender, public flags: number) {
+    this.#from = from;
     this.truncated = (flags & MSG_TRUNC) !== 0;
     this.controlTruncated = (flags & MSG_CTRUNC) !== 0;
   }
 
   get address(): SocketAddress | null {
-    if (this.#addrs) {
-      this.#address = decodeAddress(this.#addrs.subarray(this.#off, this.#off + layout.storage), this.#len);
-      this.#addrs = null;
+    const from = this.#from;
+    if (from !== null) {
+      if (from.address === undefined) {
+        const a = decodeAddress(from.bytes, from.len);
+        from.address = a && Object.freeze(a);
+      }
+      this.#address = from.address;
+      this.#from = null;
     }
     return this.#address;
   }
 
   set address(a: SocketAddress | null) {
-    this.#addrs = null;
+    this.#from = null;
     this.#address = a;
   }
 }

@@ -96,6 +96,24 @@ describe('sendMany / recvMany', () => {
     s.close();
   });
 
+  test('recvMany gives each message its own sender, shared (frozen) between messages of one sender', async () => {
+    const r = new Socket('inet', 'dgram');
+    r.bind('127.0.0.1:0');
+    const senders = [new Socket('inet', 'dgram'), new Socket('inet', 'dgram')];
+    senders.forEach((s) => s.bind('127.0.0.1:0'));
+    // a a b a b b: runs of one sender and switches between them.
+    const order = [0, 0, 1, 0, 1, 1];
+    order.forEach((who, i) => senders[who].sendToSync(`m${i}`, r.localAddress()));
+    const ms = r.recvManySync({ maxMessages: 16, size: 16, timeout: 1000 });
+    assert.deepEqual(ms.map((m) => m.data.toString()), order.map((_, i) => `m${i}`));
+    ms.forEach((m, i) => assert.deepEqual(m.address, senders[order[i]].localAddress(), `message ${i}`));
+    assert.equal(ms[0].address, ms[1].address, 'one decoded address for a run of one sender');
+    assert.notEqual(ms[1].address, ms[2].address);
+    assert.ok(Object.isFrozen(ms[0].address), 'shared, so frozen (as recvFrom\'s)');
+    r.close();
+    senders.forEach((s) => s.close());
+  });
+
   test('recvMany into a caller-owned buffer returns views of it, without copying', async () => {
     const [a, b] = Socket.pair('dgram');
     a.sendManySync(['one', 'two', 'three']);
