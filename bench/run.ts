@@ -5,6 +5,7 @@
 //   --duration S   seconds per timed run (default 1)
 //   --count N      datagrams per drain and per Unix flood (default 50000)
 //   --out DIR      where the results go (default bench/results)
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ const machine: Machine = {
   cpu: cpuModel.trim(),
   cores: availableParallelism(),
   node: process.version,
+  commit: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: benchDir, encoding: 'utf8' }).stdout?.trim() || 'unknown commit',
   pinning: pinning ? 'The measured process runs on core 0, its counterpart on core 1 (taskset).' : 'Not pinned (taskset missing or a single core).',
   reps,
   duration: settings.duration,

@@ -20,6 +20,8 @@ export interface Machine {
   cpu: string;
   cores: number;
   node: string;
+  /** The commit measured (git describe), with "-dirty" for uncommitted changes. */
+  commit: string;
   pinning: string;
   reps: number;
   duration: number;
@@ -95,7 +97,7 @@ export function targets(results: GroupResult[]): TargetResult[] {
 export function markdown(results: GroupResult[], m: Machine): string {
   const lines: string[] = [];
   lines.push('# berkeley benchmarks', '');
-  lines.push(`Run ${m.date}: Linux ${m.kernel}, ${m.cpu} x${m.cores}, Node ${m.node}. ${m.pinning}`);
+  lines.push(`Run ${m.date} of berkeley ${m.commit}: Linux ${m.kernel}, ${m.cpu} x${m.cores}, Node ${m.node}. ${m.pinning}`);
   lines.push(`Each case: one warm-up run, then ${m.reps} timed runs of ${m.duration} s (drains and Unix floods: ${m.count} datagrams), all cases of a group interleaved. Figures are medians, with min and max of the rate; CPU time is the measured process's own (getrusage / process.cpuUsage). Reproduce with \`npm run bench\` (see bench/README.md).`, '');
   const ts = targets(results);
   if (ts.length) {
