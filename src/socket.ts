@@ -801,7 +801,8 @@ export class Socket implements Disposable, AsyncDisposable {
     await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => {
       const buf = readBuffer(size);
       const n = binding.recv(fd, buf, 0, size, o.flags);
-      if (n >= 0) data = takeOut(buf, n);
+      // With MSG_TRUNC a datagram socket reports the full length: only `size` bytes were written.
+      if (n >= 0) data = takeOut(buf, Math.min(n, size));
       return n;
     }, undefined, waitFirst);
     this.#received += data.length;
@@ -816,7 +817,7 @@ export class Socket implements Disposable, AsyncDisposable {
     const buf = readBuffer(size);
     const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
     this.#received += n;
-    return takeOut(buf, n);
+    return takeOut(buf, Math.min(n, size));
   }
 
   /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */

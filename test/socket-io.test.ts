@@ -318,3 +318,15 @@ test('Socket.recvMsg: controlLength bounds the control data even after larger re
   }
   [a, b, x, y].forEach((s) => s.close());
 });
+
+test('recv with MSG_TRUNC returns only the bytes that fit, never more of the shared buffer', async () => {
+  const [a, b] = Socket.pair('dgram');
+  for (const sync of [false, true]) {
+    a.sendSync(Buffer.alloc(100, 0x5a));
+    const data = sync ? b.recvSync(10, { flags: posix.MSG_TRUNC }) : await b.recv(10, { flags: posix.MSG_TRUNC });
+    assert.equal(data.length, 10);
+    assert.ok(data.equals(Buffer.alloc(10, 0x5a)));
+  }
+  a.close();
+  b.close();
+});
