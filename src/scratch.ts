@@ -24,8 +24,13 @@ export function readBuffer(size: number): Buffer {
   return (data = Buffer.allocUnsafe(Math.max(size, MIN_SCRATCH)));
 }
 
-/** The first `n` bytes of `buf` (from readBuffer) as a Buffer of their own. */
-export function takeOut(buf: Buffer, n: number): Buffer {
+/**
+ * What a read of at most `size` bytes into `buf` (from readBuffer) returned, as
+ * a Buffer of its own. `n` is the system call's result, which with MSG_TRUNC is
+ * a datagram's full length: only `size` bytes of it were written.
+ */
+export function takeOut(buf: Buffer, n: number, size: number): Buffer {
+  if (n > size) n = size;
   if (buf !== data) {
     // A one-off buffer: keep it unless most of it would be wasted.
     if (n === buf.length) return buf;

@@ -76,6 +76,12 @@ function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSign
   return { deadline: t === null ? null : performance.now() + t, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
 }
 
+/** Whether a[0, len) equals b[at, at + len): a sockaddr compared with the one before. */
+function sameBytes(a: Uint8Array, b: Uint8Array, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[i] !== b[at + i]) return false;
+  return true;
+}
+
 /** A valid receive size (the slow paths validate with a clear error). */
 function isSize(size: unknown): size is number {
   return typeof size === 'number' && size >= 0 && size <= 0x7fffffff && Number.isInteger(size);
@@ -785,7 +791,7 @@ export class Socket implements Disposable, AsyncDisposable {
     if (isSize(size) && this.#in.length === 0 && this.#immediate(opts)) {
       const buf = readBuffer(size);
       const n = binding.recv(this.#fd, buf, 0, size, 0);
-      if (n >= 0) { this.#received += n; return Promise.resolve(takeOut(buf, n)); }
+      if (n >= 0) { this.#received += n; return Promise.resolve(takeOut(buf, n, size)); }
       if (n !== EAGAIN) return Promise.reject(systemError(n, 'recv'));
       return this.#recv(size, opts, true);
     }
@@ -801,8 +807,7 @@ export class Socket implements Disposable, AsyncDisposable {
     await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => {
       const buf = readBuffer(size);
       const n = binding.recv(fd, buf, 0, size, o.flags);
-      // With MSG_TRUNC a datagram socket reports the full length: only `size` bytes were written.
-      if (n >= 0) data = takeOut(buf, Math.min(n, size));
+      if (n >= 0) data = takeOut(buf, n, size);
       return n;
     }, undefined, waitFirst);
     this.#received += data.length;
@@ -816,8 +821,9 @@ export class Socket implements Disposable, AsyncDisposable {
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
     const buf = readBuffer(size);
     const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
-    this.#received += n;
-    return takeOut(buf, Math.min(n, size));
+    const data = takeOut(buf, n, size);
+    this.#received += data.length;
+    return data;
   }
 
   /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
@@ -856,9 +862,9 @@ export class Socket implements Disposable, AsyncDisposable {
   }
 
   #fromResult(buf: Buffer, size: number, n: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
-    const got = Math.min(n, size);
-    this.#received += got;
-    return { data: takeOut(buf, got), address: this.#fromAddress(), truncated: n > size };
+    const data = takeOut(buf, n, size);
+    this.#received += data.length;
+    return { data, address: this.#fromAddress(), truncated: n > size };
   }
 
   // Datagrams mostly come from the peer of the one before: reuse its decoded
@@ -866,11 +872,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #fromAddress(): SocketAddress | null {
     const len = out[0];
     const c = this.#lastFrom;
-    if (c && c.len === len) {
-      let same = true;
-      for (let i = 0; i < len; i++) if (c.bytes[i] !== addrBuf[i]) { same = false; break; }
-      if (same) return c.address;
-    }
+    if (c && c.len === len && sameBytes(c.bytes, addrBuf, 0, len)) return c.address;
     const address = decodeAddress(addrBuf, len);
     if (address) Object.freeze(address);
     this.#lastFrom = { len, bytes: Buffer.from(addrBuf.subarray(0, len)), address };
@@ -946,8 +948,9 @@ export class Socket implements Disposable, AsyncDisposable {
   }
 
   #msgResult(buf: Buffer, size: number, n: number, ctl: Buffer, maxFds: number): ReceivedMessage {
-    this.#received += n;
-    return receivedMessage(takeOut(buf, Math.min(n, size)), decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
+    const data = takeOut(buf, n, size);
+    this.#received += data.length;
+    return receivedMessage(data, decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
   }
 
   /** The blocking twin of recvMsg(). */
@@ -1460,12 +1463,7 @@ class Batch {
   #sender(i: number, len: number, prev: Sender | null): Sender {
     const at = i * layout.storage;
     const addrs = this.addrs;
-    if (prev !== null && prev.len === len) {
-      const b = prev.bytes;
-      let j = 0;
-      while (j < len && b[j] === addrs[at + j]) j++;
-      if (j === len) return prev;
-    }
+    if (prev !== null && prev.len === len && sameBytes(prev.bytes, addrs, at, len)) return prev;
     const bytes = Buffer.allocUnsafe(len);
     addrs.copy(bytes, 0, at, at + len);
     return { bytes, len, address: undefined };

@@ -327,6 +327,13 @@ test('recv with MSG_TRUNC returns only the bytes that fit, never more of the sha
     assert.equal(data.length, 10);
     assert.ok(data.equals(Buffer.alloc(10, 0x5a)));
   }
+  for (const sync of [false, true]) {
+    a.sendSync(Buffer.alloc(100, 0x5b));
+    const m = sync ? b.recvMsgSync({ size: 10, flags: posix.MSG_TRUNC }) : await b.recvMsg({ size: 10, flags: posix.MSG_TRUNC });
+    assert.ok(m.data.equals(Buffer.alloc(10, 0x5b)));
+    assert.equal(m.truncated, true);
+  }
+  assert.equal(b.stats().received, 40, 'stats count the bytes received, not the datagrams\' full lengths');
   a.close();
   b.close();
 });
