@@ -13,13 +13,14 @@ import {
   AbortError, closedError, eofError, invalidArgType, invalidArgValue, SocketError, systemError, timeoutError,
   type ErrorDetails,
 } from './errors.js';
-import { controlSpace, decodeControl, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
+import { controlSpace, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
 import { features } from './features.js';
 import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from './options.js';
 import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
 import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from './readiness.js';
 import { InputBuffer, parsePattern, PatternReader } from './reader.js';
 import { controlBuffer, readBuffer, takeOut } from './scratch.js';
+import { Batch, sameBytes } from './batch.js';
 import {
   parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
 } from './resolver.js';
@@ -38,7 +39,7 @@ export interface IoOptions {
 // Constants copied into locals once: binding.constants holds hundreds of
 // entries (a dictionary-mode object), too slow to read on every call.
 const k = binding.constants;
-const { AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, MSG_PEEK, MSG_TRUNC, MSG_CTRUNC, SOL_SOCKET, SO_ERROR } = k;
+const { AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, MSG_PEEK, MSG_TRUNC, SOL_SOCKET, SO_ERROR } = k;
 const E = osConstants.errno;
 const EAGAIN = -E.EAGAIN;
 const EINPROGRESS = -E.EINPROGRESS;
@@ -74,12 +75,6 @@ function ioOptions(opts: unknown): { deadline: number | null; signal?: AbortSign
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   if (signal?.aborted) throw abortError(signal);
   return { deadline: t === null ? null : performance.now() + t, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
-}
-
-/** Whether a[0, len) equals b[at, at + len): a sockaddr compared with the one before. */
-function sameBytes(a: Uint8Array, b: Uint8Array, at: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (a[i] !== b[at + i]) return false;
-  return true;
 }
 
 /** A valid receive size (the slow paths validate with a clear error). */
@@ -1383,131 +1378,6 @@ export class Socket implements Disposable, AsyncDisposable {
     this.#received = received;
     this.#sent = sent;
     this.#born = Date.now() - age * 1000;
-  }
-}
-
-const EMPTY_FDS: number[] = Object.freeze([]) as unknown as number[];
-const EMPTY_CONTROL: ReceivedMessage['control'] = Object.freeze([]) as unknown as ReceivedMessage['control'];
-
-/**
- * The recvmmsg scratch: data slots, address slots, control slots and the meta
- * array, shared by every socket and reused while big enough. The addon packs
- * the received messages to the front of `data`; messages() copies them out in
- * one piece, so results own their memory and cost what they hold.
- */
-class Batch {
-  static #shared: Batch | null = null;
-  data: Buffer;
-  addrs: Buffer;
-  ctl: Buffer | null;
-  meta: Int32Array;
-  ctlSlot = 0;
-
-  private constructor(count: number, size: number, ctlSlot: number) {
-    this.data = Buffer.allocUnsafe(count * size);
-    this.addrs = Buffer.allocUnsafe(count * layout.storage);
-    this.ctl = ctlSlot > 0 ? Buffer.allocUnsafe(count * ctlSlot) : null;
-    this.meta = new Int32Array(count * 4);
-  }
-
-  static get(count: number, size: number, ctlSlot: number): Batch {
-    let b = Batch.#shared;
-    if (!b || b.data.length < count * size || b.meta.length < count * 4 || (ctlSlot > 0 && (!b.ctl || b.ctl.length < count * ctlSlot))) {
-      b = Batch.#shared = new Batch(count, size, ctlSlot);
-    }
-    b.ctlSlot = ctlSlot;
-    return b;
-  }
-
-  /** The messages of a batch received into `into` (views) or into the scratch (copied out). */
-  messages(n: number, size: number, into: Buffer | null, account: (bytes: number) => void): ReceivedMessage[] {
-    const meta = this.meta;
-    let total = 0;
-    for (let i = 0; i < n; i++) total += Math.min(meta[i * 4], size);
-    let data: Buffer;
-    if (into) data = into;
-    else {
-      data = Buffer.allocUnsafe(total);
-      this.data.copy(data, 0, 0, total);
-    }
-    const out: ReceivedMessage[] = new Array(n);
-    let pos = 0;
-    let from: Sender | null = null;
-    for (let i = 0; i < n; i++) {
-      const len = Math.min(meta[i * 4], size);
-      from = this.#sender(i, meta[i * 4 + 1], from);
-      const m = new BatchMessage(data.subarray(pos, pos + len), from, meta[i * 4 + 2]);
-      pos += len;
-      const ctlLen = meta[i * 4 + 3];
-      if (ctlLen > 0) {
-        const c = decodeControl(this.ctl!.subarray(i * this.ctlSlot, i * this.ctlSlot + ctlLen), ctlLen);
-        m.fds = c.fds;
-        m.control = c.control;
-        if (c.excess) m.controlTruncated = true;
-        if (c.credentials) m.credentials = c.credentials;
-        if (c.pktinfo) m.pktinfo = c.pktinfo;
-        if (c.timestamp !== undefined) m.timestamp = c.timestamp;
-        if (c.segmentSize !== undefined) m.segmentSize = c.segmentSize;
-      }
-      out[i] = m;
-    }
-    account(total);
-    return out;
-  }
-
-  /**
-   * The sender of message i: the previous message's when the sockaddr bytes
-   * are the same (a batch mostly comes from one peer), else a copy of its
-   * bytes, decoded when first read.
-   */
-  #sender(i: number, len: number, prev: Sender | null): Sender {
-    const at = i * layout.storage;
-    const addrs = this.addrs;
-    if (prev !== null && prev.len === len && sameBytes(prev.bytes, addrs, at, len)) return prev;
-    const bytes = Buffer.allocUnsafe(len);
-    addrs.copy(bytes, 0, at, at + len);
-    return { bytes, len, address: undefined };
-  }
-}
-
-/** A sender's sockaddr bytes and, once read, its decoded (frozen) address, shared by the messages it sent. */
-interface Sender { bytes: Buffer; len: number; address: SocketAddress | null | undefined }
-
-/** A message of a recvMany batch: its address is decoded on first read. */
-class BatchMessage implements ReceivedMessage {
-  fds = EMPTY_FDS;
-  control = EMPTY_CONTROL;
-  truncated: boolean;
-  controlTruncated: boolean;
-  declare credentials?: ReceivedMessage['credentials'];
-  declare pktinfo?: ReceivedMessage['pktinfo'];
-  declare timestamp?: number;
-  declare segmentSize?: number;
-  #from: Sender | null;
-  #address: SocketAddress | null = null;
-
-  constructor(public data: Buffer, from: Sender, public flags: number) {
-    this.#from = from;
-    this.truncated = (flags & MSG_TRUNC) !== 0;
-    this.controlTruncated = (flags & MSG_CTRUNC) !== 0;
-  }
-
-  get address(): SocketAddress | null {
-    const from = this.#from;
-    if (from !== null) {
-      if (from.address === undefined) {
-        const a = decodeAddress(from.bytes, from.len);
-        from.address = a && Object.freeze(a);
-      }
-      this.#address = from.address;
-      this.#from = null;
-    }
-    return this.#address;
-  }
-
-  set address(a: SocketAddress | null) {
-    this.#from = null;
-    this.#address = a;
   }
 }
 
