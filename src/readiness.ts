@@ -104,6 +104,11 @@ export class Readiness {
     this.#settleSoon();
   }
 
+  /** Wakes the waiters of `dir` without an event: their retried call finds what a read ahead left in user space. */
+  poke(dir: Direction): void {
+    if (this.#waiters[dir - 1].length > 0) this.wake(dir);
+  }
+
   /**
    * Rejects every waiter with `err` and stops dispatching to this fd. The
    * caller then releases the native handle (binding.release/closeOwned).

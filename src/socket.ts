@@ -21,6 +21,7 @@ import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from '.
 import { InputBuffer, parsePattern, PatternReader } from './reader.js';
 import { controlBuffer, readBuffer, takeOut } from './scratch.js';
 import { Batch, sameBytes } from './batch.js';
+import { aheadData, aheadInto, aheadMessage, fromQueue, ReadAhead } from './readahead.js';
 import {
   parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
 } from './resolver.js';
@@ -45,6 +46,11 @@ const EAGAIN = -E.EAGAIN;
 const EINPROGRESS = -E.EINPROGRESS;
 const SOCK_NONBLOCK = k.SOCK_NONBLOCK ?? 0;
 const DEFAULT_RECV = 65536;
+/** Datagrams the async iterator reads per recvmmsg(2), each up to DEFAULT_RECV bytes with recvMsg's control space. */
+const AHEAD_COUNT = 16;
+const AHEAD_CONTROL = controlSpace(MAX_FDS);
+const noCount = (): void => {};
+const ITERATION_DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
 /** How many async calls may complete without waiting before one yields to the event loop (libuv reads 32 per wake-up). */
 const BURST = 32;
 
@@ -134,6 +140,8 @@ export class Socket implements Disposable, AsyncDisposable {
   #total: number | null = null;
   #ref = true;
   #in = new InputBuffer();
+  /** Datagrams the async iterator read ahead; null when none wait. */
+  #ahead: ReadAhead | null = null;
   #received = 0;
   #sent = 0;
   #born = Date.now();
@@ -292,15 +300,21 @@ export class Socket implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
+    this.#dropAhead();
     registry.unregister(this);
     this.#r!.close(closedError());
     binding.closeOwned(fd);
   }
 
-  /** Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. */
+  /**
+   * Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the
+   * socket is closed afterwards. Datagrams the async iterator read ahead and
+   * nobody received are dropped (their fds closed): they cannot go back.
+   */
   detach(): number {
     const fd = this.#open('detach');
     this.#fd = -1;
+    this.#dropAhead();
     registry.unregister(this);
     this.#r!.close(closedError());
     binding.release(fd);
@@ -388,7 +402,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #waitFirst(dir: Direction, deadline: number | null): boolean {
     if (dir !== READ || !this.#replyDue) return false;
     this.#replyDue = false;
-    if (!this.#replyWaits || this.#in.length > 0) return false;
+    if (!this.#replyWaits || this.#in.length > 0 || this.#ahead !== null) return false;
     const wd = this.#waitDeadline(deadline);
     return wd === null || wd - performance.now() > 1;
   }
@@ -783,7 +797,7 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /** One recv(2) of up to `size` bytes (default 65536); buffered receive() data comes first. Empty at end of stream. */
   recv(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<Buffer> {
-    if (isSize(size) && this.#in.length === 0 && this.#immediate(opts)) {
+    if (isSize(size) && this.#in.length === 0 && this.#ahead === null && this.#immediate(opts)) {
       const buf = readBuffer(size);
       const n = binding.recv(this.#fd, buf, 0, size, 0);
       if (n >= 0) { this.#received += n; return Promise.resolve(takeOut(buf, n, size)); }
@@ -800,6 +814,8 @@ export class Socket implements Disposable, AsyncDisposable {
     let data!: Buffer;
     // The shared read buffer is taken out inside the attempt, before anything else can run.
     await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const m = this.#nextAhead(o.flags);
+      if (m !== null) return (data = aheadData(m, size, o.flags)).length;
       const buf = readBuffer(size);
       const n = binding.recv(fd, buf, 0, size, o.flags);
       if (n >= 0) data = takeOut(buf, n, size);
@@ -814,16 +830,22 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
-    const buf = readBuffer(size);
-    const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buf, 0, size, o.flags));
-    const data = takeOut(buf, n, size);
+    let data!: Buffer;
+    this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => {
+      const m = this.#nextAhead(o.flags);
+      if (m !== null) return (data = aheadData(m, size, o.flags)).length;
+      const buf = readBuffer(size);
+      const n = binding.recv(fd, buf, 0, size, o.flags);
+      if (n >= 0) data = takeOut(buf, n, size);
+      return n;
+    });
     this.#received += data.length;
     return data;
   }
 
   /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
   recvInto(buffer: Uint8Array, opts?: IoOptions & { flags?: number }): Promise<number> {
-    if (buffer instanceof Uint8Array && this.#in.length === 0 && this.#immediate(opts)) {
+    if (buffer instanceof Uint8Array && this.#in.length === 0 && this.#ahead === null && this.#immediate(opts)) {
       const n = binding.recv(this.#fd, buffer, 0, buffer.length, 0);
       if (n >= 0) { this.#received += n; return Promise.resolve(n); }
       if (n !== EAGAIN) return Promise.reject(systemError(n, 'recv'));
@@ -836,7 +858,7 @@ export class Socket implements Disposable, AsyncDisposable {
     if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.takeInto(buffer);
-    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags), undefined, waitFirst);
+    const n = await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => this.#recvIntoAttempt(fd, buffer, o.flags), undefined, waitFirst);
     this.#received += n;
     return n;
   }
@@ -846,9 +868,14 @@ export class Socket implements Disposable, AsyncDisposable {
     if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', buffer);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.takeInto(buffer);
-    const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => binding.recv(fd, buffer, 0, buffer.length, o.flags));
+    const n = this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => this.#recvIntoAttempt(fd, buffer, o.flags));
     this.#received += n;
     return n;
+  }
+
+  #recvIntoAttempt(fd: number, buffer: Uint8Array, flags: number): number {
+    const m = this.#nextAhead(flags);
+    return m !== null ? aheadInto(m, buffer, flags) : binding.recv(fd, buffer, 0, buffer.length, flags);
   }
 
   // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
@@ -860,6 +887,12 @@ export class Socket implements Disposable, AsyncDisposable {
     const data = takeOut(buf, n, size);
     this.#received += data.length;
     return { data, address: this.#fromAddress(), truncated: n > size };
+  }
+
+  #fromAhead(m: ReceivedMessage, size: number, flags: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
+    const data = aheadData(m, size, flags);
+    this.#received += data.length;
+    return { data, address: m.address, truncated: m.truncated || m.data.length > size };
   }
 
   // Datagrams mostly come from the peer of the one before: reuse its decoded
@@ -878,7 +911,7 @@ export class Socket implements Disposable, AsyncDisposable {
   recvFrom(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): Promise<{ data: Buffer; address: SocketAddress | null; truncated: boolean }> {
     // Fast path: a datagram already queued, and nothing in the options that
     // matters before a wait (a timeout only bounds waiting).
-    if (isSize(size) && this.#in.length === 0 && this.#immediate(opts)) {
+    if (isSize(size) && this.#in.length === 0 && this.#ahead === null && this.#immediate(opts)) {
       const buf = readBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return Promise.resolve(this.#fromResult(buf, size, n));
@@ -895,6 +928,8 @@ export class Socket implements Disposable, AsyncDisposable {
     let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
     // The shared scratch buffers are read inside the attempt, before anything else can run.
     await this.#io(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const m = this.#nextAhead(flags);
+      if (m !== null) return (result = this.#fromAhead(m, size, flags)).data.length;
       const buf = readBuffer(size);
       const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
       if (n >= 0) result = this.#fromResult(buf, size, n);
@@ -906,17 +941,24 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The blocking twin of recvFrom(). */
   recvFromSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     validateInteger(size, 'size', 0, 0x7fffffff);
-    if (opts === undefined && this.#fd >= 0) {
+    if (opts === undefined && this.#fd >= 0 && this.#ahead === null) {
       const buf = readBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return this.#fromResult(buf, size, n);
       if (n !== EAGAIN) throw systemError(n, 'recvfrom');
     }
     const o = ioOptions(opts);
-    const buf = readBuffer(size);
     const flags = o.flags | this.#truncFlag();
-    const n = this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out));
-    return this.#fromResult(buf, size, n);
+    let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
+    this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => {
+      const m = this.#nextAhead(flags);
+      if (m !== null) return (result = this.#fromAhead(m, size, flags)).data.length;
+      const buf = readBuffer(size);
+      const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
+      if (n >= 0) result = this.#fromResult(buf, size, n);
+      return n;
+    });
+    return result;
   }
 
   #msgArgs(opts: unknown): [ReturnType<typeof ioOptions>, number, number, number] {
@@ -933,6 +975,8 @@ export class Socket implements Disposable, AsyncDisposable {
     let msg!: ReceivedMessage;
     // Decoded inside the attempt: the shared scratch buffers are not safe across an await.
     await this.#io(READ, 'recvmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      const m = this.#nextAhead(o.flags);
+      if (m !== null) return (msg = this.#msgFromAhead(m, size, maxFds, o.flags)).data.length;
       const buf = readBuffer(size);
       const ctl = controlBuffer(ctlLen);
       const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
@@ -948,13 +992,26 @@ export class Socket implements Disposable, AsyncDisposable {
     return receivedMessage(data, decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
   }
 
+  #msgFromAhead(m: ReceivedMessage, size: number, maxFds: number, flags: number): ReceivedMessage {
+    const msg = aheadMessage(m, size, maxFds, flags);
+    this.#received += msg.data.length;
+    return msg;
+  }
+
   /** The blocking twin of recvMsg(). */
   recvMsgSync(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): ReceivedMessage {
     const [o, size, maxFds, ctlLen] = this.#msgArgs(opts);
-    const buf = readBuffer(size);
-    const ctl = controlBuffer(ctlLen);
-    const n = this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out));
-    return this.#msgResult(buf, size, n, ctl, maxFds);
+    let msg!: ReceivedMessage;
+    this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => {
+      const m = this.#nextAhead(o.flags);
+      if (m !== null) return (msg = this.#msgFromAhead(m, size, maxFds, o.flags)).data.length;
+      const buf = readBuffer(size);
+      const ctl = controlBuffer(ctlLen);
+      const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
+      if (n >= 0) msg = this.#msgResult(buf, size, n, ctl, maxFds);
+      return n;
+    });
+    return msg;
   }
 
 
@@ -1083,6 +1140,7 @@ export class Socket implements Disposable, AsyncDisposable {
     let msgs!: ReceivedMessage[];
     // The batch scratch is shared: the messages are taken out inside the attempt.
     await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
+      if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
       const batch = Batch.get(count, into ? 0 : size, ctlSlot);
       const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta);
       if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
@@ -1094,10 +1152,38 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The blocking twin of recvMany(). */
   recvManySync(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number; buffer?: Uint8Array }): ReceivedMessage[] {
     const { o, count, size, ctlSlot, into } = this.#batchIn(opts);
-    const batch = Batch.get(count, into ? 0 : size, ctlSlot);
-    const n = this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline),
-      (fd) => binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta));
-    return batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
+    let msgs!: ReceivedMessage[];
+    this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline), (fd) => {
+      if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
+      const batch = Batch.get(count, into ? 0 : size, ctlSlot);
+      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta);
+      if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
+      return n;
+    });
+    return msgs;
+  }
+
+  /**
+   * recvMany from read-ahead datagrams: up to `count`, cut to `size`, placed
+   * in `into` when given. A peek returns one, as a peeking recvmmsg(2) reads
+   * the same datagram again and again.
+   */
+  #manyFromAhead(count: number, size: number, into: Buffer | null, flags: number): ReceivedMessage[] {
+    const list: ReceivedMessage[] = [];
+    while (list.length < count) {
+      const m = this.#nextAhead(flags);
+      if (m === null) break;
+      const msg = aheadMessage(m, size, MAX_FDS, flags);
+      if (into) {
+        const at = list.length * size;
+        into.set(msg.data, at);
+        msg.data = into.subarray(at, at + msg.data.length);
+      }
+      this.#received += msg.data.length;
+      list.push(msg);
+      if (flags & MSG_PEEK) break;
+    }
+    return list;
   }
 
   // ---- multicast -----------------------------------------------------------------
@@ -1188,19 +1274,100 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /**
    * `for await (const conn of server)` yields accepted connections of a
-   * listening socket; on other sockets it yields received messages
-   * (recvMsg). Ends when the socket is closed.
+   * listening socket. On a stream socket it yields what each recvMsg reads
+   * and ends at end of stream. On datagram sockets it yields one message per
+   * datagram (as recvMsg with default options), read up to AHEAD_COUNT per
+   * recvmmsg(2); datagrams read but not yet yielded stay queued for every
+   * later receive call, so leaving the loop loses none. A zero-length message
+   * when the peer has hung up (SOCK_SEQPACKET) ends it. Ends when the socket
+   * is closed.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<Socket | ReceivedMessage> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Socket | ReceivedMessage> {
     const listening = this.#listening || (this.#fd >= 0 && this.#type !== SOCK_DGRAM && this.getOption('acceptconn') === true);
-    for (;;) {
+    const stream = !listening && this.#type === SOCK_STREAM;
+    let ended = false;
+    const end = (): IteratorResult<Socket | ReceivedMessage> => { ended = true; return ITERATION_DONE; };
+    // A datagram, or null when it marks the end (zero-length after a hang-up).
+    const datagram = (m: ReceivedMessage): ReceivedMessage | null => (m.data.length === 0 && this.#hungUp() ? null : m);
+    const read = async (): Promise<IteratorResult<Socket | ReceivedMessage>> => {
       try {
-        yield listening ? await this.accept() : await this.recvMsg();
+        if (listening) return { value: await this.accept(), done: false };
+        if (stream) {
+          const m = await this.recvMsg();
+          return m.data.length === 0 ? end() : { value: m, done: false }; // empty: end of stream
+        }
+        const m = datagram(await this.#readAhead());
+        return m === null ? end() : { value: m, done: false };
       } catch (err) {
-        if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') return;
+        ended = true;
+        if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') return ITERATION_DONE;
         throw err;
       }
-    }
+    };
+    // Written out rather than an async generator: a datagram read ahead is
+    // handed over in one resolved promise, without a generator's extra turns.
+    return {
+      next: () => {
+        if (ended) return Promise.resolve(ITERATION_DONE);
+        if (!listening && !stream) {
+          const m = this.#nextAhead(0);
+          if (m !== null) {
+            this.#received += m.data.length;
+            return Promise.resolve(datagram(m) === null ? end() : { value: m, done: false });
+          }
+        }
+        return read();
+      },
+      return: () => Promise.resolve(end()),
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+
+  /**
+   * The iterator's read: one recvmmsg(2) for up to AHEAD_COUNT datagrams;
+   * those after the first wait in #ahead, and other waiting receivers are
+   * woken to take them (the kernel will not wake them: it has none left).
+   */
+  async #readAhead(): Promise<ReceivedMessage> {
+    let first!: ReceivedMessage;
+    await this.#io(READ, 'recvmmsg', this.#callDeadline(null), undefined, (fd) => {
+      const m = this.#nextAhead(0); // read ahead by a concurrent iterator while this one waited
+      if (m !== null) { first = m; return 1; }
+      const batch = Batch.get(AHEAD_COUNT, DEFAULT_RECV, AHEAD_CONTROL);
+      const n = binding.recvmmsg(fd, batch.data, DEFAULT_RECV, AHEAD_COUNT, 0, batch.addrs, batch.ctl, AHEAD_CONTROL, batch.meta);
+      if (n > 0) {
+        const msgs = batch.messages(n, DEFAULT_RECV, null, noCount);
+        first = msgs[0];
+        if (n > 1) {
+          this.#ahead = new ReadAhead(msgs, 1);
+          this.#r!.poke(READ);
+        }
+      }
+      return n;
+    });
+    this.#received += first.data.length;
+    return first;
+  }
+
+  /** The next read-ahead datagram for a call with `flags`, or null to ask the kernel. */
+  #nextAhead(flags: number): ReceivedMessage | null {
+    const a = this.#ahead;
+    if (a === null || !fromQueue(flags)) return null;
+    const m = a.next((flags & MSG_PEEK) !== 0);
+    if (a.length === 0) this.#ahead = null;
+    return m;
+  }
+
+  #dropAhead(): void {
+    this.#ahead?.discard();
+    this.#ahead = null;
+  }
+
+  /** Whether the peer hung up (POLLHUP), which makes a zero-length read its end rather than an empty datagram. */
+  #hungUp(): boolean {
+    if (this.#fd < 0) return false;
+    const events = new Int32Array([1]);
+    return binding.pollMany(new Int32Array([this.#fd]), events, 0) > 0 && (events[0] & 4) !== 0;
   }
 
   // ---- receive patterns (LuaSocket) ------------------------------------------
@@ -1228,7 +1395,7 @@ export class Socket implements Disposable, AsyncDisposable {
       while (!reader.consume(this.#in)) {
         const size = reader.readSize;
         const buf = Buffer.allocUnsafe(size);
-        const n = await this.#io(READ, 'recv', deadline, o.signal, (fd) => binding.recv(fd, buf, 0, size, 0));
+        const n = await this.#io(READ, 'recv', deadline, o.signal, (fd) => this.#recvIntoAttempt(fd, buf, 0));
         if (this.#receiveRead(reader, buf, n)) break;
       }
     } catch (err) {
@@ -1249,7 +1416,7 @@ export class Socket implements Disposable, AsyncDisposable {
       while (!reader.consume(this.#in)) {
         const size = reader.readSize;
         const buf = Buffer.allocUnsafe(size);
-        const n = this.#ioSync(READ, 'recv', deadline, (fd) => binding.recv(fd, buf, 0, size, 0));
+        const n = this.#ioSync(READ, 'recv', deadline, (fd) => this.#recvIntoAttempt(fd, buf, 0));
         if (this.#receiveRead(reader, buf, n)) break;
       }
     } catch (err) {
@@ -1278,7 +1445,7 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /** Whether receive() left buffered input that a read would return without a system call. */
   dirty(): boolean {
-    return this.#in.length > 0;
+    return this.#in.length > 0 || this.#ahead !== null;
   }
 
   // ---- readiness -----------------------------------------------------------
@@ -1287,7 +1454,7 @@ export class Socket implements Disposable, AsyncDisposable {
   async readable(opts?: IoOptions): Promise<void> {
     const o = ioOptions(opts);
     this.#open('poll');
-    if (this.#in.length > 0) return;
+    if (this.#in.length > 0 || this.#ahead !== null) return;
     await this.#wait(READ, 'poll', this.#callDeadline(o.deadline), o.signal);
   }
 
@@ -1305,7 +1472,7 @@ export class Socket implements Disposable, AsyncDisposable {
    */
   static waitReady(s: Socket, write: boolean, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
     if (s.#fd < 0 || !s.#r) return Promise.resolve(true);
-    if (!write && s.#in.length > 0) return Promise.resolve(true);
+    if (!write && (s.#in.length > 0 || s.#ahead !== null)) return Promise.resolve(true);
     return s.#r.wait(write ? WRITE : READ, deadline, signal);
   }
 
