@@ -204,6 +204,12 @@ async function udRecv([path, countArg, variant]: string[]): Promise<void> {
   if (sync) s.recvIntoSync(buf); else await s.recvInto(buf); // the first starts the clock
   let got = 1, bytes = 0;
   const c0 = cpu(), t0 = now();
+  if (variant === 'iterator') {
+    for await (const m of s) {
+      bytes += (m as { data: Buffer }).data.length;
+      if (++got === count) break;
+    }
+  }
   while (got < count) {
     if (variant === 'batch') {
       for (const m of await s.recvMany({ maxMessages: 64, size: 2048, buffer: batchBuf })) { bytes += m.data.length; got++; }

@@ -21,6 +21,7 @@ export function unixDgram(cfg: Settings): Group[] {
   if (missing.python()) skipped.push(`Python: ${missing.python()}`); else cases.push(flood('Python', peers.python, ''));
   cases.push(
     flood('berkeley async', peers.berkeley, 'async', true),
+    flood('berkeley for await', peers.berkeley, 'iterator', true),
     flood('berkeley sync', peers.berkeley, 'sync', true),
     flood('berkeley sendMany/recvMany', peers.berkeley, 'batch', true),
   );
