@@ -941,7 +941,8 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The blocking twin of recvFrom(). */
   recvFromSync(size = DEFAULT_RECV, opts?: IoOptions & { flags?: number }): { data: Buffer; address: SocketAddress | null; truncated: boolean } {
     validateInteger(size, 'size', 0, 0x7fffffff);
-    if (opts === undefined && this.#fd >= 0 && this.#ahead === null) {
+    // Fast path, as recvFrom's: a datagram already queued, and options that only bound a wait.
+    if (this.#fd >= 0 && this.#ahead === null && plainOptions(opts)) {
       const buf = readBuffer(size);
       const n = binding.recvfrom(this.#fd, buf, 0, size, this.#truncFlag(), addrBuf, out);
       if (n >= 0) return this.#fromResult(buf, size, n);
