@@ -7,7 +7,7 @@
 import { binding } from './binding.js';
 import type { ReceivedMessage } from './message.js';
 
-const { MSG_PEEK, MSG_TRUNC } = binding.constants;
+const { MSG_PEEK, MSG_TRUNC, MSG_CTRUNC } = binding.constants;
 /** Flags that read something other than the datagram queue: the error queue and out-of-band data. */
 const ELSEWHERE = (binding.constants.MSG_ERRQUEUE ?? 0) | (binding.constants.MSG_OOB ?? 0);
 
@@ -73,6 +73,7 @@ export function aheadMessage(m: ReceivedMessage, size: number, maxFds: number, f
   if (cut) {
     r.data = m.data.subarray(0, size);
     r.truncated = true;
+    r.flags |= MSG_TRUNC;
   }
   if (peek) r.data = Buffer.from(r.data);
   const kept = excess ? m.fds.slice(0, maxFds) : m.fds;
@@ -88,6 +89,7 @@ export function aheadMessage(m: ReceivedMessage, size: number, maxFds: number, f
     r.fds = kept;
   }
   if (excess) r.controlTruncated = true;
+  if (r.controlTruncated) r.flags |= MSG_CTRUNC;
   return r;
 }
 
