@@ -98,8 +98,16 @@ export function messageData(data: Message['data'], name = 'message.data'): Uint8
   return toBytes(data, name);
 }
 
+// The last UDP_SEGMENT-only cmsg built: GSO senders repeat one segment size
+// on every message. Only the addon reads it, so one copy serves them all.
+let lastSegment = -1;
+let lastSegmentCmsg: Buffer | null = null;
+
 /** Builds the cmsg buffer for a message's fds, credentials and control entries; null when there are none. */
 export function encodeControl(message: Message, name = 'message'): Buffer | null {
+  if (message.segmentSize === lastSegment && message.fds === undefined && message.credentials === undefined && message.control === undefined) {
+    return lastSegmentCmsg;
+  }
   const parts: { level: number; type: number; data: Uint8Array }[] = [];
   if (message.fds !== undefined) {
     if (!Array.isArray(message.fds)) throw invalidArgType(`${name}.fds`, 'an instance of Array', message.fds);
@@ -148,6 +156,10 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
     writeInt(buf, off + layout.cmsgType, p.type);
     buf.set(p.data, off + layout.cmsgDataOffset);
     off += cmsgSpace(p.data.length);
+  }
+  if (parts.length === 1 && message.segmentSize !== undefined && message.control === undefined) {
+    lastSegment = message.segmentSize;
+    lastSegmentCmsg = buf;
   }
   return buf;
 }

@@ -159,6 +159,32 @@ describe('UDP GSO and GRO', { skip: !features.gso && 'no UDP GSO here' }, () => 
     s.close();
   });
 
+  test('messages repeating a segmentSize keep their own segment size and control data', { skip: constants.IP_RECVTOS === undefined && 'no IP_RECVTOS' }, () => {
+    const r = new Socket('inet', 'dgram');
+    r.bind('127.0.0.1:0');
+    r.setOption('ip-recvtos', true);
+    const s = new Socket('inet', 'dgram');
+    const tos = Buffer.alloc(4);
+    tos.writeInt32LE(0x10);
+    const address = r.localAddress();
+    s.sendManySync([
+      { data: Buffer.alloc(2000, 1), address, segmentSize: 1000 },
+      { data: Buffer.alloc(2000, 2), address, segmentSize: 1000, control: [{ level: constants.IPPROTO_IP, type: constants.IP_TOS, data: tos }] },
+      { data: Buffer.alloc(2000, 3), address, segmentSize: 500 },
+      { data: Buffer.alloc(2000, 4), address, segmentSize: 1000 },
+    ]);
+    const got: string[] = [];
+    while (got.length < 10) {
+      for (const m of r.recvManySync({ size: 2048, timeout: 5000 })) {
+        const t = m.control.find((c) => c.level === constants.IPPROTO_IP && c.type === constants.IP_TOS);
+        got.push(`${m.data[0]}:${m.data.length}:${t ? t.data[0] : 0}`);
+      }
+    }
+    assert.deepEqual(got, ['1:1000:0', '1:1000:0', '2:1000:16', '2:1000:16', '3:500:0', '3:500:0', '3:500:0', '3:500:0', '4:1000:0', '4:1000:0']);
+    r.close();
+    s.close();
+  });
+
   test('the udp-segment option segments every send', async () => {
     const r = new Socket('inet', 'dgram');
     r.bind('127.0.0.1:0');
