@@ -11,20 +11,23 @@
 #define SK_BATCH_MAX 256
 #define SK_META 4  // per message: length, address length, msg_flags, control length
 
-// recvmmsg(2): (fd, batch, slot, count, flags, addrs | null, control | null, ctlSlot, meta)
-// -> messages received or -errno. Message i is received into batch[i*slot],
-// then the messages are packed to the front of the batch in order (message
-// i follows i-1, min(length, slot) bytes each); its address is at
-// addrs[i*storage], its control data at control[i*ctlSlot].
+// recvmmsg(2): (fd, batch, slot, count, flags, addrs | null, control | null, ctlSlot, meta, pack)
+// -> messages received or -errno. Message i is received into batch[i*slot];
+// with pack, the messages are then moved to the front of the batch in order
+// (message i follows i-1, min(length, slot) bytes each), so the caller can
+// copy them out in one piece. Without it they stay in their slots: a
+// caller-owned batch is read in place, and large datagrams are not moved.
+// Message i's address is at addrs[i*storage], its control data at
+// control[i*ctlSlot].
 static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
   sk_args a;
-  int32_t fd, slot, count, flags, ctl_slot, *meta;
+  int32_t fd, slot, count, flags, ctl_slot, pack, *meta;
   uint8_t *batch, *addrs, *ctl;
   size_t batch_len, addrs_len, ctl_len;
-  if (!sk_args_get(env, info, 9, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_bytes(&a, 1, false, &batch, &batch_len) ||
+  if (!sk_args_get(env, info, 10, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_bytes(&a, 1, false, &batch, &batch_len) ||
       !sk_arg_int32(&a, 2, &slot) || !sk_arg_int32(&a, 3, &count) || !sk_arg_int32(&a, 4, &flags) ||
       !sk_arg_bytes(&a, 5, true, &addrs, &addrs_len) || !sk_arg_bytes(&a, 6, true, &ctl, &ctl_len) ||
-      !sk_arg_int32(&a, 7, &ctl_slot))
+      !sk_arg_int32(&a, 7, &ctl_slot) || !sk_arg_int32(&a, 9, &pack))
     return NULL;
   if (!sk_batch_fits(batch_len, slot, count, addrs, addrs_len, ctl, ctl_len, ctl_slot, SK_BATCH_MAX)) {
     sk_throw_range(env, "recvmmsg: batch geometry does not fit the buffers");
@@ -63,9 +66,7 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
     msgs[n].msg_len = (unsigned)r;
   }
 #endif
-  // Pack the messages to the front of the batch, in order, so the caller can
-  // copy them out in one piece: message i then starts where i-1 ended.
-  sk_batch_pack(batch, (size_t)slot, msgs, n);
+  if (pack) sk_batch_pack(batch, (size_t)slot, msgs, n);
   for (int i = 0; i < n; i++) {
     struct msghdr *h = &msgs[i].msg_hdr;
     meta[i * SK_META + 0] = (int32_t)msgs[i].msg_len;

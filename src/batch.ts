@@ -48,7 +48,10 @@ export class Batch {
     return b;
   }
 
-  /** The messages of a batch received into `into` (views) or into the scratch (copied out). */
+  /**
+   * The messages of a batch: views of `into` at their slots (received in
+   * place), or copied out of the scratch, where the addon packed them.
+   */
   messages(n: number, size: number, into: Buffer | null, account: (bytes: number) => void): ReceivedMessage[] {
     const meta = this.meta;
     let total = 0;
@@ -65,7 +68,8 @@ export class Batch {
     for (let i = 0; i < n; i++) {
       const len = Math.min(meta[i * 4], size);
       from = this.#sender(i, meta[i * 4 + 1], from);
-      const m = new BatchMessage(data.subarray(pos, pos + len), from, meta[i * 4 + 2]);
+      const at = into ? i * size : pos;
+      const m = new BatchMessage(data.subarray(at, at + len), from, meta[i * 4 + 2]);
       pos += len;
       const ctlLen = meta[i * 4 + 3];
       if (ctlLen > 0) {

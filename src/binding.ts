@@ -61,7 +61,7 @@ export interface Binding {
   recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
 
   /** meta: per message [length, address length, msg_flags, control length]. */
-  recvmmsg(fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null, control: Uint8Array | null, ctlSlot: number, meta: Int32Array): number;
+  recvmmsg(fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null, control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: number): number;
   sendmmsg(fd: number, datas: Uint8Array[], addrs: Uint8Array | null, addrLens: Int32Array | null, controls: (Uint8Array | null)[] | null, flags: number): number;
 
   getsockopt(fd: number, level: number, name: number, buf: Uint8Array, out: Int32Array): number;

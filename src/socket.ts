@@ -1143,7 +1143,7 @@ export class Socket implements Disposable, AsyncDisposable {
     await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
       if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
       const batch = Batch.get(count, into ? 0 : size, ctlSlot);
-      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta);
+      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta, into ? 0 : 1);
       if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
       return n;
     });
@@ -1157,7 +1157,7 @@ export class Socket implements Disposable, AsyncDisposable {
     this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline), (fd) => {
       if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
       const batch = Batch.get(count, into ? 0 : size, ctlSlot);
-      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta);
+      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta, into ? 0 : 1);
       if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
       return n;
     });
@@ -1335,7 +1335,7 @@ export class Socket implements Disposable, AsyncDisposable {
       const m = this.#nextAhead(0); // read ahead by a concurrent iterator while this one waited
       if (m !== null) { first = m; return 1; }
       const batch = Batch.get(AHEAD_COUNT, DEFAULT_RECV, AHEAD_CONTROL);
-      const n = binding.recvmmsg(fd, batch.data, DEFAULT_RECV, AHEAD_COUNT, 0, batch.addrs, batch.ctl, AHEAD_CONTROL, batch.meta);
+      const n = binding.recvmmsg(fd, batch.data, DEFAULT_RECV, AHEAD_COUNT, 0, batch.addrs, batch.ctl, AHEAD_CONTROL, batch.meta, 1);
       if (n > 0) {
         const msgs = batch.messages(n, DEFAULT_RECV, null, noCount);
         first = msgs[0];

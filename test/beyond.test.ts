@@ -122,7 +122,10 @@ describe('sendMany / recvMany', () => {
     const buffer = Buffer.alloc(4 * 16);
     const ms = b.recvManySync({ maxMessages: 4, size: 16, buffer });
     assert.deepEqual(ms.map((m) => m.data.toString()), ['one', 'two', 'three']);
-    for (const m of ms) assert.equal(m.data.buffer, buffer.buffer, 'a view of the caller\'s buffer');
+    ms.forEach((m, i) => {
+      assert.equal(m.data.buffer, buffer.buffer, 'a view of the caller\'s buffer');
+      assert.equal(m.data.byteOffset - buffer.byteOffset, i * 16, 'in its own slot, where the kernel put it');
+    });
     assert.throws(() => b.recvManySync({ maxMessages: 4, size: 16, buffer: Buffer.alloc(10) }), { code: 'ERR_INVALID_ARG_VALUE' });
     const copied = await Promise.all([b.recvMany({ size: 16 }), a.send('own')]);
     assert.notEqual(copied[0][0].data.buffer, buffer.buffer);

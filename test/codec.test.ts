@@ -155,9 +155,9 @@ test('the addon checks sockaddrs, control buffers and batch geometry itself, bef
     }
     // A batch that does not fit its buffers.
     const meta = new Int32Array(4 * 8);
-    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 50, 3, 0, null, null, 0, meta), /batch geometry/);
-    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, Buffer.alloc(layout.storage), null, 0, meta), /batch geometry/);
-    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, null, Buffer.alloc(30), 16, meta), /batch geometry/);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 50, 3, 0, null, null, 0, meta, 1), /batch geometry/);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, Buffer.alloc(layout.storage), null, 0, meta, 1), /batch geometry/);
+    assert.throws(() => binding.recvmmsg(fd, Buffer.alloc(100), 10, 2, 0, null, Buffer.alloc(30), 16, meta, 1), /batch geometry/);
     // Well-formed input still reaches the kernel: a datagram to the discard port.
     assert.equal(binding.sendmsg(fd, data, sin.bytes, sin.length, ctl.subarray(0, 0), 0), 1);
   } finally {
