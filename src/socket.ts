@@ -454,6 +454,35 @@ export class Socket implements Disposable, AsyncDisposable {
     }
   }
 
+  /**
+   * #io for calls whose attempt yields a value: `once` returns it, or a
+   * negative errno (EAGAIN to wait). Values are taken out of the shared
+   * scratch inside the attempt, before anything else can run.
+   */
+  async #ioValue<T extends object>(dir: Direction, syscall: string, deadline: number | null, signal: AbortSignal | undefined,
+    once: (fd: number) => T | number, waitFirst = false): Promise<T> {
+    let value!: T;
+    await this.#io(dir, syscall, deadline, signal, (fd) => {
+      const r = once(fd);
+      if (typeof r === 'number') return r;
+      value = r;
+      return 0;
+    }, undefined, waitFirst);
+    return value;
+  }
+
+  /** The blocking twin of #ioValue. */
+  #ioSyncValue<T extends object>(dir: Direction, syscall: string, deadline: number | null, once: (fd: number) => T | number): T {
+    let value!: T;
+    this.#ioSync(dir, syscall, deadline, (fd) => {
+      const r = once(fd);
+      if (typeof r === 'number') return r;
+      value = r;
+      return 0;
+    });
+    return value;
+  }
+
   #waitSync(fd: number, dir: Direction, syscall: string, deadline: number | null, details?: () => ErrorDetails): void {
     const wd = this.#waitDeadline(deadline);
     const ms = wd === null ? -1 : Math.ceil(wd - performance.now());
@@ -811,18 +840,18 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
-    let data!: Buffer;
-    // The shared read buffer is taken out inside the attempt, before anything else can run.
-    await this.#io(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      const m = this.#nextAhead(o.flags);
-      if (m !== null) return (data = aheadData(m, size, o.flags)).length;
-      const buf = readBuffer(size);
-      const n = binding.recv(fd, buf, 0, size, o.flags);
-      if (n >= 0) data = takeOut(buf, n, size);
-      return n;
-    }, undefined, waitFirst);
+    const data = await this.#ioValue(READ, 'recv', this.#callDeadline(o.deadline), o.signal, (fd) => this.#recvOnce(fd, size, o.flags), waitFirst);
     this.#received += data.length;
     return data;
+  }
+
+  /** One recv: a read-ahead datagram, else recv(2) into the scratch, taken out; or a negative errno. */
+  #recvOnce(fd: number, size: number, flags: number): Buffer | number {
+    const m = this.#nextAhead(flags);
+    if (m !== null) return aheadData(m, size, flags);
+    const buf = readBuffer(size);
+    const n = binding.recv(fd, buf, 0, size, flags);
+    return n >= 0 ? takeOut(buf, n, size) : n;
   }
 
   /** The blocking twin of recv(). */
@@ -830,15 +859,7 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     if (this.#in.length > 0 && !(o.flags & MSG_PEEK)) return this.#in.take(size);
-    let data!: Buffer;
-    this.#ioSync(READ, 'recv', this.#callDeadline(o.deadline), (fd) => {
-      const m = this.#nextAhead(o.flags);
-      if (m !== null) return (data = aheadData(m, size, o.flags)).length;
-      const buf = readBuffer(size);
-      const n = binding.recv(fd, buf, 0, size, o.flags);
-      if (n >= 0) data = takeOut(buf, n, size);
-      return n;
-    });
+    const data = this.#ioSyncValue(READ, 'recv', this.#callDeadline(o.deadline), (fd) => this.#recvOnce(fd, size, o.flags));
     this.#received += data.length;
     return data;
   }
@@ -925,17 +946,16 @@ export class Socket implements Disposable, AsyncDisposable {
     validateInteger(size, 'size', 0, 0x7fffffff);
     const o = ioOptions(opts);
     const flags = o.flags | this.#truncFlag();
-    let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
-    // The shared scratch buffers are read inside the attempt, before anything else can run.
-    await this.#io(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      const m = this.#nextAhead(flags);
-      if (m !== null) return (result = this.#fromAhead(m, size, flags)).data.length;
-      const buf = readBuffer(size);
-      const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
-      if (n >= 0) result = this.#fromResult(buf, size, n);
-      return n;
-    }, undefined, waitFirst);
-    return result;
+    return this.#ioValue(READ, 'recvfrom', this.#callDeadline(o.deadline), o.signal, (fd) => this.#recvFromOnce(fd, size, flags), waitFirst);
+  }
+
+  /** One recvfrom: a read-ahead datagram, else recvfrom(2) into the scratch; or a negative errno. */
+  #recvFromOnce(fd: number, size: number, flags: number): { data: Buffer; address: SocketAddress | null; truncated: boolean } | number {
+    const m = this.#nextAhead(flags);
+    if (m !== null) return this.#fromAhead(m, size, flags);
+    const buf = readBuffer(size);
+    const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
+    return n >= 0 ? this.#fromResult(buf, size, n) : n;
   }
 
   /** The blocking twin of recvFrom(). */
@@ -950,16 +970,7 @@ export class Socket implements Disposable, AsyncDisposable {
     }
     const o = ioOptions(opts);
     const flags = o.flags | this.#truncFlag();
-    let result!: { data: Buffer; address: SocketAddress | null; truncated: boolean };
-    this.#ioSync(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => {
-      const m = this.#nextAhead(flags);
-      if (m !== null) return (result = this.#fromAhead(m, size, flags)).data.length;
-      const buf = readBuffer(size);
-      const n = binding.recvfrom(fd, buf, 0, size, flags, addrBuf, out);
-      if (n >= 0) result = this.#fromResult(buf, size, n);
-      return n;
-    });
-    return result;
+    return this.#ioSyncValue(READ, 'recvfrom', this.#callDeadline(o.deadline), (fd) => this.#recvFromOnce(fd, size, flags));
   }
 
   #msgArgs(opts: unknown): [ReturnType<typeof ioOptions>, number, number, number] {
@@ -973,48 +984,31 @@ export class Socket implements Disposable, AsyncDisposable {
   /** recvmsg(2) (MSG_CMSG_CLOEXEC): data, sender, fds, credentials, control messages, truncation flags. */
   async recvMsg(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): Promise<ReceivedMessage> {
     const [o, size, maxFds, ctlLen] = this.#msgArgs(opts);
-    let msg!: ReceivedMessage;
-    // Decoded inside the attempt: the shared scratch buffers are not safe across an await.
-    await this.#io(READ, 'recvmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      const m = this.#nextAhead(o.flags);
-      if (m !== null) return (msg = this.#msgFromAhead(m, size, maxFds, o.flags)).data.length;
-      const buf = readBuffer(size);
-      const ctl = controlBuffer(ctlLen);
-      const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
-      if (n >= 0) msg = this.#msgResult(buf, size, n, ctl, maxFds);
-      return n;
-    });
-    return msg;
+    return this.#ioValue(READ, 'recvmsg', this.#callDeadline(o.deadline), o.signal, (fd) => this.#recvMsgOnce(fd, size, maxFds, ctlLen, o.flags));
   }
 
-  #msgResult(buf: Buffer, size: number, n: number, ctl: Buffer, maxFds: number): ReceivedMessage {
+  /** One recvmsg: a read-ahead datagram, else recvmsg(2) into the scratch, decoded; or a negative errno. */
+  #recvMsgOnce(fd: number, size: number, maxFds: number, ctlLen: number, flags: number): ReceivedMessage | number {
+    const m = this.#nextAhead(flags);
+    if (m !== null) {
+      const msg = aheadMessage(m, size, maxFds, flags);
+      this.#received += msg.data.length;
+      return msg;
+    }
+    const buf = readBuffer(size);
+    const ctl = controlBuffer(ctlLen);
+    const n = binding.recvmsg(fd, buf, 0, size, flags, addrBuf, ctl, out);
+    if (n < 0) return n;
     const data = takeOut(buf, n, size);
     this.#received += data.length;
     return receivedMessage(data, decodeAddress(addrBuf, out[0]), out[2], ctl, out[1], maxFds);
   }
 
-  #msgFromAhead(m: ReceivedMessage, size: number, maxFds: number, flags: number): ReceivedMessage {
-    const msg = aheadMessage(m, size, maxFds, flags);
-    this.#received += msg.data.length;
-    return msg;
-  }
-
   /** The blocking twin of recvMsg(). */
   recvMsgSync(opts?: IoOptions & { size?: number; maxFds?: number; controlLength?: number; flags?: number }): ReceivedMessage {
     const [o, size, maxFds, ctlLen] = this.#msgArgs(opts);
-    let msg!: ReceivedMessage;
-    this.#ioSync(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => {
-      const m = this.#nextAhead(o.flags);
-      if (m !== null) return (msg = this.#msgFromAhead(m, size, maxFds, o.flags)).data.length;
-      const buf = readBuffer(size);
-      const ctl = controlBuffer(ctlLen);
-      const n = binding.recvmsg(fd, buf, 0, size, o.flags, addrBuf, ctl, out);
-      if (n >= 0) msg = this.#msgResult(buf, size, n, ctl, maxFds);
-      return n;
-    });
-    return msg;
+    return this.#ioSyncValue(READ, 'recvmsg', this.#callDeadline(o.deadline), (fd) => this.#recvMsgOnce(fd, size, maxFds, ctlLen, o.flags));
   }
-
 
   // ---- batches (sendmmsg / recvmmsg) ------------------------------------------
 
@@ -1138,30 +1132,21 @@ export class Socket implements Disposable, AsyncDisposable {
    */
   async recvMany(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number; buffer?: Uint8Array }): Promise<ReceivedMessage[]> {
     const { o, count, size, ctlSlot, into } = this.#batchIn(opts);
-    let msgs!: ReceivedMessage[];
-    // The batch scratch is shared: the messages are taken out inside the attempt.
-    await this.#io(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal, (fd) => {
-      if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
-      const batch = Batch.get(count, into ? 0 : size, ctlSlot);
-      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta, into ? 0 : 1);
-      if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
-      return n;
-    });
-    return msgs;
+    return this.#ioValue(READ, 'recvmmsg', this.#callDeadline(o.deadline), o.signal, (fd) => this.#recvManyOnce(fd, count, size, ctlSlot, into, o.flags));
+  }
+
+  /** One recvMany: read-ahead datagrams, else recvmmsg(2) into `into` or the shared batch scratch; or a negative errno. */
+  #recvManyOnce(fd: number, count: number, size: number, ctlSlot: number, into: Buffer | null, flags: number): ReceivedMessage[] | number {
+    if (this.#ahead !== null && fromQueue(flags)) return this.#manyFromAhead(count, size, into, flags);
+    const batch = Batch.get(count, into ? 0 : size, ctlSlot);
+    const n = binding.recvmmsg(fd, into ?? batch.data, size, count, flags, batch.addrs, batch.ctl, ctlSlot, batch.meta, into ? 0 : 1);
+    return n >= 0 ? batch.messages(n, size, into, (bytes) => { this.#received += bytes; }) : n;
   }
 
   /** The blocking twin of recvMany(). */
   recvManySync(opts?: IoOptions & { maxMessages?: number; size?: number; controlLength?: number; flags?: number; buffer?: Uint8Array }): ReceivedMessage[] {
     const { o, count, size, ctlSlot, into } = this.#batchIn(opts);
-    let msgs!: ReceivedMessage[];
-    this.#ioSync(READ, 'recvmmsg', this.#callDeadline(o.deadline), (fd) => {
-      if (this.#ahead !== null && fromQueue(o.flags)) return (msgs = this.#manyFromAhead(count, size, into, o.flags)).length;
-      const batch = Batch.get(count, into ? 0 : size, ctlSlot);
-      const n = binding.recvmmsg(fd, into ?? batch.data, size, count, o.flags, batch.addrs, batch.ctl, ctlSlot, batch.meta, into ? 0 : 1);
-      if (n >= 0) msgs = batch.messages(n, size, into, (bytes) => { this.#received += bytes; });
-      return n;
-    });
-    return msgs;
+    return this.#ioSyncValue(READ, 'recvmmsg', this.#callDeadline(o.deadline), (fd) => this.#recvManyOnce(fd, count, size, ctlSlot, into, o.flags));
   }
 
   /**
@@ -1330,25 +1315,23 @@ export class Socket implements Disposable, AsyncDisposable {
    * woken to take them (the kernel will not wake them: it has none left).
    */
   async #readAhead(): Promise<ReceivedMessage> {
-    let first!: ReceivedMessage;
-    await this.#io(READ, 'recvmmsg', this.#callDeadline(null), undefined, (fd) => {
+    const first = await this.#ioValue(READ, 'recvmmsg', this.#callDeadline(null), undefined, (fd) => {
       const m = this.#nextAhead(0); // read ahead by a concurrent iterator while this one waited
-      if (m !== null) { first = m; return 1; }
+      if (m !== null) return m;
       const batch = Batch.get(AHEAD_COUNT, DEFAULT_RECV, AHEAD_CONTROL);
       const n = binding.recvmmsg(fd, batch.data, DEFAULT_RECV, AHEAD_COUNT, 0, batch.addrs, batch.ctl, AHEAD_CONTROL, batch.meta, 1);
-      if (n > 0) {
-        const msgs = batch.messages(n, DEFAULT_RECV, null, noCount);
-        first = msgs[0];
-        if (n > 1) {
-          this.#ahead = new ReadAhead(msgs, 1);
-          this.#r!.poke(READ);
-        }
+      if (n < 0) return n;
+      const msgs = batch.messages(n, DEFAULT_RECV, null, noCount);
+      if (n > 1) {
+        this.#ahead = new ReadAhead(msgs, 1);
+        this.#r!.poke(READ);
       }
-      return n;
+      return msgs[0];
     });
     this.#received += first.data.length;
     return first;
   }
+
 
   /** The next read-ahead datagram for a call with `flags`, or null to ask the kernel. */
   #nextAhead(flags: number): ReceivedMessage | null {
