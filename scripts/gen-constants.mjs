@@ -1,4 +1,4 @@
-// Generates native/constants_table.h and src/constants.ts from one list, so the
+// Generates native/constants_table.h and src/sys/constants.ts from one list, so the
 // C table and the TypeScript named exports can never drift apart.
 // Run: node scripts/gen-constants.mjs   (outputs are committed)
 // A leading '!' marks a constant every supported platform has: its TS type is
@@ -68,5 +68,5 @@ for (const { name, required } of names) {
   const id = /^[0-9]/.test(name) ? null : name;
   if (id) ts += `export const ${id}: number${required ? '' : ' | undefined'} = k.${id};\n`;
 }
-writeFileSync(new URL('../src/constants.ts', import.meta.url), ts);
+writeFileSync(new URL('../src/sys/constants.ts', import.meta.url), ts);
 console.log(`${names.length} constants`);

@@ -1,11 +1,11 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
-import { binding } from './binding.js';
+import { binding } from './sys/binding.js';
 import { invalidArgType, invalidArgValue, SocketError } from './errors.js';
 import { resolve } from './resolver.js';
-import { Socket, type IoOptions, type AddressLike } from './socket.js';
+import { Socket, type IoOptions, type AddressLike } from './socket/socket.js';
 import { validateBoolean, validateInteger, validateObject } from './validate.js';
-import type { SocketAddress } from './address.js';
+import type { SocketAddress } from './codec/sockaddr.js';
 
 const k = binding.constants;
 

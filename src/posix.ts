@@ -3,23 +3,23 @@
 // Sockets made here are blocking unless SOCK_NONBLOCK is passed; a call that
 // would block on a non-blocking fd throws SocketError EAGAIN/EINPROGRESS.
 import { constants as osConstants } from 'node:os';
-import { binding, layout } from './binding.js';
-import { decodeAddress, encodeAddress, type SocketAddress } from './address.js';
+import { binding, layout } from './sys/binding.js';
+import { decodeAddress, encodeAddress, type SocketAddress } from './codec/sockaddr.js';
 import {
   check, invalidArgType, invalidArgValue, registerGaiCodes, resolverError, systemError, type ErrorDetails,
 } from './errors.js';
 import {
   controlSpace, decodeControl, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage,
-} from './message.js';
+} from './codec/message.js';
 import {
   toBytes, validateBoolean, validateCString, validateFd, validateFlags, validateInt32, validateInteger,
   validateLength, validateObject, validateString, validateUint32,
 } from './validate.js';
 
-export * from './constants.js';
+export * from './sys/constants.js';
 export { SocketError, AbortError } from './errors.js';
-export type { SocketAddress, Family } from './address.js';
-export type { Message, ReceivedMessage, Credentials, ControlMessage } from './message.js';
+export type { SocketAddress, Family } from './codec/sockaddr.js';
+export type { Message, ReceivedMessage, Credentials, ControlMessage } from './codec/message.js';
 
 const k = binding.constants;
 registerGaiCodes(k);

@@ -1,8 +1,8 @@
 // Name resolution for the Socket layer: getaddrinfo/getnameinfo on libuv's
 // thread pool (and blocking variants), interface helpers, and the parsing
 // of AddressLike values ('host:port', '[v6]:port', { host, port }, paths).
-import { binding } from './binding.js';
-import { AF, encodeAddress, familyNumber, type Family, type SocketAddress } from './address.js';
+import { binding } from './sys/binding.js';
+import { AF, encodeAddress, familyNumber, type Family, type SocketAddress } from './codec/sockaddr.js';
 import { invalidArgType, invalidArgValue, resolverError } from './errors.js';
 import { addrInfoResult, addressDetails, getaddrinfo as posixGetaddrinfo, if_indextoname, if_nameindex, if_nametoindex, lookupArgs, type AddrInfo } from './posix.js';
 import { validateObject } from './validate.js';

@@ -1,10 +1,10 @@
 // select/selectSync over any mix of sockets: LuaSocket's socket.select.
 // Sockets with buffered receive() data count as readable; closed sockets are
 // ignored; a timeout returns empty lists instead of throwing.
-import { binding } from './binding.js';
+import { binding } from './sys/binding.js';
 import { invalidArgType, invalidArgValue, systemError } from './errors.js';
-import { MAX_TIMER } from './readiness.js';
-import { Socket } from './socket.js';
+import { MAX_TIMER } from './io/readiness.js';
+import { Socket } from './socket/socket.js';
 
 export interface SelectResult { readable: Socket[]; writable: Socket[] }
 

@@ -1,13 +1,13 @@
-// The sockaddr and control-message codecs (src/address.ts, src/message.ts)
+// The sockaddr and control-message codecs (src/codec/sockaddr.ts, src/codec/message.ts)
 // driven with seeded random bytes and random valid values: decoding arbitrary
 // bytes must terminate and never throw, and encode -> decode must give back
 // what was encoded. Replay a failure with CODEC_SEED=<seed>.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeAddress, encodeAddress } from '../src/address.ts';
-import { decodeControl, encodeControl, cmsgSpace, cmsgLen, MAX_FDS } from '../src/message.ts';
-import { binding } from '../src/binding.ts';
-import * as k from '../src/constants.ts';
+import { decodeAddress, encodeAddress } from '../src/codec/sockaddr.ts';
+import { decodeControl, encodeControl, cmsgSpace, cmsgLen, MAX_FDS } from '../src/codec/message.ts';
+import { binding } from '../src/sys/binding.ts';
+import * as k from '../src/sys/constants.ts';
 import * as p from '../src/posix.ts';
 
 const layout = binding.layout;

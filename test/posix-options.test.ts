@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as p from '../src/posix.ts';
 import * as berkeley from '../src/index.ts';
-import { binding } from '../src/binding.ts';
+import { binding } from '../src/sys/binding.ts';
 
 describe('socket options', () => {
   test('int and bool values round-trip', () => {

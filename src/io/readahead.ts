@@ -4,8 +4,8 @@
 // the kernel, in order, so a loop that breaks early loses nothing, and each
 // call gets what it would have got from the kernel: data cut to its size,
 // fds cut to its maxFds, a copy (with duplicated fds) when it peeks.
-import { binding } from './binding.js';
-import type { ReceivedMessage } from './message.js';
+import { binding } from '../sys/binding.js';
+import type { ReceivedMessage } from '../codec/message.js';
 
 const { MSG_PEEK, MSG_TRUNC, MSG_CTRUNC } = binding.constants;
 /** Flags that read something other than the datagram queue: the error queue and out-of-band data. */

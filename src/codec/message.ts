@@ -1,10 +1,10 @@
 // Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS and
 // raw control messages, encoded to and decoded from the cmsg buffer with the
 // CMSG_* layout the addon exports.
-import { binding, layout } from './binding.js';
-import { type SocketAddress } from './address.js';
-import { invalidArgType, invalidArgValue } from './errors.js';
-import { toBytes, validateFd, validateInt32, validateInteger, validateObject, validateUint32 } from './validate.js';
+import { binding, layout } from '../sys/binding.js';
+import { type SocketAddress } from './sockaddr.js';
+import { invalidArgType, invalidArgValue } from '../errors.js';
+import { toBytes, validateFd, validateInt32, validateInteger, validateObject, validateUint32 } from '../validate.js';
 
 const k = binding.constants;
 

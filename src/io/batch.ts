@@ -1,9 +1,9 @@
 // recvmmsg(2) results: the scratch a batch is received into, shared by every
 // socket, and the messages taken out of it. A run of messages from one sender
 // shares one copy of its sockaddr and one decoded address.
-import { binding, layout } from './binding.js';
-import { decodeAddress, type SocketAddress } from './address.js';
-import { decodeControl, type ReceivedMessage } from './message.js';
+import { binding, layout } from '../sys/binding.js';
+import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { decodeControl, type ReceivedMessage } from '../codec/message.js';
 
 const { MSG_TRUNC, MSG_CTRUNC } = binding.constants;
 

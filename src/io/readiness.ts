@@ -3,8 +3,8 @@
 // Readable is armed only while someone waits to read, writable only while
 // someone waits after EAGAIN; a direction nobody waits on any more is
 // disarmed once the woken waiters have had their turn.
-import { binding } from './binding.js';
-import { AbortError } from './errors.js';
+import { binding } from '../sys/binding.js';
+import { AbortError } from '../errors.js';
 
 /** The longest delay a Node timer takes as given (longer ones fire after 1 ms). */
 export const MAX_TIMER = 0x7fffffff;

@@ -2,8 +2,8 @@
 // byte count, with a prefix) over a per-socket input buffer that recv() and
 // recvInto() drain first. Data is kept as the chunks it arrived in and
 // joined once per result, so long lines and large blocks cost linear time.
-import { invalidArgValue, invalidArgType } from './errors.js';
-import { toBytes } from './validate.js';
+import { invalidArgValue, invalidArgType } from '../errors.js';
+import { toBytes } from '../validate.js';
 
 /** Bytes received from the kernel but not yet handed to the user. */
 export class InputBuffer {

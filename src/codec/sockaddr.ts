@@ -2,9 +2,9 @@
 // from sockaddr bytes with the struct layout the addon exports. Decoding
 // happens in TypeScript so hot paths never build objects in C.
 import { constants as osConstants } from 'node:os';
-import { binding, layout } from './binding.js';
-import { invalidArgType, invalidArgValue, systemError } from './errors.js';
-import { validateInteger, validateObject, validatePort, validateString, validateUint32 } from './validate.js';
+import { binding, layout } from '../sys/binding.js';
+import { invalidArgType, invalidArgValue, systemError } from '../errors.js';
+import { validateInteger, validateObject, validatePort, validateString, validateUint32 } from '../validate.js';
 
 export type Family = 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet';
 

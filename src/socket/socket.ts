@@ -5,27 +5,27 @@
 import { constants as osConstants } from 'node:os';
 import net from 'node:net';
 import type dgram from 'node:dgram';
-import { binding, layout } from './binding.js';
+import { binding, layout } from '../sys/binding.js';
 import {
   AF, decodeAddress, encodeAddress, familyName, familyNumber, type EncodedAddress, type Family, type SocketAddress,
-} from './address.js';
+} from '../codec/sockaddr.js';
 import {
   AbortError, closedError, eofError, invalidArgType, invalidArgValue, SocketError, systemError, timeoutError,
   type ErrorDetails,
-} from './errors.js';
-import { controlSpace, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from './message.js';
-import { features } from './features.js';
-import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from './options.js';
-import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from './posix.js';
-import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from './readiness.js';
-import { InputBuffer, parsePattern, PatternReader } from './reader.js';
-import { controlBuffer, readBuffer, takeOut } from './scratch.js';
-import { Batch, sameBytes } from './batch.js';
-import { aheadData, aheadInto, aheadMessage, fromQueue, ReadAhead } from './readahead.js';
+} from '../errors.js';
+import { controlSpace, encodeControl, MAX_FDS, messageData, type Message, type ReceivedMessage } from '../codec/message.js';
+import { features } from '../sys/features.js';
+import { encodeOption, levelNumber, namedOption, optionNumber, optionReader, type OptionName } from '../codec/options.js';
+import { addressDetails, getsockopt as posixGetsockopt, receivedMessage, setsockopt as posixSetsockopt } from '../posix.js';
+import { abortError, MAX_TIMER, READ, Readiness, WRITE, type Direction } from '../io/readiness.js';
+import { InputBuffer, parsePattern, PatternReader } from '../io/reader.js';
+import { controlBuffer, readBuffer, takeOut } from '../io/buffers.js';
+import { Batch, sameBytes } from '../io/batch.js';
+import { aheadData, aheadInto, aheadMessage, fromQueue, ReadAhead } from '../io/readahead.js';
 import {
   parseAddressLike, protocolNumber, resolve, resolveSync, typeName, typeNumber, type AddressLike, type HostPort, type SocketType,
-} from './resolver.js';
-import { toBytes, validateBoolean, validateFlags, validateInteger, validateObject } from './validate.js';
+} from '../resolver.js';
+import { toBytes, validateBoolean, validateFlags, validateInteger, validateObject } from '../validate.js';
 
 export type { AddressLike, SocketType };
 

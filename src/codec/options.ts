@@ -2,12 +2,12 @@
 // that turns its C value into a JavaScript one and back: bool, int, linger,
 // milliseconds (timeval), interface names, multicast membership structs,
 // peer credentials, TCP_INFO. Struct offsets come from the addon.
-import { binding, layout } from './binding.js';
-import { encodeAddress } from './address.js';
-import { errnoName, invalidArgType, invalidArgValue, systemError } from './errors.js';
-import { optionBytes } from './posix.js';
-import { typeName } from './resolver.js';
-import { validateInteger, validateObject } from './validate.js';
+import { binding, layout } from '../sys/binding.js';
+import { encodeAddress } from './sockaddr.js';
+import { errnoName, invalidArgType, invalidArgValue, systemError } from '../errors.js';
+import { optionBytes } from '../posix.js';
+import { typeName } from '../resolver.js';
+import { validateInteger, validateObject } from '../validate.js';
 import { constants as osConstants } from 'node:os';
 
 const k = binding.constants;

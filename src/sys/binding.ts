@@ -91,7 +91,7 @@ export interface Binding {
   pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
