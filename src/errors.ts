@@ -3,6 +3,7 @@
 // AbortError for cancelled operations.
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap, inspect } from 'node:util';
+import { constants } from './sys/constants.js';
 
 const systemErrors = getSystemErrorMap();
 const errnoNames = new Map<number, string>();
@@ -81,10 +82,8 @@ export function check(ret: number, syscall: string, details?: ErrorDetails): num
 const gaiNames = new Map<number, string>();
 const libuvErrno = new Map<string, number>();
 for (const [value, [name]] of systemErrors) libuvErrno.set(name, value);
-/** Registers the platform's EAI_* values (called once the constants are loaded). */
-export function registerGaiCodes(constants: Record<string, number>): void {
-  for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
-}
+// The platform's EAI_* values, by number.
+for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
 
 /** A resolver failure, as Node reports them: EAI_NONAME/EAI_NODATA become ENOTFOUND. */
 export function resolverError(eai: number, sysErrno: number, message: string, hostname: string | null): SocketError {
@@ -107,7 +106,7 @@ export function closedError(syscall?: string): SocketError {
 
 /** A timeout: code ETIMEDOUT, carrying what was received or sent before it. */
 export function timeoutError(syscall: string, details: ErrorDetails = {}): SocketError {
-  const errno = -(osConstants.errno.ETIMEDOUT ?? 110);
+  const errno = -osConstants.errno.ETIMEDOUT;
   return new SocketError(`${syscall} ETIMEDOUT${describeTarget(details)}`, 'ETIMEDOUT', { errno, syscall, ...details });
 }
 
@@ -123,6 +122,11 @@ export class AbortError extends Error {
     super(message, options);
     this.name = 'AbortError';
   }
+}
+
+/** The AbortError for an operation cancelled through `signal`, its reason as the cause. */
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
 }
 
 type CodedError<E extends Error> = E & { code: string };
@@ -161,4 +165,25 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
 export function outOfRange(name: string, range: string, value: unknown): CodedError<RangeError> {
   const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : inspect(value);
   return coded(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`), 'ERR_OUT_OF_RANGE');
+}
+
+/** What a call had done when it failed: attached to its SocketError or AbortError. */
+export interface Progress { sent?: number; partial?: Buffer; lastIndex?: number }
+
+/** Attaches a failed call's progress to its error (other errors pass through untouched). */
+export function withProgress(err: unknown, progress: Progress): unknown {
+  if (err instanceof SocketError || err instanceof AbortError) Object.assign(err, progress);
+  return err;
+}
+
+/** Whether a failed attempt on one of several addresses lets the next be tried (timeouts, closes and bad arguments end the call). */
+export function tryNext(err: unknown): boolean {
+  return err instanceof SocketError && err.code !== 'ERR_SOCKET_CLOSED' && err.code !== 'ETIMEDOUT';
+}
+
+/** The error of the last of several attempts, listing them all as `errors`; ENOTFOUND when there were none. */
+export function lastAttempt(errors: Error[], syscall: string): Error {
+  const last = errors[errors.length - 1] ?? new SocketError(`${syscall} ENOTFOUND`, 'ENOTFOUND', { syscall });
+  if (errors.length > 1) (last as Error & { errors?: Error[] }).errors = errors;
+  return last;
 }

@@ -9,6 +9,7 @@ export { SocketError, AbortError } from './errors.js';
 export { constants } from './sys/constants.js';
 export { features } from './sys/features.js';
 export type { OptionName } from './codec/options.js';
-export type { SocketAddress, Family } from './codec/sockaddr.js';
+export type { SocketAddress } from './codec/sockaddr.js';
+export type { Family } from './codec/names.js';
 export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo } from './codec/message.js';
 export type { AddrInfo, AddrInfoHints } from './posix.js';

@@ -1,22 +1,23 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
-import { binding } from './sys/binding.js';
-import { invalidArgType, invalidArgValue, SocketError } from './errors.js';
-import { resolve } from './resolver.js';
-import { Socket, type IoOptions, type AddressLike } from './socket/socket.js';
-import { validateBoolean, validateInteger, validateObject } from './validate.js';
+import { invalidArgValue, SocketError } from './errors.js';
+import { hostPort } from './codec/address.js';
+import { lookup } from './io/lookup.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
+import { deferredSocket, Socket, type IoOptions, type AddressLike } from './socket/socket.js';
+import { validateBoolean, validateInt32, validateInteger, validateObject, validateTimeout } from './validate.js';
+import { Deadline } from './io/deadline.js';
 import type { SocketAddress } from './codec/sockaddr.js';
 
-const k = binding.constants;
 
 /** A TCP socket whose family (inet or inet6) is chosen at the first bind/connect, as LuaSocket 3's socket.tcp(). */
-export function tcp(): Socket { return Socket.deferred(k.SOCK_STREAM, 0); }
+export function tcp(): Socket { return deferredSocket(SOCK_STREAM, 0); }
 /** An IPv4 TCP socket. */
 export function tcp4(): Socket { return new Socket('inet', 'stream'); }
 /** An IPv6-only TCP socket (ipv6-v6only set). */
 export function tcp6(): Socket { const s = new Socket('inet6', 'stream'); s.setOption('ipv6-v6only', true); return s; }
 /** A UDP socket whose family is chosen at the first bind/connect/sendTo. */
-export function udp(): Socket { return Socket.deferred(k.SOCK_DGRAM, 0); }
+export function udp(): Socket { return deferredSocket(SOCK_DGRAM, 0); }
 /** An IPv4 UDP socket. */
 export function udp4(): Socket { return new Socket('inet', 'dgram'); }
 /** An IPv6-only UDP socket (ipv6-v6only set). */
@@ -92,11 +93,11 @@ async function attempt(a: SocketAddress, o: ConnectOptions, deadline: number | n
 export async function connect(host: string, port: number | string, opts: ConnectOptions = {}): Promise<Socket> {
   const o = validateObject<ConnectOptions>(opts, 'options');
   const family = famOption(o.family);
-  if (typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
+  const hp = hostPort(host, port);
   const delay = o.attemptDelay === undefined ? 250 : validateInteger(o.attemptDelay, 'options.attemptDelay', 0, 60_000);
-  const deadline = o.timeout === undefined || o.timeout === null ? null : performance.now() + o.timeout;
-  const af = family === undefined ? k.AF_UNSPEC : family === 'inet' ? k.AF_INET : k.AF_INET6;
-  let addresses = o.lookup ? await o.lookup(host, String(port)) : await resolve({ host, port: String(port) }, af, k.SOCK_STREAM, false);
+  const deadline = Deadline.start(null, validateTimeout(o.timeout, 'options.timeout'), null).end;
+  const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : AF_INET6;
+  let addresses = o.lookup ? await o.lookup(host, String(port)) : await lookup({ hp, af, type: SOCK_STREAM, passive: false });
   if (family) addresses = addresses.filter((a) => a.family === family);
   if (addresses.length === 0) throw new SocketError(`getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND', { syscall: 'getaddrinfo', hostname: host });
   const mixed = new Set(addresses.map((a) => a.family)).size > 1;
@@ -169,14 +170,19 @@ export function listen(host: string, port: number | string, opts: { backlog?: nu
   const o = validateObject<{ backlog?: number; reuseaddr?: boolean; reuseport?: boolean; family?: Fam; ipv6Only?: boolean }>(opts, 'options');
   const family = famOption(o.family);
   const v6only = o.ipv6Only === undefined ? undefined : validateBoolean(o.ipv6Only, 'options.ipv6Only');
+  // Every argument is checked before the socket is made.
+  hostPort(host, port);
+  const reuseaddr = o.reuseaddr === undefined || validateBoolean(o.reuseaddr, 'options.reuseaddr');
+  const reuseport = o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport');
+  const backlog = o.backlog === undefined ? SOMAXCONN : validateInt32(o.backlog, 'options.backlog');
   // Without a family the socket is made at bind time, for the address the host resolves to.
-  const s = family === undefined ? Socket.deferred(k.SOCK_STREAM, 0, v6only) : new Socket(family, 'stream');
+  const s = family === undefined ? deferredSocket(SOCK_STREAM, 0, v6only) : new Socket(family, 'stream');
   try {
     if (family === 'inet6' && v6only !== undefined) s.setOption('ipv6-v6only', v6only);
-    if (o.reuseaddr === undefined || validateBoolean(o.reuseaddr, 'options.reuseaddr')) s.setOption('reuseaddr', true);
-    if (o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport')) s.setOption('reuseport', true);
-    s.bind({ host, port: String(port) });
-    s.listen(o.backlog);
+    if (reuseaddr) s.setOption('reuseaddr', true);
+    if (reuseport) s.setOption('reuseport', true);
+    s.bind({ host, port });
+    s.listen(backlog);
     return s;
   } catch (err) {
     s.close();
@@ -204,10 +210,11 @@ export function listenUnix(path: string, opts: { backlog?: number; type?: 'strea
   const o = validateObject<{ backlog?: number; type?: 'stream' | 'seqpacket' }>(opts, 'options');
   const type = o.type ?? 'stream';
   if (type !== 'stream' && type !== 'seqpacket') throw invalidArgValue('options.type', type, "must be 'stream' or 'seqpacket'");
+  const backlog = o.backlog === undefined ? SOMAXCONN : validateInt32(o.backlog, 'options.backlog');
   const s = new Socket('unix', type);
   try {
     s.bind({ family: 'unix', path });
-    s.listen(o.backlog);
+    s.listen(backlog);
     return s;
   } catch (err) {
     s.close();
@@ -219,11 +226,14 @@ export function listenUnix(path: string, opts: { backlog?: number; type?: 'strea
 export function bindUdp(host: string, port: number | string, opts: { reuseaddr?: boolean; reuseport?: boolean; family?: Fam } = {}): Socket {
   const o = validateObject<{ reuseaddr?: boolean; reuseport?: boolean; family?: Fam }>(opts, 'options');
   const family = famOption(o.family);
+  hostPort(host, port);
+  const reuseaddr = o.reuseaddr !== undefined && validateBoolean(o.reuseaddr, 'options.reuseaddr');
+  const reuseport = o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport');
   const s = family === undefined ? udp() : new Socket(family, 'dgram');
   try {
-    if (o.reuseaddr !== undefined && validateBoolean(o.reuseaddr, 'options.reuseaddr')) s.setOption('reuseaddr', true);
-    if (o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport')) s.setOption('reuseport', true);
-    s.bind({ host, port: String(port) });
+    if (reuseaddr) s.setOption('reuseaddr', true);
+    if (reuseport) s.setOption('reuseport', true);
+    s.bind({ host, port });
     return s;
   } catch (err) {
     s.close();

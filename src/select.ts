@@ -1,9 +1,12 @@
 // select/selectSync over any mix of sockets: LuaSocket's socket.select.
 // Sockets with buffered receive() data count as readable; closed sockets are
 // ignored; a timeout returns empty lists instead of throwing.
-import { binding } from './sys/binding.js';
-import { invalidArgType, invalidArgValue, systemError } from './errors.js';
-import { MAX_TIMER } from './io/readiness.js';
+import * as sys from './sys/fd.js';
+import { invalidArgType, systemError } from './errors.js';
+import { validateTimeout } from './validate.js';
+import { MAX_TIMER } from './io/deadline.js';
+import { kState } from './socket/state.js';
+import { READ, WRITE } from './io/readiness.js';
 import { Socket } from './socket/socket.js';
 
 export interface SelectResult { readable: Socket[]; writable: Socket[] }
@@ -14,11 +17,16 @@ function validateList(list: unknown, name: string): Socket[] {
   return list.filter((s: Socket) => !s.closed && s.fd >= 0);
 }
 
-function validateSelectTimeout(timeout: unknown): number | null {
-  if (timeout === undefined || timeout === null || timeout === Infinity) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number or null', timeout);
-  if (timeout < 0) throw invalidArgValue('timeout', timeout, 'must be >= 0 or null');
-  return timeout;
+/**
+ * Waits for readiness bounded only by `deadline` (select has its own
+ * timeout; the sockets' timeouts do not apply). Resolves false on timeout,
+ * rejects on abort or close; buffered input is readable at once.
+ */
+function waitReady(sock: Socket, write: boolean, deadline: number | null, signal: AbortSignal): Promise<boolean> {
+  const s = sock[kState];
+  if (s.fd < 0 || !s.readiness) return Promise.resolve(true);
+  if (!write && s.buffered()) return Promise.resolve(true);
+  return s.readiness.wait(write ? WRITE : READ, deadline, signal);
 }
 
 /** One poll(2) over every socket; buffered sockets are readable without asking the kernel. */
@@ -29,7 +37,7 @@ function pollOnce(read: Socket[], write: Socket[], timeout: number): SelectResul
   const fds = new Int32Array(all.length);
   const events = new Int32Array(all.length);
   all.forEach((s, i) => { fds[i] = s.fd; events[i] = i < read.length ? 1 : 2; });
-  const rc = binding.pollMany(fds, events, timeout);
+  const rc = sys.pollMany(fds, events, timeout);
   if (rc < 0) throw systemError(rc, 'poll');
   const writable: Socket[] = [];
   all.forEach((s, i) => {
@@ -45,7 +53,7 @@ function pollOnce(read: Socket[], write: Socket[], timeout: number): SelectResul
 export function selectSync(read: Socket[], write: Socket[], timeout?: number | null): SelectResult {
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');
-  const t = validateSelectTimeout(timeout);
+  const t = validateTimeout(timeout, 'timeout');
   // Nothing to wait for and no timeout: return at once, as select() does, rather than block forever.
   if (r.length + w.length === 0 && t === null) return { readable: [], writable: [] };
   return pollOnce(r, w, t === null ? -1 : Math.ceil(t));
@@ -55,7 +63,7 @@ export function selectSync(read: Socket[], write: Socket[], timeout?: number | n
 export async function select(read: Socket[], write: Socket[], timeout?: number | null): Promise<SelectResult> {
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');
-  const t = validateSelectTimeout(timeout);
+  const t = validateTimeout(timeout, 'timeout');
   const deadline = t === null ? null : performance.now() + t;
   for (;;) {
     const live = (list: Socket[]) => list.filter((s) => !s.closed);
@@ -67,8 +75,8 @@ export async function select(read: Socket[], write: Socket[], timeout?: number |
     const ac = new AbortController();
     // The sockets' own timeouts do not apply here: select has its own.
     const waits = [
-      ...live(r).map((s) => Socket.waitReady(s, false, deadline, ac.signal)),
-      ...live(w).map((s) => Socket.waitReady(s, true, deadline, ac.signal)),
+      ...live(r).map((s) => waitReady(s, false, deadline, ac.signal)),
+      ...live(w).map((s) => waitReady(s, true, deadline, ac.signal)),
     ];
     if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left!, MAX_TIMER))); // the loop re-checks the deadline
     // The first wait to settle (ready, timed out, or its socket closed) ends this round.

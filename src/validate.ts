@@ -51,3 +51,14 @@ export function toBytes(value: unknown, name = 'data'): Uint8Array {
 export function validateFlags(value: unknown, name = 'flags'): number {
   return value === undefined ? 0 : validateInt32(value, name);
 }
+
+/**
+ * A timeout in ms: null, undefined and Infinity mean no limit. NaN and
+ * non-numbers are a TypeError; negative values are refused.
+ */
+export function validateTimeout(value: unknown, name: string): number | null {
+  if (value === null || value === undefined || value === Infinity) return null;
+  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidArgType(name, 'of type number or null', value);
+  if (value < 0) throw invalidArgValue(name, value, 'must be >= 0 or null');
+  return value;
+}

@@ -177,7 +177,7 @@ describe('Socket bad input: TypeError/RangeError, nothing created or leaked', ()
     ['family of the wrong type', () => new Socket({} as never, 'stream'), 'ERR_INVALID_ARG_TYPE'],
     ['unknown type name', () => new Socket('inet', 'reliable' as never), 'ERR_INVALID_ARG_VALUE'],
     ['unknown protocol name', () => new Socket('inet', 'stream', 'tcpish'), 'ERR_INVALID_ARG_VALUE'],
-    ['protocol out of range', () => new Socket('inet', 'stream', -1), 'ERR_INVALID_ARG_VALUE'],
+    ['protocol out of range', () => new Socket('inet', 'stream', -1), 'ERR_OUT_OF_RANGE'],
     ['Socket.from with a string', () => Socket.from('3' as never), 'ERR_INVALID_ARG_TYPE'],
     ['Socket.pair with a bad type', () => Socket.pair('nope' as never), 'ERR_INVALID_ARG_VALUE'],
     ['listen on an unknown service name', () => listen('127.0.0.1', 'no-such-service'), 'EAI_SERVICE'],
@@ -206,7 +206,7 @@ describe('Socket bad input: TypeError/RangeError, nothing created or leaked', ()
     const s = new Socket('inet', 'dgram');
     const before = fdCount();
     assert.throws(() => s.bind('no-port-here'), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => s.bind({ host: 'localhost', port: 70000 }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => s.bind({ host: 'localhost', port: 70000 }), { code: 'ERR_OUT_OF_RANGE' });
     assert.throws(() => s.bind({ family: 'inet', address: '127.0.0.1', port: -1 }), { code: 'ERR_OUT_OF_RANGE' });
     await assert.rejects(s.send(5 as never), { code: 'ERR_INVALID_ARG_TYPE' });
     await assert.rejects(s.recv(-1), { code: 'ERR_OUT_OF_RANGE' });

@@ -4,7 +4,7 @@
 import { Socket, constants as k } from 'berkeley';
 import * as posix from 'berkeley/posix';
 import { unlinkSync } from 'node:fs';
-import { decodeAddress } from '../../dist/address.js'; // internal: the codec behind every received address
+import { decodeAddress } from '../../dist/codec/sockaddr.js'; // internal: the codec behind every received address
 import { args, cpu, isPeerGone, now, ready, report, Rtts, stdinLines, usage } from './common.ts';
 
 const { mode, rest } = args();

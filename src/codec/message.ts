@@ -1,7 +1,9 @@
 // Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS and
 // raw control messages, encoded to and decoded from the cmsg buffer with the
 // CMSG_* layout the addon exports.
-import { binding, layout } from '../sys/binding.js';
+import * as sys from '../sys/fd.js';
+import { binding } from '../sys/binding.js';
+import { i32, int, layout, setI32, setU16, setU32, setUint, u16, u32, uint } from '../sys/struct.js';
 import { type SocketAddress } from './sockaddr.js';
 import { invalidArgType, invalidArgValue } from '../errors.js';
 import { toBytes, validateFd, validateInt32, validateInteger, validateObject, validateUint32 } from '../validate.js';
@@ -57,7 +59,10 @@ export interface ReceivedMessage {
   segmentSize?: number;
 }
 
-/** The most fds one SCM_RIGHTS message may carry on Linux (SCM_MAX_FD). */
+/**
+ * The most fds berkeley puts in or accepts from one SCM_RIGHTS message: a
+ * library limit, equal to Linux's SCM_MAX_FD (which no header exports).
+ */
 export const MAX_FDS = 253;
 
 const align = (n: number): number => (n + layout.cmsgAlign - 1) & ~(layout.cmsgAlign - 1);
@@ -66,27 +71,9 @@ export const cmsgSpace = (n: number): number => align(layout.cmsgDataOffset) + a
 /** CMSG_LEN(n): the cmsg_len of a control message with an n-byte payload. */
 export const cmsgLen = (n: number): number => layout.cmsgDataOffset + n;
 
-const le = layout.littleEndian;
 const INT = layout.intSize;
-
-function writeInt(buf: Buffer, off: number, v: number): void {
-  if (le) buf.writeInt32LE(v, off); else buf.writeInt32BE(v, off);
-}
-function readInt(buf: Buffer, off: number): number {
-  return le ? buf.readInt32LE(off) : buf.readInt32BE(off);
-}
-function readUint(buf: Buffer, off: number): number {
-  return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-}
-function writeLen(buf: Buffer, off: number, v: number): void {
-  if (layout.cmsgLenSize === 8) {
-    if (le) buf.writeBigUInt64LE(BigInt(v), off); else buf.writeBigUInt64BE(BigInt(v), off);
-  } else if (le) buf.writeUInt32LE(v, off); else buf.writeUInt32BE(v, off);
-}
-function readLen(buf: Buffer, off: number): number {
-  if (layout.cmsgLenSize === 8) return Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off));
-  return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-}
+const writeLen = (buf: Buffer, off: number, v: number): void => setUint(buf, off, layout.cmsgLenSize, v);
+const readLen = (buf: Buffer, off: number): number => uint(buf, off, layout.cmsgLenSize);
 
 /** Normalises message data to one Uint8Array or an array of them (for the iovec). */
 export function messageData(data: Message['data'], name = 'message.data'): Uint8Array | Uint8Array[] {
@@ -114,7 +101,7 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
     if (message.fds.length > MAX_FDS) throw invalidArgValue(`${name}.fds`, `[${message.fds.length} fds]`, `must hold at most ${MAX_FDS} fds (SCM_MAX_FD)`);
     if (message.fds.length > 0) {
       const data = Buffer.alloc(message.fds.length * INT);
-      message.fds.forEach((fd, i) => writeInt(data, i * INT, validateFd(fd, `${name}.fds[${i}]`)));
+      message.fds.forEach((fd, i) => setI32(data, i * INT, validateFd(fd, `${name}.fds[${i}]`)));
       parts.push({ level: k.SOL_SOCKET, type: k.SCM_RIGHTS, data });
     }
   }
@@ -122,15 +109,15 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
     if (k.SCM_CREDENTIALS === undefined) throw invalidArgValue(`${name}.credentials`, message.credentials, 'is not supported on this platform');
     const c = validateObject<Record<string, unknown>>(message.credentials, `${name}.credentials`);
     const data = Buffer.alloc(layout.ucredSize!);
-    writeInt(data, layout.ucredPid!, validateInt32(c.pid, `${name}.credentials.pid`));
-    writeInt(data, layout.ucredUid!, validateUint32(c.uid, `${name}.credentials.uid`) | 0);
-    writeInt(data, layout.ucredGid!, validateUint32(c.gid, `${name}.credentials.gid`) | 0);
+    setI32(data, layout.ucredPid!, validateInt32(c.pid, `${name}.credentials.pid`));
+    setU32(data, layout.ucredUid!, validateUint32(c.uid, `${name}.credentials.uid`));
+    setU32(data, layout.ucredGid!, validateUint32(c.gid, `${name}.credentials.gid`));
     parts.push({ level: k.SOL_SOCKET, type: k.SCM_CREDENTIALS, data });
   }
   if (message.segmentSize !== undefined) {
     const seg = Buffer.alloc(2);
     const v = validateInteger(message.segmentSize, `${name}.segmentSize`, 1, 0xffff);
-    if (le) seg.writeUInt16LE(v); else seg.writeUInt16BE(v);
+    setU16(seg, 0, v);
     parts.push({ level: k.SOL_UDP ?? k.IPPROTO_UDP, type: k.UDP_SEGMENT, data: seg });
   }
   if (message.control !== undefined) {
@@ -152,8 +139,8 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
   let off = 0;
   for (const p of parts) {
     writeLen(buf, off + layout.cmsgLen, cmsgLen(p.data.length));
-    writeInt(buf, off + layout.cmsgLevel, p.level);
-    writeInt(buf, off + layout.cmsgType, p.type);
+    setI32(buf, off + layout.cmsgLevel, p.level);
+    setI32(buf, off + layout.cmsgType, p.type);
     buf.set(p.data, off + layout.cmsgDataOffset);
     off += cmsgSpace(p.data.length);
   }
@@ -182,10 +169,6 @@ const SCM_TIMESTAMP = k.SCM_TIMESTAMP ?? k.SO_TIMESTAMP;
 const SCM_TIMESTAMPNS = k.SCM_TIMESTAMPNS ?? k.SO_TIMESTAMPNS;
 const SOL_UDP = k.SOL_UDP ?? k.IPPROTO_UDP;
 const ipv4 = (b: Buffer, off: number): string => `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-function readSigned(b: Buffer, off: number, size: number): number {
-  if (size === 8) return Number(le ? b.readBigInt64LE(off) : b.readBigInt64BE(off));
-  return readInt(b, off);
-}
 
 /**
  * Walks `length` bytes of received control data. Every fd found is returned;
@@ -202,40 +185,40 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
     // kernel clamps a truncated last entry; anything larger is not a length).
     const last = len > length - off;
     const end = last ? length : off + len;
-    const level = readInt(buf, off + layout.cmsgLevel);
-    const type = readInt(buf, off + layout.cmsgType);
+    const level = i32(buf, off + layout.cmsgLevel);
+    const type = i32(buf, off + layout.cmsgType);
     const start = off + layout.cmsgDataOffset;
     if (level === k.SOL_SOCKET && type === k.SCM_RIGHTS) {
       for (let p = start; p + INT <= end; p += INT) {
-        const fd = readInt(buf, p);
+        const fd = i32(buf, p);
         if (out.fds.length < maxFds) out.fds.push(fd);
-        else { binding.close(fd); out.excess = true; }
+        else { sys.close(fd); out.excess = true; }
       }
     } else if (level === k.SOL_SOCKET && type === k.SCM_CREDENTIALS && end - start >= layout.ucredSize!) {
       out.credentials = {
-        pid: readInt(buf, start + layout.ucredPid!),
-        uid: readUint(buf, start + layout.ucredUid!),
-        gid: readUint(buf, start + layout.ucredGid!),
+        pid: i32(buf, start + layout.ucredPid!),
+        uid: u32(buf, start + layout.ucredUid!),
+        gid: u32(buf, start + layout.ucredGid!),
       };
     } else if (level === k.IPPROTO_IP && type === k.IP_PKTINFO && layout.inPktinfoSize && end - start >= layout.inPktinfoSize) {
       out.pktinfo = {
-        ifindex: readInt(buf, start + layout.inPktinfoIfindex!),
+        ifindex: i32(buf, start + layout.inPktinfoIfindex!),
         address: ipv4(buf, start + layout.inPktinfoAddr!),
         localAddress: ipv4(buf, start + layout.inPktinfoSpecDst!),
       };
     } else if (level === k.IPPROTO_IPV6 && type === k.IPV6_PKTINFO && end - start >= layout.in6PktinfoSize) {
       out.pktinfo = {
-        ifindex: readInt(buf, start + layout.in6PktinfoIfindex),
-        address: binding.inet_ntop(k.AF_INET6, buf.subarray(start + layout.in6PktinfoAddr, start + layout.in6PktinfoAddr + 16)) as string,
+        ifindex: i32(buf, start + layout.in6PktinfoIfindex),
+        address: sys.inet_ntop(k.AF_INET6, buf.subarray(start + layout.in6PktinfoAddr, start + layout.in6PktinfoAddr + 16)) as string,
       };
     } else if (level === k.SOL_SOCKET && type === SCM_TIMESTAMP && end - start >= layout.timevalSize) {
-      out.timestamp = readSigned(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
-        readSigned(buf, start + layout.timevalUsec, layout.timevalUsecSize) / 1000;
+      out.timestamp = int(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
+        int(buf, start + layout.timevalUsec, layout.timevalUsecSize) / 1000;
     } else if (level === k.SOL_SOCKET && type === SCM_TIMESTAMPNS && end - start >= layout.timespecSize) {
-      out.timestamp = readSigned(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
-        readSigned(buf, start + layout.timespecNsec, layout.timevalSecSize) / 1e6;
+      out.timestamp = int(buf, start + layout.timevalSec, layout.timevalSecSize) * 1000 +
+        int(buf, start + layout.timespecNsec, layout.timevalSecSize) / 1e6;
     } else if (level === SOL_UDP && type === k.UDP_GRO && end - start >= 2) {
-      out.segmentSize = end - start >= INT ? readInt(buf, start) : (le ? buf.readUInt16LE(start) : buf.readUInt16BE(start));
+      out.segmentSize = end - start >= INT ? i32(buf, start) : u16(buf, start);
     } else {
       out.control.push({ level, type, data: Buffer.from(buf.subarray(start, end)) });
     }
@@ -243,4 +226,19 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
     off += align(len);
   }
   return out;
+}
+
+/** Assembles a ReceivedMessage from what recvmsg reported: data, sender, msg_flags and `ctlLen` bytes of control data. */
+export function receivedMessage(data: Buffer, address: SocketAddress | null, flags: number, ctl: Buffer, ctlLen: number, maxFds: number): ReceivedMessage {
+  const c = decodeControl(ctl, ctlLen, maxFds);
+  const msg: ReceivedMessage = {
+    data, address, flags, fds: c.fds, control: c.control,
+    truncated: (flags & k.MSG_TRUNC) !== 0,
+    controlTruncated: (flags & k.MSG_CTRUNC) !== 0 || c.excess,
+  };
+  if (c.credentials) msg.credentials = c.credentials;
+  if (c.pktinfo) msg.pktinfo = c.pktinfo;
+  if (c.timestamp !== undefined) msg.timestamp = c.timestamp;
+  if (c.segmentSize !== undefined) msg.segmentSize = c.segmentSize;
+  return msg;
 }

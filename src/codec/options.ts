@@ -2,51 +2,36 @@
 // that turns its C value into a JavaScript one and back: bool, int, linger,
 // milliseconds (timeval), interface names, multicast membership structs,
 // peer credentials, TCP_INFO. Struct offsets come from the addon.
-import { binding, layout } from '../sys/binding.js';
+import { ENOPROTOOPT } from '../sys/errno.js';
+import * as sys from '../sys/fd.js';
+import { binding } from '../sys/binding.js';
+import { i32, int as readSized, intBytes, layout, readIntValue, setI32, setInt as writeSized, tcpInfo as tcpInfoLayout, u32, uint } from '../sys/struct.js';
 import { encodeAddress } from './sockaddr.js';
+import { CONSTANT_PREFIX, isLevelName, LEVEL_PREFIX, LEVELS, typeName } from './names.js';
 import { errnoName, invalidArgType, invalidArgValue, systemError } from '../errors.js';
-import { optionBytes } from '../posix.js';
-import { typeName } from '../resolver.js';
 import { validateInteger, validateObject } from '../validate.js';
-import { constants as osConstants } from 'node:os';
+
+// Kept for modules that still import it from here; it lives in names.ts.
 
 const k = binding.constants;
-const le = layout.littleEndian;
 
 interface Codec {
-  size: number;
+  /** The getsockopt buffer size; undefined when the platform lacks the struct (the option is then unavailable). */
+  size: number | undefined;
   encode?(value: unknown, name: string): Uint8Array;
   decode?(buf: Buffer, len: number): unknown;
 }
 
-const readInt = (b: Buffer, off = 0): number => (le ? b.readInt32LE(off) : b.readInt32BE(off));
-const writeInt = (b: Buffer, v: number, off = 0): void => { if (le) b.writeInt32LE(v | 0, off); else b.writeInt32BE(v | 0, off); };
-function readUint(b: Buffer, off: number, size: number): number {
-  if (size === 1) return b[off];
-  if (size === 2) return le ? b.readUInt16LE(off) : b.readUInt16BE(off);
-  if (size === 4) return le ? b.readUInt32LE(off) : b.readUInt32BE(off);
-  const v = le ? b.readBigUInt64LE(off) : b.readBigUInt64BE(off);
-  return v === 0xffffffffffffffffn ? Infinity : Number(v); // all ones means "unlimited"
-}
-function writeSized(b: Buffer, off: number, size: number, v: number): void {
-  if (size === 8) { if (le) b.writeBigInt64LE(BigInt(v), off); else b.writeBigInt64BE(BigInt(v), off); }
-  else writeInt(b, v, off);
-}
-function readSized(b: Buffer, off: number, size: number): number {
-  if (size === 8) return Number(le ? b.readBigInt64LE(off) : b.readBigInt64BE(off));
-  return readInt(b, off);
-}
-
 const int: Codec = {
   size: layout.intSize,
-  encode: (v, name) => optionBytes(validateInteger(v, name, -0x80000000, 0x7fffffff), name),
-  decode: (b, len) => (len >= 4 ? readInt(b) : len > 0 ? b[0] : 0),
+  encode: (v, name) => intBytes(validateInteger(v, name, -0x80000000, 0x7fffffff)),
+  decode: (b, len) => readIntValue(b, len),
 };
 const bool: Codec = {
   size: layout.intSize,
   encode: (v, name) => {
     if (typeof v !== 'boolean' && typeof v !== 'number') throw invalidArgType(name, 'of type boolean', v);
-    return optionBytes(v ? 1 : 0);
+    return intBytes(v ? 1 : 0);
   },
   decode: (b, len) => (int.decode!(b, len) as number) !== 0,
 };
@@ -55,11 +40,11 @@ const linger: Codec = {
   encode: (v, name) => {
     const o = validateObject<{ on?: unknown; timeout?: unknown }>(v, name);
     const b = Buffer.alloc(layout.lingerSize);
-    writeInt(b, o.on ? 1 : 0, layout.lingerOnoff);
-    writeInt(b, validateInteger(o.timeout ?? 0, `${name}.timeout`, 0, 0x7fffffff), layout.lingerLinger);
+    setI32(b, layout.lingerOnoff, o.on ? 1 : 0);
+    setI32(b, layout.lingerLinger, validateInteger(o.timeout ?? 0, `${name}.timeout`, 0, 0x7fffffff));
     return b;
   },
-  decode: (b) => ({ on: readInt(b, layout.lingerOnoff) !== 0, timeout: readInt(b, layout.lingerLinger) }),
+  decode: (b) => ({ on: i32(b, layout.lingerOnoff) !== 0, timeout: i32(b, layout.lingerLinger) }),
 };
 const ms: Codec = {
   size: layout.timevalSize,
@@ -90,19 +75,19 @@ const string: Codec = {
 };
 const error: Codec = {
   size: layout.intSize,
-  decode: (b) => { const e = readInt(b); return e === 0 ? null : errnoName(e); },
+  decode: (b) => { const e = i32(b, 0); return e === 0 ? null : errnoName(e); },
 };
-const type: Codec = { size: layout.intSize, decode: (b) => typeName(readInt(b)) };
+const type: Codec = { size: layout.intSize, decode: (b) => typeName(i32(b, 0)) };
 const peercred: Codec = {
-  size: layout.ucredSize ?? 12,
-  decode: (b) => ({ pid: readInt(b, layout.ucredPid), uid: readUint(b, layout.ucredUid!, 4), gid: readUint(b, layout.ucredGid!, 4) }),
+  size: layout.ucredSize,
+  decode: (b) => ({ pid: i32(b, layout.ucredPid!), uid: u32(b, layout.ucredUid!), gid: u32(b, layout.ucredGid!) }),
 };
 const tcpInfo: Codec = {
-  size: binding.tcpInfo.size ?? 256,
+  size: tcpInfoLayout.size,
   decode: (b, len) => {
     const out: Record<string, number> = {};
-    for (const [name, [off, size]] of Object.entries(binding.tcpInfo.fields)) if (off + size <= len) out[name] = readUint(b, off, size);
-    const w = binding.tcpInfo.wscaleOffset;
+    for (const [name, [off, size]] of Object.entries(tcpInfoLayout.fields)) if (off + size <= len) out[name] = uint(b, off, size);
+    const w = tcpInfoLayout.wscaleOffset;
     if (w !== undefined && w < len) { out.sndWscale = b[w] & 0x0f; out.rcvWscale = b[w] >> 4; }
     return out;
   },
@@ -112,9 +97,9 @@ const tcpInfo: Codec = {
 function ifindex(v: unknown, name: string): number {
   if (typeof v === 'number') return validateInteger(v, name, 0, 0x7fffffff);
   if (typeof v === 'string') {
-    if (/^\d+$/.test(v)) return Number(v);
+    if (/^\d+$/.test(v)) return validateInteger(Number(v), name, 0, 0x7fffffff);
     if (v.includes('\0')) throw invalidArgValue(name, v, 'must not contain null bytes');
-    const idx = binding.if_nametoindex(v);
+    const idx = sys.if_nametoindex(v);
     if (idx < 0) throw systemError(idx, 'if_nametoindex');
     return idx;
   }
@@ -136,7 +121,7 @@ const mreq: Codec = {
     if (layout.ipMreqnSize !== undefined && !byAddress) {
       const b = Buffer.alloc(layout.ipMreqnSize);
       ipv4(o.multiaddr, `${name}.multiaddr`).copy(b, layout.ipMreqnMultiaddr!);
-      writeInt(b, ifindex(iface, `${name}.interface`), layout.ipMreqnIfindex!);
+      setI32(b, layout.ipMreqnIfindex!, ifindex(iface, `${name}.interface`));
       return b;
     }
     const b = Buffer.alloc(layout.ipMreqSize);
@@ -165,21 +150,23 @@ const mreq6: Codec = {
     const enc = encodeAddress({ family: 'inet6', address: o.multiaddr, port: 0 }, 'setsockopt', `${name}.multiaddr`);
     const b = Buffer.alloc(layout.ipv6MreqSize);
     enc.bytes.copy(b, layout.ipv6MreqMultiaddr, layout.in6Addr, layout.in6Addr + 16);
-    writeInt(b, ifindex(o.interface ?? 0, `${name}.interface`), layout.ipv6MreqInterface);
+    setI32(b, layout.ipv6MreqInterface, ifindex(o.interface ?? 0, `${name}.interface`));
     return b;
   },
 };
+/** sizeof(struct in_addr): an IPv4 address, four bytes on every platform. */
+const IN_ADDR_SIZE = 4;
 /** IP_MULTICAST_IF: an interface name/index (ip_mreqn) or an IPv4 address; reads back the address. */
 const multicastIf4: Codec = {
-  size: layout.ipMreqnSize ?? 4,
+  size: layout.ipMreqnSize ?? IN_ADDR_SIZE,
   encode: (v, name) => mreq.encode!({ multiaddr: '0.0.0.0', interface: v ?? 0 }, name),
   decode: (b, len) => (len >= 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : null),
 };
 /** IPV6_MULTICAST_IF: an interface name or index; reads back the index. */
 const multicastIf6: Codec = {
   size: layout.intSize,
-  encode: (v, name) => optionBytes(ifindex(v, name)),
-  decode: (b) => readInt(b),
+  encode: (v, name) => intBytes(ifindex(v, name)),
+  decode: (b) => i32(b, 0),
 };
 
 interface OptionDef { level: number | undefined; name: number | undefined; codec: Codec; readOnly?: boolean; writeOnly?: boolean }
@@ -268,14 +255,11 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
-const LEVELS: Record<string, number | undefined> = { socket: S, ip: IP, ipv6: IP6, tcp: TCP, udp: UDP };
-const LEVEL_PREFIX: Record<string, string> = { socket: '', ip: 'ip-', ipv6: 'ipv6-', tcp: 'tcp-', udp: 'udp-' };
-const CONSTANT_PREFIX: Record<string, string> = { socket: 'SO_', ip: 'IP_', ipv6: 'IPV6_', tcp: 'TCP_', udp: 'UDP_' };
 // nixio's names that differ from berkeley's.
 const NIXIO_ALIASES: Record<string, string> = { 'ipv6-add_membership': 'ipv6-add-membership', 'ipv6-drop_membership': 'ipv6-drop-membership' };
 
 function noOption(syscall: string, what: string): Error {
-  const err = systemError(-osConstants.errno.ENOPROTOOPT, syscall);
+  const err = systemError(ENOPROTOOPT, syscall);
   err.message = `${syscall} ENOPROTOOPT (${what} is not available on this platform)`;
   return err;
 }
@@ -284,7 +268,7 @@ function lookup(name: unknown, syscall: string): OptionDef {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (!Object.hasOwn(OPTIONS, name)) throw invalidArgValue('name', name, 'is not a known option name');
   const def = (OPTIONS as Record<string, OptionDef>)[name];
-  if (def.level === undefined || def.name === undefined) throw noOption(syscall, name);
+  if (def.level === undefined || def.name === undefined || def.codec.size === undefined) throw noOption(syscall, name);
   return def;
 }
 
@@ -299,14 +283,7 @@ export function encodeOption(name: unknown, value: unknown): [number, number, Ui
 export function optionReader(name: unknown): [number, number, number, (b: Buffer, len: number) => unknown] {
   const def = lookup(name, 'getsockopt');
   if (def.writeOnly || !def.codec.decode) throw invalidArgValue('name', name, 'is write-only');
-  return [def.level!, def.name!, def.codec.size, def.codec.decode];
-}
-
-/** A level name ('socket', 'ip', 'ipv6', 'tcp', 'udp') or number. */
-export function levelNumber(level: unknown): number {
-  if (typeof level === 'number') return validateInteger(level, 'level', -0x80000000, 0x7fffffff);
-  if (typeof level === 'string' && Object.hasOwn(LEVELS, level) && LEVELS[level] !== undefined) return LEVELS[level]!;
-  throw invalidArgValue('level', level, "must be 'socket', 'ip', 'ipv6', 'tcp', 'udp' or a number");
+  return [def.level!, def.name!, def.codec.size!, def.codec.decode];
 }
 
 /**
@@ -315,11 +292,9 @@ export function levelNumber(level: unknown): number {
  * handled raw.
  */
 export function namedOption(level: unknown, name: unknown): OptionName | null {
-  if (typeof name !== 'string' || typeof level !== 'string') return null;
-  const prefix = LEVEL_PREFIX[level];
-  if (prefix === undefined) return null;
-  let key = prefix + name.toLowerCase().replace(/_/g, '-');
-  key = NIXIO_ALIASES[key] ?? key;
+  if (typeof name !== 'string' || !isLevelName(level)) return null;
+  let key = LEVEL_PREFIX[level] + name.toLowerCase().replace(/_/g, '-');
+  if (Object.hasOwn(NIXIO_ALIASES, key)) key = NIXIO_ALIASES[key];
   if (Object.hasOwn(OPTIONS, key) && (OPTIONS as Record<string, OptionDef>)[key].level === LEVELS[level]) return key as OptionName;
   if (level === 'socket' && Object.hasOwn(OPTIONS, name)) return name as OptionName;
   return null;
@@ -330,8 +305,39 @@ export function optionNumber(level: unknown, name: unknown): number {
   if (typeof name === 'number') return validateInteger(name, 'name', -0x80000000, 0x7fffffff);
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string or number', name);
   const upper = name.toUpperCase().replace(/-/g, '_');
-  const prefix = typeof level === 'string' ? CONSTANT_PREFIX[level] : undefined;
-  const v = (prefix !== undefined ? k[prefix + upper] : undefined) ?? k[upper];
+  const prefix = isLevelName(level) ? CONSTANT_PREFIX[level] : undefined;
+  const own = (key: string): number | undefined => (Object.hasOwn(k, key) ? k[key] : undefined);
+  const v = (prefix !== undefined ? own(prefix + upper) : undefined) ?? own(upper);
   if (v === undefined) throw invalidArgValue('name', name, 'is not an option name or constant berkeley knows on this platform');
   return v;
+}
+
+// ---- raw options: numbers and bytes ------------------------------------------
+
+/** The largest raw option value berkeley reads or writes. */
+export const MAX_OPTION_BYTES = 65536;
+
+/** A raw option value's bytes: numbers (int32 or uint32) and booleans as a C int, bytes as given (at most 64 KiB). */
+export function rawOptionBytes(value: unknown, name = 'value'): Uint8Array {
+  if (typeof value === 'boolean') return intBytes(value ? 1 : 0);
+  if (typeof value === 'number') return intBytes(validateInteger(value, name, -0x80000000, 0xffffffff));
+  if (value instanceof Uint8Array) {
+    if (value.length > MAX_OPTION_BYTES) throw invalidArgValue(name, `[${value.length} bytes]`, 'must be at most 64 KiB');
+    return value;
+  }
+  throw invalidArgType(name, 'of type number, boolean or an instance of Uint8Array', value);
+}
+
+/** The buffer size for a raw getsockopt: `kind` 'int' (default) a C int, 'bytes' 4096, or a byte length up to 64 KiB. */
+export function rawOptionSize(kind: unknown = 'int'): number {
+  if (kind === 'int') return layout.intSize;
+  if (kind === 'bytes') return 4096;
+  if (typeof kind === 'number') return validateInteger(kind, 'kind', 0, MAX_OPTION_BYTES);
+  throw invalidArgValue('kind', kind, "must be 'int', 'bytes' or a byte length");
+}
+
+/** What a raw getsockopt of `kind` returned in `len` bytes of `buf`: a number for 'int', else a copy of the bytes. */
+export function decodeRawOption(buf: Buffer, len: number, kind: unknown = 'int'): number | Buffer {
+  if (kind === 'int') return readIntValue(buf, len);
+  return Buffer.from(buf.subarray(0, Math.min(len, buf.length)));
 }

@@ -1,11 +1,11 @@
 // recvmmsg(2) results: the scratch a batch is received into, shared by every
 // socket, and the messages taken out of it. A run of messages from one sender
 // shares one copy of its sockaddr and one decoded address.
-import { binding, layout } from '../sys/binding.js';
+import { MSG_CTRUNC, MSG_TRUNC } from '../sys/constants.js';
+import { layout } from '../sys/struct.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { decodeControl, type ReceivedMessage } from '../codec/message.js';
 
-const { MSG_TRUNC, MSG_CTRUNC } = binding.constants;
 
 /** Whether a[0, len) equals b[at, at + len): a sockaddr compared with the one before. */
 export function sameBytes(a: Uint8Array, b: Uint8Array, at: number, len: number): boolean {

@@ -4,12 +4,12 @@
 // the kernel, in order, so a loop that breaks early loses nothing, and each
 // call gets what it would have got from the kernel: data cut to its size,
 // fds cut to its maxFds, a copy (with duplicated fds) when it peeks.
-import { binding } from '../sys/binding.js';
+import * as sys from '../sys/fd.js';
+import { MSG_CTRUNC, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC } from '../sys/constants.js';
 import type { ReceivedMessage } from '../codec/message.js';
 
-const { MSG_PEEK, MSG_TRUNC, MSG_CTRUNC } = binding.constants;
 /** Flags that read something other than the datagram queue: the error queue and out-of-band data. */
-const ELSEWHERE = (binding.constants.MSG_ERRQUEUE ?? 0) | (binding.constants.MSG_OOB ?? 0);
+const ELSEWHERE = (MSG_ERRQUEUE ?? 0) | (MSG_OOB ?? 0);
 
 export class ReadAhead {
   #items: (ReceivedMessage | undefined)[];
@@ -34,7 +34,7 @@ export class ReadAhead {
 
   /** Drops what nobody received, closing the fds those datagrams carried (the socket is going away). */
   discard(): void {
-    for (let i = this.#head; i < this.#items.length; i++) for (const fd of this.#items[i]!.fds) binding.close(fd);
+    for (let i = this.#head; i < this.#items.length; i++) for (const fd of this.#items[i]!.fds) sys.close(fd);
     this.#items = [];
     this.#head = 0;
   }
@@ -80,12 +80,12 @@ export function aheadMessage(m: ReceivedMessage, size: number, maxFds: number, f
   if (peek) {
     r.fds = [];
     for (const fd of kept) {
-      const d = binding.dup(fd);
+      const d = sys.dup(fd);
       // Out of fds: left out, as a peek that could not install it reports MSG_CTRUNC.
       if (d >= 0) r.fds.push(d); else r.controlTruncated = true;
     }
   } else if (excess) {
-    for (const fd of m.fds.slice(maxFds)) binding.close(fd);
+    for (const fd of m.fds.slice(maxFds)) sys.close(fd);
     r.fds = kept;
   }
   if (excess) r.controlTruncated = true;

@@ -4,10 +4,8 @@
 // someone waits after EAGAIN; a direction nobody waits on any more is
 // disarmed once the woken waiters have had their turn.
 import { binding } from '../sys/binding.js';
-import { AbortError } from '../errors.js';
-
-/** The longest delay a Node timer takes as given (longer ones fire after 1 ms). */
-export const MAX_TIMER = 0x7fffffff;
+import { abortError } from '../errors.js';
+import { MAX_TIMER } from './deadline.js';
 
 export const READ = 1;
 export const WRITE = 2;
@@ -174,8 +172,4 @@ export class Readiness {
 function cleanup(w: Waiter): void {
   if (w.timer) clearTimeout(w.timer);
   if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-}
-
-export function abortError(signal: AbortSignal): AbortError {
-  return new AbortError(undefined, { cause: signal.reason });
 }

@@ -631,6 +631,6 @@ export const ICMP6_ECHO_REQUEST: number | undefined = k.ICMP6_ECHO_REQUEST;
 export const ICMP6_ECHO_REPLY: number | undefined = k.ICMP6_ECHO_REPLY;
 export const ICMP6_FILTER: number | undefined = k.ICMP6_FILTER;
 export const SOMAXCONN: number = k.SOMAXCONN;
-export const IFNAMSIZ: number | undefined = k.IFNAMSIZ;
+export const IFNAMSIZ: number = k.IFNAMSIZ;
 export const INET_ADDRSTRLEN: number | undefined = k.INET_ADDRSTRLEN;
 export const INET6_ADDRSTRLEN: number | undefined = k.INET6_ADDRSTRLEN;

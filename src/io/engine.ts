@@ -1,0 +1,237 @@
+// The I/O engine. Every socket operation is written once, as an Op: `start`
+// validates its arguments (before any system call), `attempt` tries it once
+// (user-space buffers first, then one system call) and returns a value or a
+// negative errno. Two drivers run any Op:
+//
+//   runAsync  tries at once, without an async frame; on EAGAIN it awaits
+//             readiness on the event loop (readiness.ts) and tries again.
+//   runSync   tries at once; on EAGAIN it blocks in poll(2) and tries again.
+//
+// Both honour one Deadline (the call's timeout, the socket's 'total' and
+// 'block' timeouts), count bytes for stats, and hand errors to the op so it
+// can attach its progress (`sent`, `partial`). Multi-step calls (sendAll,
+// receive patterns, connect) are ops whose attempt advances a step at a time.
+// This is smol-rs/async-io's `read_with`: recv_from is one line over it.
+import { abortError, closedError, SocketError, systemError, timeoutError, type ErrorDetails } from '../errors.js';
+import { validateFlags, validateObject, validateTimeout } from '../validate.js';
+import { invalidArgType } from '../errors.js';
+import { EAGAIN } from '../sys/errno.js';
+import * as sys from '../sys/fd.js';
+import { Deadline, MAX_TIMER } from './deadline.js';
+import type { Handle } from './handle.js';
+import { lookup, lookupSync, type Lookup } from './lookup.js';
+import type { SocketAddress } from '../codec/sockaddr.js';
+import { READ, WRITE, type Direction } from './readiness.js';
+
+/** What an attempt that met EAGAIN waits for: readiness in a direction, or (SLEEP) a back-off of `op.sleep` ms. */
+export const SLEEP = 0;
+export type Wait = Direction | typeof SLEEP;
+
+/** How many async calls may complete without waiting before one yields to the event loop (libuv reads 32 per wake-up). */
+const BURST = 32;
+
+/** Per-call options of every I/O method, validated. */
+export interface Call {
+  /** This call's own limit in ms (null: none). */
+  timeout: number | null;
+  signal: AbortSignal | undefined;
+  /** MSG_* flags for the system call. */
+  flags: number;
+  /** The options object itself, for the op's own fields (size, maxFds, ...). */
+  raw: Readonly<Record<string, unknown>>;
+}
+
+const NO_CALL: Call = Object.freeze({ timeout: null, signal: undefined, flags: 0, raw: Object.freeze({}) });
+
+/** Validates an I/O method's `{ timeout, signal, flags, ... }`; an aborted signal is an AbortError at once. */
+export function callOptions(opts: unknown): Call {
+  if (opts === undefined) return NO_CALL;
+  const o = validateObject<Record<string, unknown>>(opts, 'options');
+  const timeout = validateTimeout(o.timeout, 'options.timeout');
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  if (signal?.aborted) throw abortError(signal);
+  return { timeout, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
+}
+
+/** One operation on a socket, written once for both drivers. */
+export abstract class Op<T, H extends Handle = Handle> {
+  /** Named in errors ('recvfrom', 'connect', ...). */
+  abstract readonly syscall: string;
+  /** What to wait for when the attempt meets EAGAIN; an attempt may change it (connect, receive). */
+  dir: Wait = READ;
+  /** The back-off in ms when `dir` is SLEEP. */
+  sleep = 0;
+  /** Bytes the last attempt moved; the engine adds them to the socket's stats. */
+  moved = 0;
+  call: Call = NO_CALL;
+  /** A name to resolve before the first attempt (set by start); the drivers resolve it and hand over the addresses. */
+  lookup: Lookup | null = null;
+
+  /** Validates every argument and option; throws before any system call. */
+  abstract start(h: H): void;
+  /** Receives the addresses `lookup` resolved to (in the resolver's order). */
+  found(addresses: SocketAddress[]): void { void addresses; }
+  /** One try: a value, or a negative errno (EAGAIN: wait for `dir`, then try again). */
+  abstract attempt(fd: number): T | number;
+  /** Where the call was aimed, for error messages. */
+  details(): ErrorDetails | undefined { return undefined; }
+  /** Attaches the op's progress to an error about to be thrown (sent, partial). */
+  failed(err: unknown): unknown { return err; }
+}
+
+function account(h: Handle, op: Op<unknown, never>): void {
+  if (op.dir === WRITE) h.sent += op.moved;
+  else h.received += op.moved;
+  op.moved = 0;
+}
+
+const isErrno = (r: unknown): r is number => typeof r === 'number' && r < 0;
+
+/**
+ * The async driver. The first attempt runs now, in the caller's turn; only an
+ * op that must wait (or yield, after BURST immediate completions) takes an
+ * async frame. Never throws synchronously: every failure is a rejection.
+ */
+export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
+  let r: T | number;
+  try {
+    op.start(h);
+    if (op.lookup !== null) return resolveThenDrive(h, op);
+    if (h.streak >= BURST) return drive(h, op, YIELD, deadlineOf(h, op));
+    h.streak++;
+    r = op.attempt(h.open(op.syscall));
+    if (op.moved !== 0) account(h, op);
+  } catch (err) {
+    return Promise.reject(op.failed(err));
+  }
+  if (!isErrno(r)) return Promise.resolve(r as T);
+  if (r !== EAGAIN) return Promise.reject(op.failed(systemError(r, op.syscall, op.details())));
+  return drive(h, op, WAIT, deadlineOf(h, op));
+}
+
+const deadlineOf = (h: Handle, op: Op<unknown, never>): Deadline => Deadline.start(h.total, op.call.timeout, h.block);
+
+/** How drive() begins: try at once, wait for readiness first (an attempt just met EAGAIN), or yield to the event loop first. */
+const TRY = 0;
+const WAIT = 1;
+const YIELD = 2;
+
+async function resolveThenDrive<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
+  const deadline = deadlineOf(h, op);
+  try {
+    op.found(await lookup(op.lookup!));
+  } catch (err) {
+    throw op.failed(err);
+  }
+  return drive(h, op, TRY, deadline);
+}
+
+async function drive<T, H extends Handle>(h: H, op: Op<T, H>, first: number, deadline: Deadline): Promise<T> {
+  try {
+    if (first === YIELD) await yieldTurn(h);
+    for (let wait = first === WAIT; ; wait = true) {
+      if (wait) {
+        h.streak = 0;
+        await waitAsync(h, op, deadline);
+      }
+      const r = op.attempt(h.open(op.syscall));
+      if (op.moved !== 0) account(h, op);
+      if (!isErrno(r)) return r as T;
+      if (r !== EAGAIN) throw systemError(r, op.syscall, op.details());
+    }
+  } catch (err) {
+    throw op.failed(err);
+  }
+}
+
+function yieldTurn(h: Handle): Promise<void> {
+  h.streak = 0;
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function waitAsync(h: Handle, op: Op<unknown, never>, deadline: Deadline): Promise<void> {
+  if (op.dir === SLEEP) {
+    const ms = deadline.sleepMs(op.sleep);
+    if (ms <= 0) throw timeoutError(op.syscall, op.details());
+    return sleep(ms, op.call.signal, h.ref);
+  }
+  let ready: boolean;
+  try {
+    ready = await h.readiness!.wait(op.dir, deadline.waitEnd(), op.call.signal);
+  } catch (err) {
+    if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') throw closedError(op.syscall);
+    throw err;
+  }
+  if (!ready) throw timeoutError(op.syscall, op.details());
+}
+
+/**
+ * The sync driver: the same op, blocking the thread in poll(2) between
+ * attempts. In request/response traffic, when the read after the last send
+ * had to wait, the next one waits in poll(2) first instead of making a recv
+ * that fails with EAGAIN: one system call fewer per round trip. Whether it
+ * really waited (poll took over 50 µs) decides the next time, so pipelined or
+ * bulk traffic goes back to trying first. Never with timeout 0.
+ */
+export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
+  op.start(h);
+  if (op.lookup !== null) {
+    try {
+      op.found(lookupSync(op.lookup));
+    } catch (err) {
+      throw op.failed(err);
+    }
+  }
+  const deadline = Deadline.start(h.total, op.call.timeout, h.block);
+  try {
+    const reply = op.dir === READ && h.replyDue;
+    if (reply) {
+      h.replyDue = false;
+      if (h.replyWaits && !h.buffered() && deadline.waitMs() !== 0 && h.fd >= 0) {
+        const t0 = performance.now();
+        waitSync(h.fd, op, deadline);
+        h.replyWaits = performance.now() - t0 > 0.05;
+      } else h.replyWaits = false;
+    }
+    for (;;) {
+      const fd = h.open(op.syscall);
+      const r = op.attempt(fd);
+      if (op.moved !== 0) account(h, op);
+      if (!isErrno(r)) {
+        h.replyDue = op.dir === WRITE;
+        return r as T;
+      }
+      if (r !== EAGAIN) throw systemError(r, op.syscall, op.details());
+      if (reply) h.replyWaits = true;
+      waitSync(h.open(op.syscall), op, deadline); // the op may have replaced the fd (tcp()'s family)
+    }
+  } catch (err) {
+    throw op.failed(err);
+  }
+}
+
+function waitSync(fd: number, op: Op<unknown, never>, deadline: Deadline): void {
+  if (op.dir === SLEEP) {
+    const ms = deadline.sleepMs(op.sleep);
+    if (ms <= 0) throw timeoutError(op.syscall, op.details());
+    sys.pollWait(-1, 0, Math.ceil(ms));
+    return;
+  }
+  const ms = deadline.waitMs();
+  if (ms === 0) throw timeoutError(op.syscall, op.details());
+  const r = sys.pollWait(fd, op.dir, ms);
+  if (r < 0) throw systemError(r, 'poll');
+  if (r === 0) throw timeoutError(op.syscall, op.details());
+}
+
+/** A back-off sleep on the event loop; an abort rejects it. Unref'd with the socket. */
+export function sleep(ms: number, signal: AbortSignal | undefined, ref: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => { clearTimeout(t); reject(abortError(signal!)); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.min(Math.ceil(ms), MAX_TIMER));
+    if (!ref) t.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

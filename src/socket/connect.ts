@@ -1,0 +1,152 @@
+// Naming and connecting: bind, listen, connect (each resolved address in
+// turn) and accept. connect is one op whose attempt is a small step machine,
+// so the async and sync drivers run the same steps:
+//   CONNECT  connect(2): done, in progress (wait writable -> CHECK), or a
+//            full Unix backlog (EAGAIN: back off and retry);
+//   CHECK    SO_ERROR tells how the connect in progress ended.
+// A failure moves on to the next address; the last failure is thrown with
+// every attempt's error as `errors`.
+import { lastAttempt, systemError, tryNext, type ErrorDetails } from '../errors.js';
+import { validateInt32 } from '../validate.js';
+import { addressDetails, addressTarget, isHostPort } from '../codec/address.js';
+import { familyNumber } from '../codec/names.js';
+import { encodeAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR } from '../sys/constants.js';
+import { EAGAIN, EINPROGRESS } from '../sys/errno.js';
+import * as sys from '../sys/fd.js';
+import { callOptions, Op, SLEEP } from '../io/engine.js';
+import { lookupSync } from '../io/lookup.js';
+import { READ, WRITE } from '../io/readiness.js';
+import { useFamily } from './family.js';
+import { intOption } from './sockopt.js';
+import type { SocketState } from './state.js';
+
+/** bind(2). Host names are resolved synchronously; '*' is the wildcard; each resolved address is tried in turn. */
+export function bind(s: SocketState, address: unknown): void {
+  const t = addressTarget(address, s.deferred ? -1 : s.family);
+  const list = isHostPort(t) ? lookupSync({ hp: t, af: s.deferred ? -1 : s.family, type: s.type, passive: true }) : [t];
+  const errors: Error[] = [];
+  for (const a of list) {
+    try {
+      const enc = encodeAddress(a, 'bind');
+      useFamily(s, familyNumber(a.family));
+      const rc = sys.bind(s.open('bind'), enc.bytes, enc.length);
+      if (rc < 0) throw systemError(rc, 'bind', addressDetails(a));
+      s.respawn = null;
+      return;
+    } catch (err) {
+      if (!tryNext(err)) throw err;
+      errors.push(err as Error);
+    }
+  }
+  throw lastAttempt(errors, 'bind');
+}
+
+/** listen(2). */
+export function listen(s: SocketState, backlog: unknown): void {
+  const rc = sys.listen(s.open('listen'), validateInt32(backlog, 'backlog'));
+  if (rc < 0) throw systemError(rc, 'listen');
+  s.listening = true;
+}
+
+const CONNECT = 0;
+const CHECK = 1;
+/** The longest back-off between connects to a Unix listener whose backlog is full. */
+const MAX_BACKOFF = 50;
+
+export class Connect extends Op<void, SocketState> {
+  readonly syscall = 'connect';
+  #s!: SocketState;
+  #list: SocketAddress[] = [];
+  #next = 0;
+  #step = CONNECT;
+  #current: SocketAddress | null = null;
+  #errors: Error[] = [];
+  constructor(private readonly address: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.call = callOptions(this.opts);
+    this.#s = s;
+    this.dir = WRITE;
+    const af = s.deferred ? -1 : s.family;
+    const t = addressTarget(this.address, af);
+    if (isHostPort(t)) this.lookup = { hp: t, af, type: s.type, passive: false };
+    else this.found([t]);
+  }
+
+  override found(addresses: SocketAddress[]): void {
+    this.#list = addresses;
+    this.#take();
+  }
+
+  /** Moves on to the next address, giving a tcp()/udp() socket its family. */
+  #take(): void {
+    const a = this.#current = this.#list[this.#next++];
+    this.#step = CONNECT;
+    this.dir = WRITE;
+    this.sleep = 0;
+    useFamily(this.#s, familyNumber(a.family));
+  }
+
+  attempt(): void | number {
+    for (;;) {
+      const rc = this.#step === CONNECT ? this.#connect() : this.#check();
+      if (rc === 0) {
+        this.#s.respawn = null;
+        return;
+      }
+      if (rc === EAGAIN) return rc;
+      // This address failed: try the next one, or give up with every attempt's error.
+      const err = systemError(rc, 'connect', this.details());
+      this.#errors.push(err);
+      if (this.#next >= this.#list.length) throw lastAttempt(this.#errors, 'connect');
+      this.#take();
+    }
+  }
+
+  /** connect(2) to the next address: 0, EAGAIN to wait (writable, or a back-off), or -errno. */
+  #connect(): number {
+    const enc = encodeAddress(this.#current!, 'connect');
+    const rc = sys.connect(this.#s.open('connect'), enc.bytes, enc.length);
+    if (rc === EINPROGRESS) {
+      this.#step = CHECK;
+      this.dir = WRITE;
+      return EAGAIN;
+    }
+    if (rc === EAGAIN) {
+      // A Unix listener's backlog is full: the connect did not start; retry after a back-off.
+      this.dir = SLEEP;
+      this.sleep = Math.min(Math.max(1, this.sleep * 2), MAX_BACKOFF);
+      return EAGAIN;
+    }
+    this.dir = WRITE;
+    return rc;
+  }
+
+  /** After the connect in progress became writable: its outcome from SO_ERROR. */
+  #check(): number {
+    const err = intOption(this.#s.open('connect'), SOL_SOCKET, SO_ERROR);
+    return err === 0 ? 0 : -Math.abs(err);
+  }
+
+  override details(): ErrorDetails {
+    return addressDetails(this.#current ?? this.lookup?.hp);
+  }
+}
+
+/** accept4(2), non-blocking and close-on-exec: the new fd. */
+export class Accept extends Op<number, SocketState> {
+  readonly syscall = 'accept';
+  constructor(private readonly opts: unknown) { super(); }
+
+  start(): void {
+    this.call = callOptions(this.opts);
+    this.dir = READ;
+  }
+
+  attempt(fd: number): number {
+    const c = sys.accept(fd, SOCK_NONBLOCK ?? 0);
+    if (c >= 0 && SOCK_NONBLOCK === undefined) sys.setblocking(c, false);
+    return c;
+  }
+}

@@ -1,0 +1,39 @@
+// The deferred family of tcp()/udp() (LuaSocket 3's socket.tcp()): the fd is
+// made at the first bind, connect or send, for the family of that address,
+// and made again for the other family when an earlier address of one family
+// failed. A bind or connect that succeeds settles it.
+import { systemError } from '../errors.js';
+import { SOCK_NONBLOCK } from '../sys/constants.js';
+import { AF } from '../codec/names.js';
+import * as sys from '../sys/fd.js';
+import { setOption } from './sockopt.js';
+import type { SocketState } from './state.js';
+
+/** Creates the fd of a tcp()/udp() socket for family `af` and applies the options remembered so far. */
+export function materialize(s: SocketState, af: number): void {
+  const d = s.deferred;
+  if (!d) return;
+  const fd = sys.socket(af, d.type | (SOCK_NONBLOCK ?? 0), d.protocol);
+  if (fd < 0) throw systemError(fd, 'socket');
+  if (SOCK_NONBLOCK === undefined) sys.setblocking(fd, false);
+  s.deferred = null;
+  s.respawn = d;
+  s.family = af;
+  s.own(fd);
+  try {
+    if (af === AF.inet6 && d.v6only !== undefined) setOption(s, 'ipv6-v6only', d.v6only);
+    for (const [name, value] of d.options) setOption(s, name, value);
+  } catch (err) {
+    s.disown(true);
+    throw err;
+  }
+}
+
+/** Gives a tcp()/udp() socket the family of the address about to be tried, re-creating its fd when the family changes. */
+export function useFamily(s: SocketState, af: number): void {
+  if (s.deferred) return materialize(s, af);
+  if (!s.respawn || s.family === af) return;
+  s.disown(true);
+  s.deferred = s.respawn;
+  materialize(s, af);
+}

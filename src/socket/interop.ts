@@ -1,0 +1,54 @@
+// node:net interop: a stream socket handed over to node:net (and so to
+// node:tls and node:http), and a berkeley Socket on a duplicate of the fd
+// under a node:net or node:dgram socket, to set what Node cannot.
+import net from 'node:net';
+import { invalidArgType, invalidArgValue, systemError } from '../errors.js';
+import { AF, familyName, typeName } from '../codec/names.js';
+import { SOCK_STREAM } from '../sys/constants.js';
+import * as sys from '../sys/fd.js';
+import type { SocketState } from './state.js';
+
+/** A net.Socket owning the fd of a TCP or Unix stream socket; data receive() buffered comes first. */
+export function toNodeSocket(s: SocketState, detach: () => number): net.Socket {
+  s.open('toNodeSocket');
+  if (s.type !== SOCK_STREAM || (s.family !== AF.inet && s.family !== AF.inet6 && s.family !== AF.unix)) {
+    throw invalidArgValue('socket', `${familyName(s.family)} ${typeName(s.type)}`, 'must be a TCP or Unix stream socket to become a net.Socket');
+  }
+  const buffered = s.input.length > 0 ? s.input.take(s.input.length) : null;
+  const fd = detach();
+  const n = new net.Socket({ fd, readable: true, writable: true });
+  if (buffered) n.unshift(buffered);
+  return n;
+}
+
+/** A close-on-exec duplicate of the fd under a node:net or node:dgram socket, for `adopt` to own. */
+export function fromNodeSocket<S>(node: unknown, adopt: (fd: number) => S): S {
+  const dup = sys.dup(nodeFd(node));
+  if (dup < 0) throw systemError(dup, 'fcntl');
+  try {
+    return adopt(dup);
+  } catch (err) {
+    sys.close(dup);
+    throw err;
+  }
+}
+
+/** The fd under a node:net or node:dgram socket (Unix). */
+function nodeFd(s: unknown): number {
+  const handleFd = (h: unknown) => (h && typeof (h as { fd?: unknown }).fd === 'number' ? (h as { fd: number }).fd : -1);
+  if (s instanceof net.Socket) {
+    const fd = handleFd((s as unknown as { _handle?: unknown })._handle);
+    if (fd >= 0) return fd;
+    throw invalidArgValue('socket', 'net.Socket', 'has no fd (not connected yet, or destroyed)');
+  }
+  if (s && typeof s === 'object' && typeof (s as { address?: unknown }).address === 'function' && typeof (s as { send?: unknown }).send === 'function') {
+    // node:dgram keeps its handle under a private symbol; find it without the deprecated _handle getter.
+    for (const sym of Object.getOwnPropertySymbols(s)) {
+      const state = (s as Record<symbol, unknown>)[sym] as { handle?: unknown } | undefined;
+      const fd = handleFd(state?.handle);
+      if (fd >= 0) return fd;
+    }
+    throw invalidArgValue('socket', 'dgram.Socket', 'has no fd (bind it first)');
+  }
+  throw invalidArgType('socket', 'an instance of net.Socket or dgram.Socket', s);
+}

@@ -1,0 +1,288 @@
+// The receive operations: recv, recvInto, recvFrom, recvMsg, recvMany and
+// LuaSocket's receive patterns. Each attempt takes what the socket already
+// holds in user space first (receive()'s input buffer, datagrams the
+// iterator read ahead), then makes one system call into shared scratch and
+// takes the result out; the engine does the waiting.
+import { eofError, invalidArgType, invalidArgValue, withProgress } from '../errors.js';
+import { validateInteger, validateLength } from '../validate.js';
+import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
+import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
+import * as sys from '../sys/fd.js';
+import { callOptions, Op } from '../io/engine.js';
+import { controlBuffer, readBuffer, takeOut } from '../io/buffers.js';
+import { aheadData, aheadInto, aheadMessage, fromQueue } from '../io/readahead.js';
+import { Batch, sameBytes } from '../io/batch.js';
+import { parsePattern, PatternReader, type Pattern } from '../io/reader.js';
+import type { SocketState } from './state.js';
+
+export const DEFAULT_RECV = 65536;
+
+/** What recvFrom returns. */
+export interface Datagram { data: Buffer; address: SocketAddress | null; truncated: boolean }
+
+/** Bytes receive() buffered are handed out first, unless the call only peeks. */
+const fromInput = (s: SocketState, flags: number): boolean => s.input.length > 0 && (flags & MSG_PEEK) === 0;
+
+/** recv(2) of up to `size` bytes. */
+export class Recv extends Op<Buffer, SocketState> {
+  readonly syscall = 'recv';
+  #s!: SocketState;
+  #size = 0;
+  constructor(private readonly size: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.#size = validateLength(this.size, 'size');
+    this.call = callOptions(this.opts);
+    this.#s = s;
+  }
+
+  attempt(fd: number): Buffer | number {
+    const s = this.#s;
+    const size = this.#size;
+    const flags = this.call.flags;
+    if (fromInput(s, flags)) return s.input.take(size);
+    const m = s.nextAhead(flags);
+    if (m !== null) return this.#count(aheadData(m, size, flags));
+    const buf = readBuffer(size);
+    const n = sys.recv(fd, buf, 0, size, flags);
+    return n < 0 ? n : this.#count(takeOut(buf, n, size));
+  }
+
+  #count(data: Buffer): Buffer {
+    this.moved = data.length;
+    return data;
+  }
+}
+
+/** recv(2) into the caller's buffer: the byte count. */
+export class RecvInto extends Op<number, SocketState> {
+  readonly syscall = 'recv';
+  #s!: SocketState;
+  constructor(private readonly buffer: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    if (!(this.buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
+    this.call = callOptions(this.opts);
+    this.#s = s;
+  }
+
+  attempt(fd: number): number {
+    const s = this.#s;
+    const buffer = this.buffer as Uint8Array;
+    const flags = this.call.flags;
+    if (fromInput(s, flags)) return s.input.takeInto(buffer);
+    const m = s.nextAhead(flags);
+    const n = m !== null ? aheadInto(m, buffer, flags) : sys.recv(fd, buffer, 0, buffer.length, flags);
+    if (n > 0) this.moved = n;
+    return n;
+  }
+}
+
+/** recvfrom(2): one datagram, its sender, and whether it was cut short. */
+export class RecvFrom extends Op<Datagram, SocketState> {
+  readonly syscall = 'recvfrom';
+  #s!: SocketState;
+  #size = 0;
+  #flags = 0;
+  constructor(private readonly size: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.#size = validateLength(this.size, 'size');
+    this.call = callOptions(this.opts);
+    // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
+    this.#flags = this.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+    this.#s = s;
+  }
+
+  attempt(fd: number): Datagram | number {
+    const s = this.#s;
+    const size = this.#size;
+    const flags = this.#flags;
+    if (fromInput(s, flags)) return { data: s.input.take(size), address: null, truncated: false };
+    const m = s.nextAhead(flags);
+    if (m !== null) {
+      const data = aheadData(m, size, flags);
+      this.moved = data.length;
+      return { data, address: m.address, truncated: m.truncated || m.data.length > size };
+    }
+    const buf = readBuffer(size);
+    const n = sys.recvfrom(fd, buf, 0, size, flags);
+    if (n < 0) return n;
+    const data = takeOut(buf, n, size);
+    this.moved = data.length;
+    return { data, address: lastSender(s), truncated: n > size };
+  }
+}
+
+/**
+ * The sender recvfrom just left in the scratch. Datagrams mostly come from the
+ * sender of the one before: its decoded (frozen) address is reused when the
+ * sockaddr bytes are the same.
+ */
+function lastSender(s: SocketState): SocketAddress | null {
+  const len = sys.results[0];
+  const c = s.lastFrom;
+  if (c && c.len === len && sameBytes(c.bytes, sys.sockaddr, 0, len)) return c.address;
+  const address = decodeAddress(sys.sockaddr, len);
+  if (address) Object.freeze(address);
+  s.lastFrom = { len, bytes: Buffer.from(sys.sockaddr.subarray(0, len)), address };
+  return address;
+}
+
+/** recvmsg(2) with MSG_CMSG_CLOEXEC: data, sender, fds, credentials, control messages. */
+export class RecvMsg extends Op<ReceivedMessage, SocketState> {
+  readonly syscall = 'recvmsg';
+  #s!: SocketState;
+  #size = DEFAULT_RECV;
+  #maxFds = MAX_FDS;
+  #ctlLen = 0;
+  constructor(private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.call = callOptions(this.opts);
+    const o = this.call.raw;
+    this.#size = o.size === undefined ? DEFAULT_RECV : validateLength(o.size, 'options.size');
+    this.#maxFds = o.maxFds === undefined ? MAX_FDS : validateInteger(o.maxFds, 'options.maxFds', 0, MAX_FDS);
+    this.#ctlLen = o.controlLength === undefined ? controlSpace(this.#maxFds) : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
+    this.#s = s;
+  }
+
+  attempt(fd: number): ReceivedMessage | number {
+    const s = this.#s;
+    const flags = this.call.flags;
+    if (fromInput(s, flags)) {
+      return { data: s.input.take(this.#size), address: null, flags: 0, fds: [], control: [], truncated: false, controlTruncated: false };
+    }
+    const m = s.nextAhead(flags);
+    if (m !== null) {
+      const msg = aheadMessage(m, this.#size, this.#maxFds, flags);
+      this.moved = msg.data.length;
+      return msg;
+    }
+    const buf = readBuffer(this.#size);
+    const ctl = controlBuffer(this.#ctlLen);
+    const n = sys.recvmsg(fd, buf, 0, this.#size, flags, ctl);
+    if (n < 0) return n;
+    const data = takeOut(buf, n, this.#size);
+    this.moved = data.length;
+    return receivedMessage(data, decodeAddress(sys.sockaddr, sys.results[0]), sys.results[2], ctl, sys.results[1], this.#maxFds);
+  }
+}
+
+/** recvmmsg(2): at least one datagram, up to maxMessages, copied out or received into the caller's buffer. */
+export class RecvMany extends Op<ReceivedMessage[], SocketState> {
+  readonly syscall = 'recvmmsg';
+  #s!: SocketState;
+  #count = 32;
+  #size = 4096;
+  #ctlSlot = 128;
+  #into: Buffer | null = null;
+  constructor(private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.call = callOptions(this.opts);
+    const o = this.call.raw;
+    const count = this.#count = o.maxMessages === undefined ? 32 : validateInteger(o.maxMessages, 'options.maxMessages', 1, 256);
+    const size = this.#size = o.size === undefined ? 4096 : validateLength(o.size, 'options.size');
+    this.#ctlSlot = o.controlLength === undefined ? 128 : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
+    if (count * size > 0x7fffffff) throw invalidArgValue('options.size', size, 'times maxMessages must stay under 2 GiB');
+    if (o.buffer !== undefined) {
+      const b = o.buffer;
+      if (!(b instanceof Uint8Array)) throw invalidArgType('options.buffer', 'an instance of Uint8Array', b);
+      if (b.length < count * size) throw invalidArgValue('options.buffer', `[${b.length} bytes]`, `must hold maxMessages x size = ${count * size} bytes`);
+      this.#into = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    }
+    this.#s = s;
+  }
+
+  attempt(fd: number): ReceivedMessage[] | number {
+    const flags = this.call.flags;
+    if (this.#s.ahead !== null && fromQueue(flags)) return this.#fromAhead(flags);
+    const into = this.#into;
+    const batch = Batch.get(this.#count, into ? 0 : this.#size, this.#ctlSlot);
+    const n = sys.recvmmsg(fd, into ?? batch.data, this.#size, this.#count, flags, batch.addrs, batch.ctl, this.#ctlSlot, batch.meta, !into);
+    return n < 0 ? n : batch.messages(n, this.#size, into, (bytes) => { this.moved = bytes; });
+  }
+
+  /**
+   * Read-ahead datagrams: up to maxMessages, cut to size, placed in the
+   * caller's buffer when given. A peek returns one, as a peeking recvmmsg(2)
+   * reads the same datagram again and again.
+   */
+  #fromAhead(flags: number): ReceivedMessage[] {
+    const list: ReceivedMessage[] = [];
+    const into = this.#into;
+    while (list.length < this.#count) {
+      const m = this.#s.nextAhead(flags);
+      if (m === null) break;
+      const msg = aheadMessage(m, this.#size, MAX_FDS, flags);
+      if (into) {
+        const at = list.length * this.#size;
+        into.set(msg.data, at);
+        msg.data = into.subarray(at, at + msg.data.length);
+      }
+      this.moved += msg.data.length;
+      list.push(msg);
+      if (flags & MSG_PEEK) break;
+    }
+    return list;
+  }
+}
+
+/**
+ * LuaSocket's receive(pattern, prefix): a step per read, the input buffer
+ * first. A timeout or EOF carries prefix plus what was read as `partial`,
+ * so receive(pattern, err.partial) resumes.
+ */
+export class Receive extends Op<Buffer, SocketState> {
+  readonly syscall = 'recv';
+  #s!: SocketState;
+  #pattern: Pattern = 'line';
+  #reader: PatternReader | null = null;
+  #buf: Buffer | null = null;
+  constructor(private readonly pattern: unknown, private readonly prefix: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.#pattern = parsePattern(this.pattern);
+    if (this.prefix !== undefined) this.#reader = new PatternReader(this.#pattern, this.prefix);
+    this.call = callOptions(this.opts);
+    this.#s = s;
+  }
+
+  attempt(fd: number): Buffer | number {
+    const s = this.#s;
+    if (this.#reader === null) {
+      // A whole line already buffered in one chunk: a view of it, nothing joined.
+      if (this.#pattern === 'line') {
+        const line = s.input.takeLine();
+        if (line) return line;
+      }
+      this.#reader = new PatternReader(this.#pattern, undefined);
+    }
+    const reader = this.#reader;
+    if (reader.satisfiedWithoutReading) return Buffer.from(reader.prefix);
+    while (!reader.consume(s.input)) {
+      const size = reader.readSize;
+      const buf = this.#buf !== null && this.#buf.length === size ? this.#buf : Buffer.allocUnsafe(size);
+      const m = s.nextAhead(0);
+      const n = m !== null ? aheadInto(m, buf, 0) : sys.recv(fd, buf, 0, size, 0);
+      if (n < 0) {
+        this.#buf = buf; // reused by the next attempt
+        return n;
+      }
+      this.#buf = null;
+      if (n === 0) {
+        if (reader.endOfStream()) break;
+        throw eofError('receive', Buffer.alloc(0));
+      }
+      this.moved += n;
+      s.input.push(n === size ? buf : buf.subarray(0, n));
+    }
+    return reader.result();
+  }
+
+  override failed(err: unknown): unknown {
+    return this.#reader === null ? err : withProgress(err, { partial: this.#reader.result() });
+  }
+}

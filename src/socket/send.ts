@@ -1,0 +1,241 @@
+// The send operations: send, sendAll, sendTo, sendMsg and sendMany. Every
+// send carries MSG_NOSIGNAL (added by the addon). Destinations come through
+// the address funnel; the last one is kept encoded, keyed by its validated
+// fields, since datagram senders mostly repeat it.
+import { invalidArgType, invalidArgValue, withProgress, type ErrorDetails } from '../errors.js';
+import { toBytes, validateInteger, validateObject } from '../validate.js';
+import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPort } from '../codec/address.js';
+import { familyNumber } from '../codec/names.js';
+import { encodeAddress, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { encodeControl, messageData, type Message } from '../codec/message.js';
+import { layout } from '../sys/struct.js';
+import { features } from '../sys/features.js';
+import * as sys from '../sys/fd.js';
+import { callOptions, Op } from '../io/engine.js';
+import { WRITE } from '../io/readiness.js';
+import { materialize } from './family.js';
+import type { SocketState } from './state.js';
+
+/** The most messages one sendmmsg(2) takes here. */
+const MMSG_CHUNK = 256;
+
+abstract class SendOp<T> extends Op<T, SocketState> {
+  override dir = WRITE as typeof WRITE;
+}
+
+/** One send(2): the bytes sent, possibly fewer than given. */
+export class Send extends SendOp<number> {
+  readonly syscall = 'send';
+  #bytes!: Uint8Array;
+  constructor(private readonly data: unknown, private readonly opts: unknown) { super(); }
+
+  start(): void {
+    this.#bytes = toBytes(this.data);
+    this.call = callOptions(this.opts);
+  }
+
+  attempt(fd: number): number {
+    const n = sys.send(fd, this.#bytes, 0, this.#bytes.length, this.call.flags);
+    if (n > 0) this.moved = n;
+    return n;
+  }
+}
+
+/** send(2) until everything is out; a failure carries `sent`. */
+export class SendAll extends SendOp<void> {
+  readonly syscall = 'send';
+  #bytes!: Uint8Array;
+  #off = 0;
+  constructor(private readonly data: unknown, private readonly opts: unknown) { super(); }
+
+  start(): void {
+    this.#bytes = toBytes(this.data);
+    this.call = callOptions(this.opts);
+  }
+
+  attempt(fd: number): void | number {
+    const bytes = this.#bytes;
+    do {
+      const n = sys.send(fd, bytes, this.#off, bytes.length - this.#off, this.call.flags);
+      if (n < 0) return n;
+      this.#off += n;
+      this.moved += n;
+    } while (this.#off < bytes.length);
+  }
+
+  override failed(err: unknown): unknown {
+    return withProgress(err, { sent: this.#off });
+  }
+}
+
+/**
+ * The encoded destination of a send, through the address funnel (numeric
+ * addresses only: names are resolved before). The last destination is kept
+ * encoded under a key of its validated fields, so a sender that repeats it
+ * skips the encoding. A tcp()/udp() socket takes the destination's family.
+ */
+export function destination(s: SocketState, address: unknown, syscall: string, name = 'address'): EncodedAddress {
+  const key = typeof address === 'object' && address !== null ? destinationKey(address) : null;
+  if (key !== null && s.lastTo?.key === key) return s.lastTo.enc;
+  const t = addressTarget(address, s.deferred ? -1 : s.family, name);
+  if (isHostPort(t)) throw invalidArgValue(name, address, 'must be numeric here: resolve host names first (getaddrinfo)');
+  const enc = encodeAddress(t, syscall, name);
+  materialize(s, familyNumber(t.family));
+  s.respawn = null;
+  const validated = destinationKey(t);
+  if (validated !== null) s.lastTo = { key: validated, enc };
+  return enc;
+}
+
+/** sendto(2); a host name is resolved first (its first address). */
+export class SendTo extends SendOp<number> {
+  readonly syscall = 'sendto';
+  #s!: SocketState;
+  #bytes!: Uint8Array;
+  #to: SocketAddress | null = null;
+  #enc: EncodedAddress | null = null;
+  constructor(private readonly data: unknown, private readonly address: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    this.#bytes = toBytes(this.data);
+    this.call = callOptions(this.opts);
+    this.#s = s;
+    const t = addressTarget(this.address, s.deferred ? -1 : s.family);
+    if (isHostPort(t)) this.lookup = { hp: t, af: s.deferred ? -1 : s.family, type: s.type, passive: false };
+    else this.found([t]);
+  }
+
+  override found(addresses: SocketAddress[]): void {
+    this.#to = addresses[0];
+    this.#enc = destination(this.#s, this.#to, 'sendto');
+  }
+
+  attempt(fd: number): number {
+    const n = sys.sendto(fd, this.#bytes, 0, this.#bytes.length, this.call.flags, this.#enc!.bytes, this.#enc!.length);
+    if (n > 0) this.moved = n;
+    return n;
+  }
+
+  override details(): ErrorDetails {
+    return addressDetails(this.#to ?? (this.lookup?.hp as HostPort | undefined));
+  }
+}
+
+/** sendmsg(2): gathered data, a destination, fds, credentials, control messages, a GSO segment size. */
+export class SendMsg extends SendOp<number> {
+  readonly syscall = 'sendmsg';
+  #data!: Uint8Array | Uint8Array[];
+  #enc: EncodedAddress | null = null;
+  #control: Buffer | null = null;
+  #address: SocketAddress | undefined;
+  constructor(private readonly message: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState): void {
+    const m = validateObject<Message>(this.message, 'message');
+    this.call = callOptions(this.opts);
+    this.#data = messageData(m.data);
+    this.#control = encodeControl(m);
+    if (m.address !== undefined) {
+      this.#address = m.address;
+      this.#enc = destination(s, m.address, 'sendmsg', 'message.address');
+    }
+  }
+
+  attempt(fd: number): number {
+    const enc = this.#enc;
+    const n = sys.sendmsg(fd, this.#data, enc && enc.bytes, enc ? enc.length : 0, this.#control, this.call.flags);
+    if (n > 0) this.moved = n;
+    return n;
+  }
+
+  override details(): ErrorDetails {
+    return addressDetails(this.#address);
+  }
+}
+
+/** Whether a sendMsg must go out as sendMany: a segmentSize where the kernel has no GSO (split here instead). */
+export const splitSegments = (message: unknown): boolean =>
+  typeof message === 'object' && message !== null && (message as Message).segmentSize !== undefined && !features.gso;
+
+/** Messages ready for sendmmsg: data, address slots and lengths, cmsg buffers. */
+interface OutBatch { datas: Uint8Array[]; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null }
+
+/** sendmmsg(2) in chunks of 256, waiting for writability as needed: the count sent; a failure carries it as `sent`. */
+export class SendMany extends SendOp<number> {
+  readonly syscall = 'sendmmsg';
+  #b!: OutBatch;
+  #done = 0;
+  /** With `bytes`, the call resolves to the bytes of the messages rather than their count (sendMsg split into segments). */
+  constructor(private readonly messages: unknown, private readonly opts: unknown, private readonly bytes = false) { super(); }
+
+  start(s: SocketState): void {
+    this.call = callOptions(this.opts);
+    this.#b = outBatch(s, this.messages);
+  }
+
+  attempt(fd: number): number {
+    const b = this.#b;
+    while (this.#done < b.datas.length) {
+      const from = this.#done;
+      const end = Math.min(from + MMSG_CHUNK, b.datas.length);
+      const n = sys.sendmmsg(fd, b.datas.slice(from, end), b.addrs && b.addrs.subarray(from * layout.storage),
+        b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), this.call.flags);
+      if (n < 0) return n;
+      for (let i = from; i < from + n; i++) this.moved += b.datas[i].length;
+      this.#done += n;
+    }
+    return this.bytes ? b.datas.reduce((sum, d) => sum + d.length, 0) : this.#done;
+  }
+
+  override failed(err: unknown): unknown {
+    return withProgress(err, { sent: this.#done });
+  }
+}
+
+function outBatch(s: SocketState, messages: unknown): OutBatch {
+  if (!Array.isArray(messages)) throw invalidArgType('messages', 'an instance of Array', messages);
+  const datas: Uint8Array[] = [];
+  const targets: (EncodedAddress | null)[] = [];
+  const ctls: (Buffer | null)[] = [];
+  let anyAddr = false;
+  let anyCtl = false;
+  messages.forEach((m, i) => {
+    const name = `messages[${i}]`;
+    if (typeof m === 'string' || m instanceof Uint8Array || ArrayBuffer.isView(m)) {
+      datas.push(toBytes(m, name));
+      targets.push(null);
+      ctls.push(null);
+      return;
+    }
+    const msg = validateObject<Message>(m, name);
+    const enc = msg.address !== undefined ? destination(s, msg.address, 'sendmmsg', `${name}.address`) : null;
+    anyAddr ||= enc !== null;
+    if (msg.segmentSize !== undefined && !features.gso) {
+      // No GSO in this kernel: the segments go out as datagrams of their own.
+      const whole = Buffer.concat(([] as Uint8Array[]).concat(messageData(msg.data, `${name}.data`)));
+      const seg = validateInteger(msg.segmentSize, `${name}.segmentSize`, 1, 0xffff);
+      for (let off = 0; off < whole.length || off === 0; off += seg) {
+        datas.push(whole.subarray(off, off + seg));
+        targets.push(enc);
+        ctls.push(null);
+        if (whole.length === 0) break;
+      }
+      return;
+    }
+    const d = messageData(msg.data, `${name}.data`);
+    datas.push(Array.isArray(d) ? Buffer.concat(d) : d);
+    targets.push(enc);
+    const ctl = encodeControl(msg, name);
+    ctls.push(ctl);
+    anyCtl ||= ctl !== null;
+  });
+  let addrs: Buffer | null = null;
+  let lens: Int32Array | null = null;
+  if (anyAddr) {
+    if (datas.length * layout.storage > 0x7fffffff) throw invalidArgValue('messages', `[${datas.length} messages]`, 'is too many to address');
+    addrs = Buffer.alloc(targets.length * layout.storage);
+    lens = new Int32Array(targets.length);
+    targets.forEach((t, i) => { if (t) { t.bytes.copy(addrs!, i * layout.storage, 0, t.length); lens![i] = t.length; } });
+  }
+  return { datas, addrs, lens, controls: anyCtl ? ctls : null };
+}

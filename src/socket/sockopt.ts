@@ -1,0 +1,102 @@
+// Socket options: by name (LuaSocket's and nixio's names, decoded values),
+// nixio's (level, name) pairs, and raw numbers and bytes. A tcp()/udp()
+// socket without an fd yet remembers named options and applies them when
+// its family is chosen.
+import { invalidArgType, invalidArgValue, SocketError, systemError } from '../errors.js';
+import { AF, familyName, levelNumber } from '../codec/names.js';
+import { decodeRawOption, encodeOption, namedOption, optionNumber, optionReader, rawOptionBytes, rawOptionSize, type OptionName } from '../codec/options.js';
+import { layout, readIntValue } from '../sys/struct.js';
+import { ENOTCONN } from '../sys/errno.js';
+import * as sys from '../sys/fd.js';
+import type { SocketState } from './state.js';
+
+/** Option values are read into this scratch and decoded at once. */
+let scratch = Buffer.alloc(256);
+function readBuffer(size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.alloc(size);
+  scratch.fill(0, 0, size);
+  return scratch.subarray(0, size);
+}
+
+export function setOption(s: SocketState, name: OptionName, value: unknown): void {
+  const [level, opt, bytes] = encodeOption(name, value);
+  if (s.deferred) {
+    s.deferred.options.push([name, value]);
+    return;
+  }
+  const rc = sys.setsockopt(s.open('setsockopt'), level, opt, bytes);
+  if (rc < 0) throw systemError(rc, 'setsockopt');
+}
+
+export function getOption(s: SocketState, name: OptionName): unknown {
+  const [level, opt, size, decode] = optionReader(name);
+  if (s.deferred) {
+    const remembered = s.deferred.options.findLast(([n]) => n === name);
+    if (remembered) return remembered[1];
+    throw new SocketError('getsockopt ENOTCONN (the socket has no family yet)', 'ENOTCONN', { errno: ENOTCONN, syscall: 'getsockopt' });
+  }
+  const buf = readBuffer(size);
+  const rc = sys.getsockopt(s.open('getsockopt'), level, opt, buf);
+  if (rc < 0) throw systemError(rc, 'getsockopt');
+  return decode(buf, sys.results[0]);
+}
+
+type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
+
+/** nixio's setopt: a named option's decoded value, or a raw number, boolean or bytes. */
+export function setsockopt(s: SocketState, level: Level, name: number | string, value: unknown): void {
+  const named = namedOption(level, name);
+  if (named) return setOption(s, named, value);
+  const lvl = levelNumber(level);
+  const opt = optionNumber(level, name);
+  if (typeof value === 'object' && !(value instanceof Uint8Array)) throw invalidArgType('value', 'of type number, boolean or an instance of Uint8Array for a raw option', value);
+  const bytes = rawOptionBytes(value);
+  const rc = sys.setsockopt(s.open('setsockopt'), lvl, opt, bytes);
+  if (rc < 0) throw systemError(rc, 'setsockopt');
+}
+
+/** nixio's getopt: as setsockopt; raw options read as 'int' (default), 'bytes' or a byte length. */
+export function getsockopt(s: SocketState, level: Level, name: number | string, kind?: 'int' | 'bytes' | number): unknown {
+  const named = kind === undefined ? namedOption(level, name) : null;
+  if (named) return getOption(s, named);
+  const lvl = levelNumber(level);
+  const opt = optionNumber(level, name);
+  const size = rawOptionSize(kind);
+  const buf = readBuffer(size);
+  const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, buf);
+  if (rc < 0) throw systemError(rc, 'getsockopt');
+  return decodeRawOption(buf, sys.results[0], kind);
+}
+
+/** An int-valued option read straight from an fd (SO_ERROR, SO_TYPE, ...). */
+export function intOption(fd: number, level: number, name: number): number {
+  const buf = readBuffer(layout.intSize);
+  const rc = sys.getsockopt(fd, level, name, buf);
+  if (rc < 0) throw systemError(rc, 'getsockopt');
+  return readIntValue(buf, sys.results[0]);
+}
+
+// ---- multicast ----------------------------------------------------------------
+
+function inet6(s: SocketState): boolean {
+  if (s.family === AF.inet6) return true;
+  if (s.family === AF.inet || s.deferred) return false;
+  throw invalidArgValue('socket', familyName(s.family), 'must be an inet or inet6 socket for multicast');
+}
+
+/** Joins (add) or leaves a group, on an interface by name, index or (IPv4) address. */
+export function membership(s: SocketState, add: boolean, group: string, iface: string | number): void {
+  const name = inet6(s) ? (add ? 'ipv6-add-membership' : 'ipv6-drop-membership') : (add ? 'ip-add-membership' : 'ip-drop-membership');
+  setOption(s, name, { multiaddr: group, interface: iface });
+}
+
+/** Source-specific membership (IPv4 only here). */
+export function sourceMembership(s: SocketState, add: boolean, group: string, source: string, iface: string): void {
+  if (inet6(s)) throw invalidArgValue('socket', 'inet6', 'source-specific membership is IPv4 only here (use setsockopt with MCAST_JOIN_SOURCE_GROUP)');
+  setOption(s, add ? 'ip-add-source-membership' : 'ip-drop-source-membership', { multiaddr: group, source, interface: iface });
+}
+
+/** The multicast option of the socket's family: IPv4's name or IPv6's. */
+export function multicastOption(s: SocketState, v4: OptionName, v6: OptionName, value: unknown): void {
+  setOption(s, inet6(s) ? v6 : v4, value);
+}

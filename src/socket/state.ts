@@ -1,0 +1,87 @@
+// Per-socket state, kept behind a module-private symbol (as Node's own
+// lib/internal does) so the façade, select(), net.ts and the iterator share
+// one object without any public door into it. The engine's part (fd,
+// readiness, timeouts, buffers, stats) is the Handle this extends.
+import { closedError, SocketError, systemError } from '../errors.js';
+import { ENOTCONN } from '../sys/errno.js';
+import * as sys from '../sys/fd.js';
+import { Handle } from '../io/handle.js';
+import type { EncodedAddress, SocketAddress } from '../codec/sockaddr.js';
+import type { OptionName } from '../codec/options.js';
+
+/** The key of a Socket's state. Not exported from the package. */
+export const kState: unique symbol = Symbol('berkeley.state');
+
+/** How a socket created before its family is known (tcp(), udp()) is to be made. */
+export interface Deferred {
+  type: number;
+  protocol: number;
+  /** Options set before the fd existed, applied in order when it is made. */
+  options: [OptionName, unknown][];
+  v6only?: boolean;
+}
+
+// Sockets the user forgot are closed when collected (LuaSocket does the same).
+// The registry holds the state, which never refers back to its Socket, and
+// closes whatever fd the state owns at that time.
+const registry = new FinalizationRegistry<Handle>((h) => {
+  const fd = h.unwatch();
+  if (fd >= 0) sys.closeOwned(fd);
+});
+
+export class SocketState extends Handle {
+  family: number;
+  type: number;
+  protocol: number;
+  /** Set while a tcp()/udp() socket has no fd yet. */
+  deferred: Deferred | null = null;
+  /** How a tcp()/udp() socket was made, until a bind or connect settles its family. */
+  respawn: Deferred | null = null;
+  listening = false;
+  born = Date.now();
+  /** The last destination of sendTo/sendMsg, encoded, by its validated key. */
+  lastTo: { key: string; enc: EncodedAddress } | null = null;
+  /** The last sender recvFrom decoded, by its sockaddr bytes. */
+  lastFrom: { len: number; bytes: Buffer; address: SocketAddress | null } | null = null;
+
+  constructor(family: number, type: number, protocol: number) {
+    super();
+    this.family = family;
+    this.type = type;
+    this.protocol = protocol;
+  }
+
+  override open(syscall: string): number {
+    if (this.fd >= 0) return this.fd;
+    if (this.deferred) throw new SocketError(`${syscall} ENOTCONN (the socket has no family yet: bind or connect it first)`, 'ENOTCONN', { errno: ENOTCONN, syscall });
+    throw closedError(syscall);
+  }
+
+  /** Closes the fd this state owns when `owner` is garbage-collected without being closed. */
+  track(owner: object): void {
+    registry.register(owner, this);
+  }
+
+  /**
+   * Takes ownership of `fd`: registers it with the addon (one poll handle,
+   * closed at environment teardown) and starts watching it. The fd is closed
+   * when it cannot be owned.
+   */
+  own(fd: number): void {
+    const rc = sys.own(fd);
+    if (rc < 0) {
+      sys.close(fd);
+      throw systemError(rc, 'socket');
+    }
+    this.watch(fd);
+  }
+
+  /** Gives up the fd: closes it, or leaves it open for a new owner (detach). Returns it; -1 when there was none. */
+  disown(close: boolean): number {
+    const fd = this.unwatch();
+    if (fd < 0) return fd;
+    if (close) sys.closeOwned(fd);
+    else sys.release(fd);
+    return fd;
+  }
+}

@@ -1,0 +1,93 @@
+// The fd layer: the only module in src/ that makes socket system calls
+// through the addon (readiness.ts drives the addon's uv_poll handles, which
+// are not system calls on the socket). Each function is one system call and
+// returns its result or a negative errno; none validates, throws or decides
+// anything. Calls that return an address or counts leave them in the shared
+// scratch below, valid until the next call: callers decode them at once.
+import { binding } from './binding.js';
+
+/** The sockaddr the last accept/recvfrom/recvmsg/getsockname/getpeername returned (length in `results[0]`). */
+export const sockaddr = Buffer.alloc(binding.layout.storage);
+/** Counts the last call returned by reference: [0] address length, [1] control length, [2] msg_flags. */
+export const results = new Int32Array(4);
+/** The two fds of the last socketpair. */
+export const pair = new Int32Array(2);
+
+// ---- lifecycle ------------------------------------------------------------
+
+/** socket(2), close-on-exec; `type` may carry SOCK_NONBLOCK. */
+export const socket = (domain: number, type: number, protocol: number): number => binding.socket(domain, type, protocol);
+/** socketpair(2), close-on-exec; the fds land in `pair`. */
+export const socketpair = (domain: number, type: number, protocol: number): number => binding.socketpair(domain, type, protocol, pair);
+export const bind = (fd: number, addr: Uint8Array, len: number): number => binding.bind(fd, addr, len);
+export const listen = (fd: number, backlog: number): number => binding.listen(fd, backlog);
+export const connect = (fd: number, addr: Uint8Array, len: number): number => binding.connect(fd, addr, len);
+/** accept4(2), close-on-exec plus `flags`; the peer lands in `sockaddr`. */
+export const accept = (fd: number, flags: number): number => binding.accept(fd, flags, sockaddr, results);
+export const shutdown = (fd: number, how: number): number => binding.shutdown(fd, how);
+/** close(2) of an fd no Socket owns (posix, fds received in messages). */
+export const close = (fd: number): number => binding.close(fd);
+/** fcntl(F_DUPFD_CLOEXEC). */
+export const dup = (fd: number): number => binding.dup(fd);
+/** Clears or sets O_NONBLOCK. */
+export const setblocking = (fd: number, blocking: boolean): number => binding.setblocking(fd, blocking);
+/** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
+export const fdflags = (fd: number): number => binding.fdflags(fd);
+export const getsockname = (fd: number): number => binding.getsockname(fd, sockaddr, results);
+export const getpeername = (fd: number): number => binding.getpeername(fd, sockaddr, results);
+
+// ---- ownership: an fd owned by a Socket has one poll handle and is closed at environment teardown ----
+
+/** Marks an fd as owned by a Socket; 0 or -errno. */
+export const own = (fd: number): number => binding.own(fd);
+/** Drops ownership (and the poll handle), leaving the fd open. */
+export const release = (fd: number): void => binding.release(fd);
+/** release() then close(2). */
+export const closeOwned = (fd: number): number => binding.closeOwned(fd);
+
+// ---- data -------------------------------------------------------------------
+
+export const send = (fd: number, buf: Uint8Array, off: number, len: number, flags: number): number => binding.send(fd, buf, off, len, flags);
+export const recv = (fd: number, buf: Uint8Array, off: number, len: number, flags: number): number => binding.recv(fd, buf, off, len, flags);
+export const sendto = (fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number =>
+  binding.sendto(fd, buf, off, len, flags, addr, addrlen);
+/** recvfrom(2); the sender lands in `sockaddr`. */
+export const recvfrom = (fd: number, buf: Uint8Array, off: number, len: number, flags: number): number =>
+  binding.recvfrom(fd, buf, off, len, flags, sockaddr, results);
+export const sendmsg = (fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number =>
+  binding.sendmsg(fd, data, addr, addrlen, control, flags);
+/** recvmsg(2) with MSG_CMSG_CLOEXEC; the sender lands in `sockaddr`, the counts in `results`. */
+export const recvmsg = (fd: number, buf: Uint8Array, off: number, len: number, flags: number, control: Uint8Array | null): number =>
+  binding.recvmsg(fd, buf, off, len, flags, sockaddr, control, results);
+/** recvmmsg(2): meta holds [length, address length, msg_flags, control length] per message. */
+export const recvmmsg = (fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null,
+  control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: boolean): number =>
+  binding.recvmmsg(fd, batch, slot, count, flags, addrs, control, ctlSlot, meta, pack ? 1 : 0);
+export const sendmmsg = (fd: number, datas: Uint8Array[], addrs: Uint8Array | null, addrLens: Int32Array | null, controls: (Uint8Array | null)[] | null, flags: number): number =>
+  binding.sendmmsg(fd, datas, addrs, addrLens, controls, flags);
+
+// ---- options ------------------------------------------------------------------
+
+/** getsockopt(2) into `buf`; the length the kernel wrote lands in `results[0]`. */
+export const getsockopt = (fd: number, level: number, name: number, buf: Uint8Array): number => binding.getsockopt(fd, level, name, buf, results);
+export const setsockopt = (fd: number, level: number, name: number, value: Uint8Array): number => binding.setsockopt(fd, level, name, value);
+
+// ---- blocking waits (poll(2)) ----------------------------------------------------
+
+/** poll(2) on one fd for READ (1) / WRITE (2): 1 ready, 0 timed out, or -errno. pollWait(-1, 0, ms) sleeps. */
+export const pollWait = (fd: number, events: number, timeoutMs: number): number => binding.pollWait(fd, events, timeoutMs);
+/** poll(2) on many fds; their revents are written back into `events`. */
+export const pollMany = (fds: Int32Array, events: Int32Array, timeoutMs: number): number => binding.pollMany(fds, events, timeoutMs);
+
+// ---- names and interfaces ------------------------------------------------------
+
+export const getaddrinfo = binding.getaddrinfo.bind(binding);
+export const getaddrinfoAsync = binding.getaddrinfoAsync.bind(binding);
+export const getnameinfo = binding.getnameinfo.bind(binding);
+export const getnameinfoAsync = binding.getnameinfoAsync.bind(binding);
+export const gaiStrerror = (code: number): string => binding.gaiStrerror(code);
+export const if_nametoindex = (name: string): number => binding.if_nametoindex(name);
+export const if_indextoname = (index: number): string | number => binding.if_indextoname(index);
+export const if_nameindex = (): [number, string][] | number => binding.if_nameindex();
+export const inet_pton = (family: number, text: string, out: Uint8Array): number => binding.inet_pton(family, text, out);
+export const inet_ntop = (family: number, bytes: Uint8Array): string | number => binding.inet_ntop(family, bytes);
