@@ -13,7 +13,8 @@
         "native/resolver.c",
         "native/socket.c",
         "native/sockopt.c",
-        "native/tcpinfo.c"
+        "native/tcpinfo.c",
+        "native/wait.c"
       ],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
       "cflags": ["-fvisibility=hidden"],

@@ -69,6 +69,7 @@ extern const sk_export sk_io_exports[];
 extern const sk_export sk_sockopt_exports[];
 extern const sk_export sk_resolver_exports[];
 extern const sk_export sk_poll_exports[];
+extern const sk_export sk_wait_exports[];
 extern const sk_export sk_mmsg_exports[];
 
 napi_value sk_constants(napi_env env);

@@ -1,14 +1,43 @@
-// Platform differences live here and only here; they reach TypeScript as
-// the `features` flags exported by the addon.
-#ifndef BERKELEY_COMPAT_H
-#define BERKELEY_COMPAT_H
+// Platform differences live here and only here: this is the one file that
+// tests an OS macro (__linux__, __APPLE__, ...) or whether the system headers
+// define a flag a code path depends on. Other files test the SK_HAVE_* feature
+// macros below or use the SK_* compat values; the features reach TypeScript
+// as the `features` flags exported by the addon (constants.c). The generated
+// constants_table.h (`#ifdef NAME` per exported constant) is not a platform
+// test: it exports whatever the headers define.
+//
+// Two parts: the platform's features (no includes), then the system headers
+// and what derives from them. A file that cannot take the system headers
+// (tcpinfo.c: <linux/tcp.h> clashes with <netinet/tcp.h>) defines
+// SK_COMPAT_PLATFORM_ONLY before including this and gets the first part only.
+#ifndef BERKELEY_COMPAT_PLATFORM_H
+#define BERKELEY_COMPAT_PLATFORM_H
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
 
+#ifdef __linux__
+#define SK_HAVE_NETLINK 1      // AF_NETLINK, struct sockaddr_nl
+#define SK_HAVE_PACKET 1       // AF_PACKET, struct sockaddr_ll
+#define SK_HAVE_ABSTRACT 1     // abstract Unix socket names (leading NUL)
+#define SK_HAVE_ACCEPT4 1      // accept4(2)
+#define SK_HAVE_MMSG 1         // recvmmsg(2), sendmmsg(2)
+#define SK_HAVE_CREDENTIALS 1  // struct ucred (SO_PEERCRED, SCM_CREDENTIALS)
+#define SK_HAVE_IP_MREQN 1     // struct ip_mreqn
+#define SK_HAVE_IN_PKTINFO 1   // struct in_pktinfo (IP_PKTINFO)
+#define SK_HAVE_TCP_INFO 1     // the kernel's full struct tcp_info, from <linux/tcp.h>
+#define SK_HAVE_KERNEL_ABI 1   // Linux kernel ABI values glibc may leave out (below)
+#endif
+
+#endif  // BERKELEY_COMPAT_PLATFORM_H
+
+#if !defined(SK_COMPAT_PLATFORM_ONLY) && !defined(BERKELEY_COMPAT_H)
+#define BERKELEY_COMPAT_H
+
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,23 +48,23 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <errno.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#ifdef SK_HAVE_NETLINK
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <linux/if_packet.h>
-#include <linux/if_ether.h>
-#define SK_HAVE_NETLINK 1
-#define SK_HAVE_PACKET 1
-#define SK_HAVE_ABSTRACT 1
-#define SK_HAVE_ACCEPT4 1
-#define SK_HAVE_MMSG 1
-#define SK_HAVE_CREDENTIALS 1
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#endif
+#ifdef SK_HAVE_PACKET
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#endif
+
+#ifdef SK_HAVE_KERNEL_ABI
 // Kernel ABI values that glibc's headers (which win over linux/if.h and
 // linux/icmp.h here) leave out.
 #ifndef IFF_LOWER_UP
@@ -72,6 +101,22 @@ struct mmsghdr {
 #define SK_HAVE_SOCK_FLAGS 1
 #endif
 
+// SOCK_NONBLOCK as accept's flag, 0 where the platform has none (TypeScript
+// then makes accepted sockets non-blocking itself).
+#ifdef SOCK_NONBLOCK
+#define SK_SOCK_NONBLOCK SOCK_NONBLOCK
+#else
+#define SK_SOCK_NONBLOCK 0
+#endif
+
+#ifdef SOCK_SEQPACKET
+#define SK_HAVE_SEQPACKET 1
+#endif
+
+#ifdef SO_REUSEPORT
+#define SK_HAVE_REUSEPORT 1
+#endif
+
 #ifdef MSG_NOSIGNAL
 #define SK_MSG_NOSIGNAL MSG_NOSIGNAL
 #else
@@ -84,4 +129,9 @@ struct mmsghdr {
 #define SK_MSG_CMSG_CLOEXEC 0
 #endif
 
+// The most buffers one sendmsg gathers, where <limits.h> does not say.
+#ifndef IOV_MAX
+#define IOV_MAX 1024
 #endif
+
+#endif  // BERKELEY_COMPAT_H

@@ -89,11 +89,13 @@ napi_value sk_layout(napi_env env) {
   SK_SIZE(o, struct ip_mreq, "ipMreqSize");
   SK_OFF(o, struct ip_mreq, imr_multiaddr, "ipMreqMultiaddr");
   SK_OFF(o, struct ip_mreq, imr_interface, "ipMreqInterface");
-#ifdef __linux__
+#ifdef SK_HAVE_IP_MREQN
   SK_SIZE(o, struct ip_mreqn, "ipMreqnSize");
   SK_OFF(o, struct ip_mreqn, imr_multiaddr, "ipMreqnMultiaddr");
   SK_OFF(o, struct ip_mreqn, imr_address, "ipMreqnAddress");
   SK_OFF(o, struct ip_mreqn, imr_ifindex, "ipMreqnIfindex");
+#endif
+#ifdef SK_HAVE_IN_PKTINFO
   SK_SIZE(o, struct in_pktinfo, "inPktinfoSize");
   SK_OFF(o, struct in_pktinfo, ipi_ifindex, "inPktinfoIfindex");
   SK_OFF(o, struct in_pktinfo, ipi_spec_dst, "inPktinfoSpecDst");
@@ -150,15 +152,20 @@ napi_value sk_features(napi_env env) {
 #else
   sk__set_bool(env, o, "accept4", false);
 #endif
-#ifdef SOCK_SEQPACKET
+#ifdef SK_HAVE_SEQPACKET
   sk__set_bool(env, o, "seqpacket", true);
 #else
   sk__set_bool(env, o, "seqpacket", false);
 #endif
-#ifdef SO_REUSEPORT
+#ifdef SK_HAVE_REUSEPORT
   sk__set_bool(env, o, "reuseport", true);
 #else
   sk__set_bool(env, o, "reuseport", false);
+#endif
+#ifdef SK_HAVE_TCP_INFO
+  sk__set_bool(env, o, "tcpInfo", true);
+#else
+  sk__set_bool(env, o, "tcpInfo", false);
 #endif
   sk__set_bool(env, o, "msgNosignal", SK_MSG_NOSIGNAL != 0);
   sk__set_bool(env, o, "cmsgCloexec", SK_MSG_CMSG_CLOEXEC != 0);

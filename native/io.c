@@ -7,10 +7,6 @@
 #include <sys/uio.h>
 #include "berkeley.h"
 
-#ifndef IOV_MAX
-#define IOV_MAX 1024
-#endif
-
 // send(2): (fd, buffer, offset, length, flags) -> bytes sent or -errno.
 static napi_value sk_send(napi_env env, napi_callback_info info) {
   sk_args a;

@@ -5,7 +5,8 @@
 // stopped before its fd may be closed and freed in its uv_close callback. An
 // async cleanup hook closes whatever is left when a worker or the process
 // exits. Events reach JS through one dispatch function called with
-// napi_make_callback and the handle's async context.
+// napi_make_callback and the handle's async context. The blocking poll(2)
+// waits of the ...Sync calls and select() are in wait.c.
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -271,102 +272,12 @@ static napi_value sk_poll_ref(napi_env env, napi_callback_info info) {
   return sk_undefined(env);
 }
 
-// poll(2) on one fd for the blocking (...Sync) calls: (fd, events, timeout ms,
-// -1 = forever) -> revents (0 on timeout) or -errno. events/revents use
-// 1 = readable, 2 = writable, 4 = error/hangup. EINTR resumes with the time left.
-static napi_value sk_poll_wait(napi_env env, napi_callback_info info) {
-  sk_args a;
-  int32_t fd, events;
-  int64_t timeout;
-  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &events) ||
-      !sk_arg_int64(&a, 2, &timeout))
-    return NULL;
-  struct pollfd pfd = { .fd = fd, .events = (short)(((events & 1) ? POLLIN : 0) | ((events & 2) ? POLLOUT : 0)) };
-  uint64_t deadline = timeout >= 0 ? uv_hrtime() / 1000000 + (uint64_t)timeout : 0;
-  for (;;) {
-    int wait = timeout < 0 ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
-    int n = poll(&pfd, 1, wait);
-    if (n > 0) {
-      int r = ((pfd.revents & POLLIN) ? 1 : 0) | ((pfd.revents & POLLOUT) ? 2 : 0) |
-              ((pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) ? 4 : 0);
-      if (pfd.revents & POLLNVAL) return sk_int(env, -EBADF);
-      return sk_int(env, r);
-    }
-    if (n == 0) {
-      if (timeout < 0) continue;
-      uint64_t now = uv_hrtime() / 1000000;
-      if (now >= deadline) return sk_int(env, 0);
-      timeout = (int64_t)(deadline - now);
-      continue;
-    }
-    if (errno != EINTR) return sk_int(env, -errno);
-    if (timeout >= 0) {
-      uint64_t now = uv_hrtime() / 1000000;
-      timeout = now >= deadline ? 0 : (int64_t)(deadline - now);
-    }
-  }
-}
-
-// poll(2) on many fds for select(): (fds Int32Array, events Int32Array, timeout
-// ms) -> number ready or -errno; events[i] is replaced by the revents of fds[i]
-// (1 readable, 2 writable, 4 error/hangup, 8 invalid fd). EINTR resumes with
-// the time left.
-static napi_value sk_poll_many(napi_env env, napi_callback_info info) {
-  sk_args a;
-  int32_t *fds, *events;
-  int64_t timeout;
-  size_t n, n2;
-  if (!sk_args_get(env, info, 3, &a)) return NULL;
-  napi_typedarray_type t1, t2;
-  void *p1, *p2;
-  bool ta1 = false, ta2 = false;
-  napi_is_typedarray(env, a.argv[0], &ta1);
-  napi_is_typedarray(env, a.argv[1], &ta2);
-  if (!ta1 || !ta2) { sk_throw_type(env, "pollMany: expected two Int32Arrays"); return NULL; }
-  napi_get_typedarray_info(env, a.argv[0], &t1, &n, &p1, NULL, NULL);
-  napi_get_typedarray_info(env, a.argv[1], &t2, &n2, &p2, NULL, NULL);
-  if (t1 != napi_int32_array || t2 != napi_int32_array || n != n2) {
-    sk_throw_type(env, "pollMany: expected two Int32Arrays of one length");
-    return NULL;
-  }
-  if (n > 65536) { sk_throw_range(env, "pollMany: too many fds"); return NULL; }
-  if (!sk_arg_int64(&a, 2, &timeout)) return NULL;
-  fds = p1;
-  events = p2;
-  struct pollfd *pfd = calloc(n ? n : 1, sizeof *pfd);
-  if (!pfd) return sk_int(env, -ENOMEM);
-  for (size_t i = 0; i < n; i++) {
-    pfd[i].fd = fds[i];
-    pfd[i].events = (short)(((events[i] & 1) ? POLLIN : 0) | ((events[i] & 2) ? POLLOUT : 0));
-  }
-  uint64_t deadline = timeout >= 0 ? uv_hrtime() / 1000000 + (uint64_t)timeout : 0;
-  int rc;
-  for (;;) {
-    int wait = timeout < 0 ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
-    rc = poll(pfd, (nfds_t)n, wait);
-    if (rc >= 0 || errno != EINTR) break;
-    if (timeout >= 0) {
-      uint64_t now = uv_hrtime() / 1000000;
-      timeout = now >= deadline ? 0 : (int64_t)(deadline - now);
-    }
-  }
-  if (rc < 0) rc = -errno;
-  else
-    for (size_t i = 0; i < n; i++)
-      events[i] = ((pfd[i].revents & POLLIN) ? 1 : 0) | ((pfd[i].revents & POLLOUT) ? 2 : 0) |
-                  ((pfd[i].revents & (POLLERR | POLLHUP)) ? 4 : 0) | ((pfd[i].revents & POLLNVAL) ? 8 : 0);
-  free(pfd);
-  return sk_int(env, rc);
-}
-
 const sk_export sk_poll_exports[] = {
-  { "pollMany", sk_poll_many },
   { "pollSetup", sk_poll_setup },
   { "pollStart", sk_poll_start },
   { "own", sk_own },
   { "release", sk_release },
   { "closeOwned", sk_close_owned },
   { "pollRef", sk_poll_ref },
-  { "pollWait", sk_poll_wait },
   { NULL, NULL },
 };

@@ -82,7 +82,7 @@ static napi_value sk_accept(napi_env env, napi_callback_info info) {
 #else
   SK_RETRY(int, cfd, accept(fd, sa, &len));
   if (cfd >= 0) {
-    int rc = sk_set_fd_flags(cfd, (flags & SOCK_NONBLOCK) != 0);
+    int rc = sk_set_fd_flags(cfd, (flags & SK_SOCK_NONBLOCK) != 0);
     if (rc < 0) { close(cfd); cfd = rc; }
   }
 #endif

@@ -1,10 +1,16 @@
 // The layout of Linux's struct tcp_info, from <linux/tcp.h> (glibc's copy
 // stops at tcpi_total_retrans). Kept apart because <linux/tcp.h> and
-// <netinet/tcp.h> cannot be included together.
+// <netinet/tcp.h> cannot be included together: this file takes only the
+// platform part of compat.h, not its system headers. Where the platform has
+// no such struct, size is 0 and fields is empty (features.tcpInfo is false).
+#define SK_COMPAT_PLATFORM_ONLY 1
+#include "compat.h"
 #include <stddef.h>
+#ifndef NAPI_VERSION
 #define NAPI_VERSION 8
+#endif
 #include <node_api.h>
-#ifdef __linux__
+#ifdef SK_HAVE_TCP_INFO
 #include <linux/tcp.h>
 #endif
 
@@ -14,7 +20,7 @@ napi_value sk_tcp_info_layout(napi_env env) {
   napi_value o, fields, v;
   napi_create_object(env, &o);
   napi_create_object(env, &fields);
-#ifdef __linux__
+#ifdef SK_HAVE_TCP_INFO
   napi_create_uint32(env, sizeof(struct tcp_info), &v);
   napi_set_named_property(env, o, "size", v);
 #define SK_FIELD(name, key)                                                            \
@@ -48,6 +54,9 @@ napi_value sk_tcp_info_layout(napi_env env) {
   // tcpi_snd_wscale and tcpi_rcv_wscale are 4-bit fields in the byte after tcpi_options.
   napi_create_uint32(env, offsetof(struct tcp_info, tcpi_options) + 1, &v);
   napi_set_named_property(env, o, "wscaleOffset", v);
+#else
+  napi_create_uint32(env, 0, &v);
+  napi_set_named_property(env, o, "size", v);
 #endif
   napi_set_named_property(env, o, "fields", fields);
   return o;

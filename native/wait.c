@@ -1,0 +1,120 @@
+// Blocking waits for the ...Sync calls and select(): poll(2) on one fd or on
+// many, with a timeout in milliseconds (-1 = forever) measured against a
+// monotonic deadline. Both go through sk__poll_deadline, so a signal (EINTR)
+// or an early wake-up resumes the wait with the time left, never the whole
+// timeout again. Readiness is reported in the library's own bits:
+// 1 readable, 2 writable, 4 error/hangup, 8 invalid fd.
+#include <stdlib.h>
+#include <time.h>
+#include "berkeley.h"
+
+#define SK_NS_PER_MS 1000000u
+
+// clock_gettime(CLOCK_MONOTONIC), in nanoseconds.
+static uint64_t sk__monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// poll(2) until an fd is ready or timeout_ms (-1 = forever) has passed on the
+// monotonic clock. EINTR, and a poll that returns before the deadline (its
+// timeout is capped at INT_MAX ms), poll again for the time left, rounded up
+// to whole milliseconds so the wait never ends early. -> the number of fds
+// ready, 0 on timeout, or -errno.
+static int sk__poll_deadline(struct pollfd *pfd, nfds_t n, int64_t timeout_ms) {
+  uint64_t deadline = 0;
+  if (timeout_ms >= 0) {
+    uint64_t now = sk__monotonic_ns();
+    deadline = (uint64_t)timeout_ms > (UINT64_MAX - now) / SK_NS_PER_MS
+                 ? UINT64_MAX  // further away than the clock can count: as good as forever
+                 : now + (uint64_t)timeout_ms * SK_NS_PER_MS;
+  }
+  for (;;) {
+    int wait = -1;
+    if (timeout_ms >= 0) {
+      uint64_t now = sk__monotonic_ns();
+      uint64_t left = deadline > now ? deadline - now : 0;
+      uint64_t ms = left / SK_NS_PER_MS + (left % SK_NS_PER_MS != 0);
+      wait = ms > INT_MAX ? INT_MAX : (int)ms;
+    }
+    int rc = poll(pfd, n, wait);
+    if (rc > 0) return rc;
+    if (rc < 0 && errno != EINTR) return -errno;
+    if (rc == 0 && timeout_ms >= 0 && sk__monotonic_ns() >= deadline) return 0;
+  }
+}
+
+// Our event bits (1 readable, 2 writable) as poll(2) events.
+static short sk__poll_events(int32_t events) {
+  return (short)(((events & 1) ? POLLIN : 0) | ((events & 2) ? POLLOUT : 0));
+}
+
+// poll(2) revents as our bits: 1 readable, 2 writable, 4 error/hangup, 8 invalid fd.
+static int32_t sk__poll_revents(short revents) {
+  return ((revents & POLLIN) ? 1 : 0) | ((revents & POLLOUT) ? 2 : 0) |
+         ((revents & (POLLERR | POLLHUP)) ? 4 : 0) | ((revents & POLLNVAL) ? 8 : 0);
+}
+
+// poll(2) on one fd for the blocking (...Sync) calls: (fd, events, timeout ms,
+// -1 = forever) -> revents (0 on timeout) or -errno; -EBADF for an invalid fd.
+// events/revents use 1 = readable, 2 = writable, 4 = error/hangup. A negative
+// fd is ignored by poll(2): pollWait(-1, 0, ms) is a plain sleep.
+static napi_value sk_poll_wait(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, events;
+  int64_t timeout;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &events) ||
+      !sk_arg_int64(&a, 2, &timeout))
+    return NULL;
+  struct pollfd pfd = { .fd = fd, .events = sk__poll_events(events) };
+  int rc = sk__poll_deadline(&pfd, 1, timeout);
+  if (rc <= 0) return sk_int(env, rc);
+  int32_t r = sk__poll_revents(pfd.revents);
+  return sk_int(env, (r & 8) ? -EBADF : r);
+}
+
+// poll(2) on many fds for select(): (fds Int32Array, events Int32Array, timeout
+// ms, -1 = forever) -> number ready (0 on timeout) or -errno; events[i] is
+// replaced by the revents of fds[i] (1 readable, 2 writable, 4 error/hangup,
+// 8 invalid fd).
+static napi_value sk_poll_many(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t *fds, *events;
+  int64_t timeout;
+  size_t n, n2;
+  if (!sk_args_get(env, info, 3, &a)) return NULL;
+  napi_typedarray_type t1, t2;
+  void *p1, *p2;
+  bool ta1 = false, ta2 = false;
+  napi_is_typedarray(env, a.argv[0], &ta1);
+  napi_is_typedarray(env, a.argv[1], &ta2);
+  if (!ta1 || !ta2) { sk_throw_type(env, "pollMany: expected two Int32Arrays"); return NULL; }
+  napi_get_typedarray_info(env, a.argv[0], &t1, &n, &p1, NULL, NULL);
+  napi_get_typedarray_info(env, a.argv[1], &t2, &n2, &p2, NULL, NULL);
+  if (t1 != napi_int32_array || t2 != napi_int32_array || n != n2) {
+    sk_throw_type(env, "pollMany: expected two Int32Arrays of one length");
+    return NULL;
+  }
+  if (n > 65536) { sk_throw_range(env, "pollMany: too many fds"); return NULL; }
+  if (!sk_arg_int64(&a, 2, &timeout)) return NULL;
+  fds = p1;
+  events = p2;
+  struct pollfd *pfd = calloc(n ? n : 1, sizeof *pfd);
+  if (!pfd) return sk_int(env, -ENOMEM);
+  for (size_t i = 0; i < n; i++) {
+    pfd[i].fd = fds[i];
+    pfd[i].events = sk__poll_events(events[i]);
+  }
+  int rc = sk__poll_deadline(pfd, (nfds_t)n, timeout);
+  if (rc >= 0)
+    for (size_t i = 0; i < n; i++) events[i] = sk__poll_revents(pfd[i].revents);
+  free(pfd);
+  return sk_int(env, rc);
+}
+
+const sk_export sk_wait_exports[] = {
+  { "pollWait", sk_poll_wait },
+  { "pollMany", sk_poll_many },
+  { NULL, NULL },
+};
