@@ -73,6 +73,13 @@ export function systemError(errno: number, syscall: string, details: ErrorDetail
   return new SocketError(`${syscall} ${code}${describeTarget(details)}`, code, { errno: neg, syscall, ...details });
 }
 
+/** A system error the library raises itself, for something the platform lacks; `why` is added to the message. */
+export function unavailableError(errno: number, syscall: string, why: string): SocketError {
+  const err = systemError(errno, syscall);
+  err.message = `${err.message} (${why})`;
+  return err;
+}
+
 /** Returns a native result, or throws the SocketError its negative value stands for. */
 export function check(ret: number, syscall: string, details?: ErrorDetails): number {
   if (ret < 0) throw systemError(ret, syscall, details);
@@ -85,10 +92,13 @@ for (const [value, [name]] of systemErrors) libuvErrno.set(name, value);
 // The platform's EAI_* values, by number.
 for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
 
-/** A resolver failure, as Node reports them: EAI_NONAME/EAI_NODATA become ENOTFOUND. */
-export function resolverError(eai: number, sysErrno: number, message: string, hostname: string | null): SocketError {
-  const syscall = 'getaddrinfo';
-  const details: ErrorDetails = hostname !== null ? { hostname } : {};
+/**
+ * A resolver failure, as Node reports them: EAI_NONAME/EAI_NODATA become
+ * ENOTFOUND. `syscall` is 'getaddrinfo' or 'getnameinfo'; `details` says
+ * what was looked up (the hostname, or the address getnameinfo was given).
+ */
+export function resolverError(eai: number, sysErrno: number, message: string, hostname: string | null,
+  syscall = 'getaddrinfo', details: ErrorDetails = hostname !== null ? { hostname } : {}): SocketError {
   if (gaiNames.get(eai) === 'EAI_SYSTEM' && sysErrno < 0) return systemError(sysErrno, syscall, details);
   const eaiName = gaiNames.get(eai) ?? `EAI_${eai}`;
   const code = eaiName === 'EAI_NONAME' || eaiName === 'EAI_NODATA' ? 'ENOTFOUND' : eaiName;
@@ -108,6 +118,17 @@ export function closedError(syscall?: string): SocketError {
 export function timeoutError(syscall: string, details: ErrorDetails = {}): SocketError {
   const errno = -osConstants.errno.ETIMEDOUT;
   return new SocketError(`${syscall} ETIMEDOUT${describeTarget(details)}`, 'ETIMEDOUT', { errno, syscall, ...details });
+}
+
+/** A call on a tcp()/udp() socket that has no fd yet, because no bind or connect chose its family. */
+export function noFamilyError(syscall: string): SocketError {
+  const errno = -osConstants.errno.ENOTCONN;
+  return new SocketError(`${syscall} ENOTCONN (the socket has no family yet: bind or connect it first)`, 'ENOTCONN', { errno, syscall });
+}
+
+/** A name that resolved to no address the caller can use. */
+export function notFoundError(hostname: string): SocketError {
+  return new SocketError(`getaddrinfo ENOTFOUND ${hostname}`, 'ENOTFOUND', { syscall: 'getaddrinfo', hostname });
 }
 
 /** The peer closed before a receive pattern was satisfied. */

@@ -1,6 +1,6 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
-import { invalidArgValue, SocketError } from './errors.js';
+import { invalidArgValue, notFoundError } from './errors.js';
 import { hostPort } from './codec/address.js';
 import { lookup } from './io/lookup.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
@@ -99,7 +99,7 @@ export async function connect(host: string, port: number | string, opts: Connect
   const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : AF_INET6;
   let addresses = o.lookup ? await o.lookup(host, String(port)) : await lookup({ hp, af, type: SOCK_STREAM, passive: false });
   if (family) addresses = addresses.filter((a) => a.family === family);
-  if (addresses.length === 0) throw new SocketError(`getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND', { syscall: 'getaddrinfo', hostname: host });
+  if (addresses.length === 0) throw notFoundError(host);
   const mixed = new Set(addresses.map((a) => a.family)).size > 1;
   const errors: Error[] = [];
 

@@ -54,11 +54,7 @@ export function getaddrinfoSync(host: string | null, service?: string | number |
 /** getnameinfo's result, or the resolver error it stands for (syscall 'getnameinfo', with the address). */
 export function nameInfo(r: [string, string] | GaiFailure, address: SocketAddress): [string, string] {
   if (Array.isArray(r)) return r;
-  const err = resolverError(r.eai, r.errno, sys.gaiStrerror(r.eai), null);
-  err.syscall = 'getnameinfo';
-  err.message = err.message.replace(/^getaddrinfo/, 'getnameinfo');
-  Object.assign(err, addressDetails(address));
-  throw err;
+  throw resolverError(r.eai, r.errno, sys.gaiStrerror(r.eai), null, 'getnameinfo', addressDetails(address));
 }
 
 /** getnameinfo(3) on libuv's thread pool. */

@@ -4,7 +4,7 @@
 import * as sys from './sys/fd.js';
 import { invalidArgType, systemError } from './errors.js';
 import { validateTimeout } from './validate.js';
-import { MAX_TIMER } from './io/deadline.js';
+import { Deadline, MAX_TIMER } from './io/deadline.js';
 import { kState } from './socket/state.js';
 import { READ, WRITE } from './io/readiness.js';
 import { Socket } from './socket/socket.js';
@@ -56,7 +56,7 @@ export function selectSync(read: Socket[], write: Socket[], timeout?: number | n
   const t = validateTimeout(timeout, 'timeout');
   // Nothing to wait for and no timeout: return at once, as select() does, rather than block forever.
   if (r.length + w.length === 0 && t === null) return { readable: [], writable: [] };
-  return pollOnce(r, w, t === null ? -1 : Math.ceil(t));
+  return pollOnce(r, w, Deadline.start(null, t, null).waitMs());
 }
 
 /** Waits on Node's event loop until a socket is readable or writable, or the timeout (ms) passes. */
@@ -64,21 +64,21 @@ export async function select(read: Socket[], write: Socket[], timeout?: number |
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');
   const t = validateTimeout(timeout, 'timeout');
-  const deadline = t === null ? null : performance.now() + t;
+  const deadline = Deadline.start(null, t, null);
   for (;;) {
     const live = (list: Socket[]) => list.filter((s) => !s.closed);
     const res = pollOnce(live(r), live(w), 0);
     if (res.readable.length + res.writable.length > 0) return res;
-    const left = deadline === null ? null : deadline - performance.now();
-    if (left !== null && left <= 0) return res;
-    if (live(r).length + live(w).length === 0 && left === null) return res;
+    const left = deadline.waitMs(); // -1: no limit
+    if (left === 0) return res;
+    if (live(r).length + live(w).length === 0 && left < 0) return res;
     const ac = new AbortController();
     // The sockets' own timeouts do not apply here: select has its own.
     const waits = [
-      ...live(r).map((s) => waitReady(s, false, deadline, ac.signal)),
-      ...live(w).map((s) => waitReady(s, true, deadline, ac.signal)),
+      ...live(r).map((s) => waitReady(s, false, deadline.end, ac.signal)),
+      ...live(w).map((s) => waitReady(s, true, deadline.end, ac.signal)),
     ];
-    if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left!, MAX_TIMER))); // the loop re-checks the deadline
+    if (waits.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.min(left, MAX_TIMER))); // the loop re-checks the deadline
     // The first wait to settle (ready, timed out, or its socket closed) ends this round.
     else await Promise.race(waits.map((p) => p.then(() => undefined, () => undefined)));
     ac.abort();

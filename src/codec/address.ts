@@ -1,3 +1,7 @@
+// codec/ turns values into bytes and back, with no system call and no
+// waiting: name tables (names.ts), this address funnel, sockaddr and cmsg
+// codecs (sockaddr.ts, message.ts) and the option table (options.ts).
+//
 // The address funnel: every spelling of an address a caller may give
 // (SocketAddress objects, 'host:port', '[v6]:port', '*:port', { host, port },
 // (host, port) arguments, Unix paths, abstract names) comes through here and

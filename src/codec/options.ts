@@ -8,7 +8,7 @@ import { binding } from '../sys/binding.js';
 import { i32, int as readSized, intBytes, layout, readIntValue, setI32, setInt as writeSized, tcpInfo as tcpInfoLayout, u32, uint } from '../sys/struct.js';
 import { encodeAddress } from './sockaddr.js';
 import { CONSTANT_PREFIX, isLevelName, LEVEL_PREFIX, LEVELS, typeName } from './names.js';
-import { errnoName, invalidArgType, invalidArgValue, systemError } from '../errors.js';
+import { errnoName, invalidArgType, invalidArgValue, systemError, unavailableError } from '../errors.js';
 import { validateInteger, validateObject } from '../validate.js';
 
 // Kept for modules that still import it from here; it lives in names.ts.
@@ -83,7 +83,7 @@ const peercred: Codec = {
   decode: (b) => ({ pid: i32(b, layout.ucredPid!), uid: u32(b, layout.ucredUid!), gid: u32(b, layout.ucredGid!) }),
 };
 const tcpInfo: Codec = {
-  size: tcpInfoLayout.size,
+  size: tcpInfoLayout.size || undefined, // 0: the platform's struct tcp_info is unknown here
   decode: (b, len) => {
     const out: Record<string, number> = {};
     for (const [name, [off, size]] of Object.entries(tcpInfoLayout.fields)) if (off + size <= len) out[name] = uint(b, off, size);
@@ -258,17 +258,12 @@ export type OptionName = keyof typeof OPTIONS;
 // nixio's names that differ from berkeley's.
 const NIXIO_ALIASES: Record<string, string> = { 'ipv6-add_membership': 'ipv6-add-membership', 'ipv6-drop_membership': 'ipv6-drop-membership' };
 
-function noOption(syscall: string, what: string): Error {
-  const err = systemError(ENOPROTOOPT, syscall);
-  err.message = `${syscall} ENOPROTOOPT (${what} is not available on this platform)`;
-  return err;
-}
 
 function lookup(name: unknown, syscall: string): OptionDef {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (!Object.hasOwn(OPTIONS, name)) throw invalidArgValue('name', name, 'is not a known option name');
   const def = (OPTIONS as Record<string, OptionDef>)[name];
-  if (def.level === undefined || def.name === undefined || def.codec.size === undefined) throw noOption(syscall, name);
+  if (def.level === undefined || def.name === undefined || def.codec.size === undefined) throw unavailableError(ENOPROTOOPT, syscall, `${name} is not available on this platform`);
   return def;
 }
 

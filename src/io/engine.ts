@@ -1,3 +1,9 @@
+// io/ is where waiting happens: the deadline (deadline.ts), readiness on the
+// event loop (readiness.ts), this engine and its per-socket handle
+// (handle.ts), name lookups for sockets (lookup.ts), shared receive buffers
+// (buffers.ts), receive()'s input buffer and patterns (reader.ts),
+// datagrams read ahead (readahead.ts) and recvmmsg batches (batch.ts).
+//
 // The I/O engine. Every socket operation is written once, as an Op: `start`
 // validates its arguments (before any system call), `attempt` tries it once
 // (user-space buffers first, then one system call) and returns a value or a
@@ -12,9 +18,8 @@
 // can attach its progress (`sent`, `partial`). Multi-step calls (sendAll,
 // receive patterns, connect) are ops whose attempt advances a step at a time.
 // This is smol-rs/async-io's `read_with`: recv_from is one line over it.
-import { abortError, closedError, SocketError, systemError, timeoutError, type ErrorDetails } from '../errors.js';
+import { abortError, closedError, invalidArgType, SocketError, systemError, timeoutError, type ErrorDetails } from '../errors.js';
 import { validateFlags, validateObject, validateTimeout } from '../validate.js';
-import { invalidArgType } from '../errors.js';
 import { EAGAIN } from '../sys/errno.js';
 import * as sys from '../sys/fd.js';
 import { Deadline, MAX_TIMER } from './deadline.js';

@@ -1,3 +1,8 @@
+// socket/ is the Socket class: its state (state.ts), its operations by idea
+// (receive.ts, send.ts, connect.ts, sockopt.ts), tcp()/udp()'s deferred
+// family (family.ts), iteration (iterate.ts), node:net interop (interop.ts)
+// and this façade.
+//
 // The Socket class: the façade of the socket layer. Every I/O method is an
 // async/sync pair of one-liners over one op (receive.ts, send.ts,
 // connect.ts) run by the engine's two drivers (io/engine.ts); options,

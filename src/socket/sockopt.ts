@@ -2,11 +2,10 @@
 // nixio's (level, name) pairs, and raw numbers and bytes. A tcp()/udp()
 // socket without an fd yet remembers named options and applies them when
 // its family is chosen.
-import { invalidArgType, invalidArgValue, SocketError, systemError } from '../errors.js';
+import { invalidArgType, invalidArgValue, noFamilyError, systemError } from '../errors.js';
 import { AF, familyName, levelNumber } from '../codec/names.js';
 import { decodeRawOption, encodeOption, namedOption, optionNumber, optionReader, rawOptionBytes, rawOptionSize, type OptionName } from '../codec/options.js';
 import { layout, readIntValue } from '../sys/struct.js';
-import { ENOTCONN } from '../sys/errno.js';
 import * as sys from '../sys/fd.js';
 import type { SocketState } from './state.js';
 
@@ -33,7 +32,7 @@ export function getOption(s: SocketState, name: OptionName): unknown {
   if (s.deferred) {
     const remembered = s.deferred.options.findLast(([n]) => n === name);
     if (remembered) return remembered[1];
-    throw new SocketError('getsockopt ENOTCONN (the socket has no family yet)', 'ENOTCONN', { errno: ENOTCONN, syscall: 'getsockopt' });
+    throw noFamilyError('getsockopt');
   }
   const buf = readBuffer(size);
   const rc = sys.getsockopt(s.open('getsockopt'), level, opt, buf);

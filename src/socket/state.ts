@@ -2,8 +2,7 @@
 // lib/internal does) so the façade, select(), net.ts and the iterator share
 // one object without any public door into it. The engine's part (fd,
 // readiness, timeouts, buffers, stats) is the Handle this extends.
-import { closedError, SocketError, systemError } from '../errors.js';
-import { ENOTCONN } from '../sys/errno.js';
+import { closedError, noFamilyError, systemError } from '../errors.js';
 import * as sys from '../sys/fd.js';
 import { Handle } from '../io/handle.js';
 import type { EncodedAddress, SocketAddress } from '../codec/sockaddr.js';
@@ -53,7 +52,7 @@ export class SocketState extends Handle {
 
   override open(syscall: string): number {
     if (this.fd >= 0) return this.fd;
-    if (this.deferred) throw new SocketError(`${syscall} ENOTCONN (the socket has no family yet: bind or connect it first)`, 'ENOTCONN', { errno: ENOTCONN, syscall });
+    if (this.deferred) throw noFamilyError(syscall);
     throw closedError(syscall);
   }
 

@@ -35,8 +35,8 @@ export interface Binding {
   constants: Record<string, number>;
   layout: Layout;
   features: Record<string, boolean>;
-  /** struct tcp_info: its size and each field's [offset, size]; wscale is a pair of nibbles. */
-  tcpInfo: { size?: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
+  /** struct tcp_info: its size (0 where unknown) and each field's [offset, size]; wscale is a pair of nibbles. */
+  tcpInfo: { size: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
 
   socket(domain: number, type: number, protocol: number): number;
   socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;

@@ -1,3 +1,7 @@
+// sys/ is the bottom layer: the addon loader (binding.ts, the only untyped
+// edge), the generated constants, feature flags, errno values, the struct
+// accessors (struct.ts, the only code that knows byte order) and this fd layer.
+//
 // The fd layer: the only module in src/ that makes socket system calls
 // through the addon (readiness.ts drives the addon's uv_poll handles, which
 // are not system calls on the socket). Each function is one system call and
