@@ -219,13 +219,24 @@ static napi_value sk_poll_start(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
+// Whether the event loop already watches `fd` through another handle (the
+// uv_tcp_t of a node:net socket, say). A second watcher on one fd makes
+// libuv deliver its events to one of them only, so the other spins or
+// starves. libuv keeps its watchers by fd in the loop (unix).
+static bool sk__loop_watches(uv_loop_t *loop, int fd) {
+  return (unsigned)fd < loop->nwatchers && loop->watchers[fd] != NULL;
+}
+
 // Marks an fd as owned by a Socket: it is closed if the environment is torn
-// down first. -> 0 or -ENOMEM.
+// down first. -> 0; -EEXIST when a Socket already owns it or the event loop
+// watches it through another handle; -ENOMEM.
 static napi_value sk_own(napi_env env, napi_callback_info info) {
   sk_args a;
   int32_t fd;
   if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
   sk_poll_env *s = sk__state(env);
+  if ((size_t)fd < s->size && s->owned[fd]) return sk_int(env, -EEXIST);
+  if (sk__loop_watches(s->loop, fd)) return sk_int(env, -EEXIST);
   if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
   s->owned[fd] = 1;
   return sk_int(env, 0);

@@ -19,6 +19,7 @@ export interface ErrorDetails {
   hostname?: string;
   partial?: Buffer;
   sent?: number;
+  lastIndex?: number;
 }
 
 /**
@@ -37,14 +38,16 @@ export class SocketError extends Error {
   declare hostname?: string;
   /** Data received before a receive failed (LuaSocket's partial result). */
   declare partial?: Buffer;
-  /** Bytes sent before a send failed (LuaSocket's last index). */
+  /** Bytes sent before a send failed. */
   declare sent?: number;
+  /** sendAll(data, i, j): the index of the last byte sent before the failure (LuaSocket's last index); resume at lastIndex + 1. */
+  declare lastIndex?: number;
 
   constructor(message: string, code: string, fields: { errno?: number; syscall?: string } & ErrorDetails = {}) {
     super(message);
     this.name = 'SocketError';
     this.code = code;
-    for (const key of ['errno', 'syscall', 'address', 'port', 'path', 'hostname', 'partial', 'sent'] as const) {
+    for (const key of ['errno', 'syscall', 'address', 'port', 'path', 'hostname', 'partial', 'sent', 'lastIndex'] as const) {
       if (fields[key] !== undefined) (this as Record<string, unknown>)[key] = fields[key];
     }
   }
@@ -118,6 +121,13 @@ export function closedError(syscall?: string): SocketError {
 export function timeoutError(syscall: string, details: ErrorDetails = {}): SocketError {
   const errno = -osConstants.errno.ETIMEDOUT;
   return new SocketError(`${syscall} ETIMEDOUT${describeTarget(details)}`, 'ETIMEDOUT', { errno, syscall, ...details });
+}
+
+/** An fd that cannot get a Socket as its owner: EEXIST when it has one already (or Node's event loop watches it). */
+export function ownError(errno: number, fd: number): SocketError {
+  const err = systemError(errno, 'socket');
+  if (err.code === 'EEXIST') err.message = `socket EEXIST (fd ${fd} already has an owner: a berkeley Socket, or Node's event loop through node:net)`;
+  return err;
 }
 
 /** A call on a tcp()/udp() socket that has no fd yet, because no bind or connect chose its family. */

@@ -8,7 +8,7 @@ export { tcp, tcp4, tcp6, udp, udp4, udp6, connect, listen, connectUnix, listenU
 export { SocketError, AbortError } from './errors.js';
 export { constants } from './sys/constants.js';
 export { features } from './sys/features.js';
-export type { OptionName } from './codec/options.js';
+export type { OptionName, LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct } from './codec/options.js';
 export type { SocketAddress } from './codec/sockaddr.js';
 export type { Family } from './codec/names.js';
 export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo } from './codec/message.js';

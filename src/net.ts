@@ -1,7 +1,8 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
-import { invalidArgValue, notFoundError } from './errors.js';
-import { hostPort } from './codec/address.js';
+import { abortError, invalidArgType, invalidArgValue, notFoundError } from './errors.js';
+import { addressTarget, hostPort } from './codec/address.js';
+import { callOptions } from './io/engine.js';
 import { lookup } from './io/lookup.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
 import { deferredSocket, Socket, type IoOptions, type AddressLike } from './socket/socket.js';
@@ -95,9 +96,15 @@ export async function connect(host: string, port: number | string, opts: Connect
   const family = famOption(o.family);
   const hp = hostPort(host, port);
   const delay = o.attemptDelay === undefined ? 250 : validateInteger(o.attemptDelay, 'options.attemptDelay', 0, 60_000);
+  // Every option is checked before the first lookup or socket.
+  const { signal } = callOptions({ timeout: o.timeout, signal: o.signal });
   const deadline = Deadline.start(null, validateTimeout(o.timeout, 'options.timeout'), null).end;
+  if (o.localAddress !== undefined) addressTarget(o.localAddress, -1, 'options.localAddress');
+  if (o.lookup !== undefined && typeof o.lookup !== 'function') throw invalidArgType('options.lookup', 'of type function', o.lookup);
+  if (o.happyEyeballs !== undefined) validateBoolean(o.happyEyeballs, 'options.happyEyeballs');
   const af = family === undefined ? AF_UNSPEC : family === 'inet' ? AF_INET : AF_INET6;
   let addresses = o.lookup ? await o.lookup(host, String(port)) : await lookup({ hp, af, type: SOCK_STREAM, passive: false });
+  if (signal?.aborted) throw abortError(signal);
   if (family) addresses = addresses.filter((a) => a.family === family);
   if (addresses.length === 0) throw notFoundError(host);
   const mixed = new Set(addresses.map((a) => a.family)).size > 1;
@@ -120,7 +127,11 @@ export async function connect(host: string, port: number | string, opts: Connect
   const order = interleave(addresses);
   const race = new AbortController();
   const inflight = new Set<Socket>();
-  const onAbort = () => race.abort(o.signal!.reason);
+  // An abort stops the race and closes every attempt still connecting.
+  const onAbort = () => {
+    race.abort(o.signal!.reason);
+    for (const s of inflight) s.close();
+  };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await new Promise<Socket>((resolve, reject) => {
@@ -139,7 +150,7 @@ export async function connect(host: string, port: number | string, opts: Connect
         running++;
         attempt(a, o, deadline, race.signal, inflight).then((s) => {
           running--;
-          if (won) { s.close(); return; }
+          if (won || o.signal?.aborted) { s.close(); return; }
           won = true;
           clearTimeout(timer);
           // Close the losers now (their connects reject), then stop the race.
@@ -148,9 +159,9 @@ export async function connect(host: string, port: number | string, opts: Connect
           resolve(s);
         }, (err) => {
           running--;
+          if (o.signal?.aborted) return reject(abortError(o.signal));
           const e = err as { name?: string; code?: string };
           if (!won && e.name !== 'AbortError' && e.code !== 'ERR_SOCKET_CLOSED') errors.push(err);
-          if (o.signal?.aborted) return reject(err);
           start(); // a failure starts the next attempt at once
         });
         if (next < order.length) timer = setTimeout(start, delay);

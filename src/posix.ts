@@ -6,7 +6,7 @@ import { check, invalidArgType, invalidArgValue, systemError } from './errors.js
 import { addressDetails } from './codec/address.js';
 import { decodeAddress, encodeAddress, type SocketAddress } from './codec/sockaddr.js';
 import { controlSpace, encodeControl, MAX_FDS, messageData, receivedMessage, type Message, type ReceivedMessage } from './codec/message.js';
-import { decodeRawOption, rawOptionBytes, rawOptionSize } from './codec/options.js';
+import { encodeOptionValue, optionValueReader, type IpMreqStruct, type Ipv6MreqStruct, type LingerStruct, type TimevalStruct } from './codec/options.js';
 import { addrInfoResult, type AddrInfo } from './io/lookup.js';
 import { ifIndexToName, ifNameToIndex, interfaces, lookupArgs, nameInfo } from './resolver.js';
 import { AF_INET, AF_INET6, SOMAXCONN } from './sys/constants.js';
@@ -156,23 +156,46 @@ export function getpeername(fd: number): SocketAddress {
   return lastAddress() ?? { family: 'unix', path: '' };
 }
 
+export type { LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct } from './codec/options.js';
+
 /**
- * getsockopt(2). `kind` 'int' (default) reads a C int; 'bytes' returns the raw
- * value (up to 64 KiB); a number reads that many bytes.
+ * getsockopt(2). Options with a struct or string value come back decoded, as
+ * S-Lang and luaposix return them: SO_LINGER `{ l_onoff, l_linger }`,
+ * SO_RCVTIMEO/SO_SNDTIMEO `{ tv_sec, tv_usec }`, SO_BINDTODEVICE and
+ * TCP_CONGESTION a string; others a C int. `kind` forces a representation:
+ * 'int' reads a C int, 'bytes' the raw value (up to 64 KiB), a number that
+ * many bytes.
+ * @example
+ * const { l_onoff, l_linger } = posix.getsockopt(fd, posix.SOL_SOCKET, posix.SO_LINGER) as posix.LingerStruct;
  */
-export function getsockopt(fd: number, level: number, name: number, kind: 'int' | 'bytes' | number = 'int'): number | Buffer {
+export function getsockopt(fd: number, level: number, name: number, kind?: 'int' | 'bytes' | number): number | Buffer | string | LingerStruct | TimevalStruct {
   validateFd(fd);
   validateInt32(level, 'level');
   validateInt32(name, 'name');
-  const buf = Buffer.alloc(rawOptionSize(kind));
+  const [size, decode] = optionValueReader(level, name, kind);
+  const buf = Buffer.alloc(size);
   check(sys.getsockopt(fd, level, name, buf), 'getsockopt');
-  return decodeRawOption(buf, sys.results[0], kind) as number | Buffer;
+  return decode(buf, sys.results[0]) as number | Buffer | string | LingerStruct | TimevalStruct;
 }
 
-/** setsockopt(2) with an int, a boolean (as 0/1) or raw bytes (structs such as linger). */
-export function setsockopt(fd: number, level: number, name: number, value: number | boolean | Uint8Array): void {
+/**
+ * setsockopt(2) with an int, a boolean (as 0/1), raw bytes, or the option's
+ * struct or string: SO_LINGER `{ l_onoff, l_linger }`, SO_RCVTIMEO/SO_SNDTIMEO
+ * `{ tv_sec, tv_usec }`, IP_ADD/DROP_MEMBERSHIP `{ imr_multiaddr,
+ * imr_interface }`, IPV6_JOIN/LEAVE_GROUP `{ ipv6mr_multiaddr,
+ * ipv6mr_interface }`, SO_BINDTODEVICE and TCP_CONGESTION a string.
+ * luaposix's two-value form, `setsockopt(fd, level, name, value1, value2)`,
+ * sets SO_LINGER (l_onoff, l_linger) and the timeouts (tv_sec, tv_usec).
+ * @example
+ * posix.setsockopt(fd, posix.SOL_SOCKET, posix.SO_SNDTIMEO, 1, 0);   // luaposix
+ * posix.setsockopt(fd, posix.SOL_SOCKET, posix.SO_LINGER, { l_onoff: 1, l_linger: 10 });   // S-Lang
+ */
+export function setsockopt(fd: number, level: number, name: number,
+  value: number | boolean | string | Uint8Array | LingerStruct | TimevalStruct | IpMreqStruct | Ipv6MreqStruct, value2?: number): void {
   validateFd(fd);
-  check(sys.setsockopt(fd, validateInt32(level, 'level'), validateInt32(name, 'name'), rawOptionBytes(value)), 'setsockopt');
+  validateInt32(level, 'level');
+  validateInt32(name, 'name');
+  check(sys.setsockopt(fd, level, name, encodeOptionValue(level, name, value, value2)), 'setsockopt');
 }
 
 /** Clears or sets O_NONBLOCK. */

@@ -41,10 +41,26 @@ export function validateObject<T extends object>(value: unknown, name: string): 
 
 /** Data in: a string (UTF-8) or any ArrayBufferView, as a Uint8Array without copying views. */
 export function toBytes(value: unknown, name = 'data'): Uint8Array {
-  if (value instanceof Uint8Array) return value;
+  if (value instanceof Uint8Array) return value.byteLength === 0 ? notDetached(value, name) : value;
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (ArrayBuffer.isView(value)) return notDetached(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), name);
   throw invalidArgType(name, 'of type string or an instance of Uint8Array', value);
+}
+
+/**
+ * Refuses a view of a detached ArrayBuffer (transferred or structuredClone'd
+ * away): it reads as empty, so a send would send nothing and a receive would
+ * look like end of stream. Only empty views can be detached, so only they pay
+ * for the check.
+ */
+export function notDetached<T extends ArrayBufferView>(view: T, name: string): T {
+  if (view.byteLength !== 0 || view.buffer instanceof SharedArrayBuffer) return view;
+  try {
+    new Uint8Array(view.buffer, 0, 0); // throws on a detached buffer
+  } catch {
+    throw invalidArgValue(name, view, 'is backed by a detached ArrayBuffer');
+  }
+  return view;
 }
 
 /** Optional per-call flags (MSG_*): a 32-bit integer, default 0. */
@@ -53,12 +69,17 @@ export function validateFlags(value: unknown, name = 'flags'): number {
 }
 
 /**
- * A timeout in ms: null, undefined and Infinity mean no limit. NaN and
- * non-numbers are a TypeError; negative values are refused.
+ * A timeout in ms: null, undefined, Infinity and any negative value mean no
+ * limit (LuaSocket's settimeout: "Negative timeout values have the same
+ * effect" as nil). Non-numbers are a TypeError, NaN a RangeError.
  */
 export function validateTimeout(value: unknown, name: string): number | null {
-  if (value === null || value === undefined || value === Infinity) return null;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidArgType(name, 'of type number or null', value);
-  if (value < 0) throw invalidArgValue(name, value, 'must be >= 0 or null');
-  return value;
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
+  if (Number.isNaN(value)) throw outOfRange(name, 'a number of milliseconds (negative or null: no limit)', value);
+  if (value < 0 || value === Infinity) return null;
+  return value + 0; // -0 is 0: never wait
 }
+
+/** A Lua string index (LuaSocket's send(data, i, j)): an integer, negative counting from the end. */
+export const validateIndex = (value: unknown, name: string): number => validateInteger(value, name);

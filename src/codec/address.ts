@@ -1,6 +1,7 @@
 // codec/ turns values into bytes and back, with no system call and no
 // waiting: name tables (names.ts), this address funnel, sockaddr and cmsg
-// codecs (sockaddr.ts, message.ts) and the option table (options.ts).
+// codecs (sockaddr.ts, message.ts), the option table (options.ts) and the
+// option value codecs (option-values.ts).
 //
 // The address funnel: every spelling of an address a caller may give
 // (SocketAddress objects, 'host:port', '[v6]:port', '*:port', { host, port },
@@ -75,7 +76,7 @@ export function hostPort(host: unknown, port: unknown, hostName = 'host', portNa
 export function addressTarget(address: unknown, af: number, name = 'address'): SocketAddress | HostPort {
   if (typeof address === 'string') {
     if (af === AF.unix || address.includes('/') || address.startsWith('\0')) return { family: 'unix', path: address };
-    const m = /^\[([^\]]*)\]:([^:]*)$/.exec(address) ?? /^([^:[\]]*):([^:]*)$/.exec(address);
+    const m = /^\[([^\]]+)\]:([^:]*)$/.exec(address) ?? /^([^:[\]]*):([^:]*)$/.exec(address);
     if (!m) throw invalidArgValue(name, address, "must be 'host:port', '[ipv6]:port' or a unix path");
     return hostPort(m[1], m[2], name, name);
   }

@@ -1,174 +1,17 @@
-// Socket options by name (LuaSocket's and nixio's names), each with the codec
-// that turns its C value into a JavaScript one and back: bool, int, linger,
-// milliseconds (timeval), interface names, multicast membership structs,
-// peer credentials, TCP_INFO. Struct offsets come from the addon.
+// The option table: every option berkeley knows by name (LuaSocket's and
+// nixio's names) with its level, number and value codec (option-values.ts);
+// nixio's (level, name) spellings and constant names, each only at its own
+// level; and the options by number that have a struct or string value
+// (S-Lang's and luaposix's), with the two-value form.
 import { ENOPROTOOPT } from '../sys/errno.js';
-import * as sys from '../sys/fd.js';
 import { binding } from '../sys/binding.js';
-import { i32, int as readSized, intBytes, layout, readIntValue, setI32, setInt as writeSized, tcpInfo as tcpInfoLayout, u32, uint } from '../sys/struct.js';
-import { encodeAddress } from './sockaddr.js';
-import { CONSTANT_PREFIX, isLevelName, LEVEL_PREFIX, LEVELS, typeName } from './names.js';
-import { errnoName, invalidArgType, invalidArgValue, systemError, unavailableError } from '../errors.js';
-import { validateInteger, validateObject } from '../validate.js';
-
-// Kept for modules that still import it from here; it lives in names.ts.
+import { isLevelName, LEVEL_PREFIX, LEVELS, levelNumber } from './names.js';
+import { invalidArgType, invalidArgValue, unavailableError } from '../errors.js';
+import { validateInteger } from '../validate.js';
+import { type Codec, INT32_MAX, INT32_MIN, bool, decodeRawOption, error, ifname, int, ipMreqStruct, ipv6MreqStruct, linger, lingerStruct, mreq, mreq6, mreqSource, ms, multicastIf4, multicastIf6, peercred, rawOptionBytes, rawOptionSize, string, tcpInfo, timevalStruct, type } from './option-values.js';
+export type { IpMreqStruct, Ipv6MreqStruct, LingerStruct, TimevalStruct } from './option-values.js';
 
 const k = binding.constants;
-
-interface Codec {
-  /** The getsockopt buffer size; undefined when the platform lacks the struct (the option is then unavailable). */
-  size: number | undefined;
-  encode?(value: unknown, name: string): Uint8Array;
-  decode?(buf: Buffer, len: number): unknown;
-}
-
-const int: Codec = {
-  size: layout.intSize,
-  encode: (v, name) => intBytes(validateInteger(v, name, -0x80000000, 0x7fffffff)),
-  decode: (b, len) => readIntValue(b, len),
-};
-const bool: Codec = {
-  size: layout.intSize,
-  encode: (v, name) => {
-    if (typeof v !== 'boolean' && typeof v !== 'number') throw invalidArgType(name, 'of type boolean', v);
-    return intBytes(v ? 1 : 0);
-  },
-  decode: (b, len) => (int.decode!(b, len) as number) !== 0,
-};
-const linger: Codec = {
-  size: layout.lingerSize,
-  encode: (v, name) => {
-    const o = validateObject<{ on?: unknown; timeout?: unknown }>(v, name);
-    const b = Buffer.alloc(layout.lingerSize);
-    setI32(b, layout.lingerOnoff, o.on ? 1 : 0);
-    setI32(b, layout.lingerLinger, validateInteger(o.timeout ?? 0, `${name}.timeout`, 0, 0x7fffffff));
-    return b;
-  },
-  decode: (b) => ({ on: i32(b, layout.lingerOnoff) !== 0, timeout: i32(b, layout.lingerLinger) }),
-};
-const ms: Codec = {
-  size: layout.timevalSize,
-  encode: (v, name) => {
-    const n = v === null ? 0 : validateInteger(v, name, 0, 0x7fffffff * 1000);
-    const b = Buffer.alloc(layout.timevalSize);
-    writeSized(b, layout.timevalSec, layout.timevalSecSize, Math.floor(n / 1000));
-    writeSized(b, layout.timevalUsec, layout.timevalUsecSize, (n % 1000) * 1000);
-    return b;
-  },
-  decode: (b) => {
-    const total = readSized(b, layout.timevalSec, layout.timevalSecSize) * 1000 + Math.round(readSized(b, layout.timevalUsec, layout.timevalUsecSize) / 1000);
-    return total === 0 ? null : total;
-  },
-};
-const string: Codec = {
-  size: 256,
-  encode: (v, name) => {
-    if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
-    if (v.includes('\0')) throw invalidArgValue(name, v, 'must not contain null bytes');
-    return Buffer.from(`${v}\0`);
-  },
-  decode: (b, len) => {
-    const s = b.subarray(0, len);
-    const end = s.indexOf(0);
-    return s.toString('utf8', 0, end < 0 ? len : end);
-  },
-};
-const error: Codec = {
-  size: layout.intSize,
-  decode: (b) => { const e = i32(b, 0); return e === 0 ? null : errnoName(e); },
-};
-const type: Codec = { size: layout.intSize, decode: (b) => typeName(i32(b, 0)) };
-const peercred: Codec = {
-  size: layout.ucredSize,
-  decode: (b) => ({ pid: i32(b, layout.ucredPid!), uid: u32(b, layout.ucredUid!), gid: u32(b, layout.ucredGid!) }),
-};
-const tcpInfo: Codec = {
-  size: tcpInfoLayout.size || undefined, // 0: the platform's struct tcp_info is unknown here
-  decode: (b, len) => {
-    const out: Record<string, number> = {};
-    for (const [name, [off, size]] of Object.entries(tcpInfoLayout.fields)) if (off + size <= len) out[name] = uint(b, off, size);
-    const w = tcpInfoLayout.wscaleOffset;
-    if (w !== undefined && w < len) { out.sndWscale = b[w] & 0x0f; out.rcvWscale = b[w] >> 4; }
-    return out;
-  },
-};
-
-/** An interface given by name or index. */
-function ifindex(v: unknown, name: string): number {
-  if (typeof v === 'number') return validateInteger(v, name, 0, 0x7fffffff);
-  if (typeof v === 'string') {
-    if (/^\d+$/.test(v)) return validateInteger(Number(v), name, 0, 0x7fffffff);
-    if (v.includes('\0')) throw invalidArgValue(name, v, 'must not contain null bytes');
-    const idx = sys.if_nametoindex(v);
-    if (idx < 0) throw systemError(idx, 'if_nametoindex');
-    return idx;
-  }
-  throw invalidArgType(name, 'of type string (an interface name) or number (an index)', v);
-}
-
-function ipv4(text: unknown, name: string): Buffer {
-  const enc = encodeAddress({ family: 'inet', address: text, port: 0 }, 'setsockopt', name);
-  return enc.bytes.subarray(layout.inAddr, layout.inAddr + 4);
-}
-
-/** { multiaddr, interface }: interface an IPv4 address, a name or an index (ip_mreqn on Linux). */
-const mreq: Codec = {
-  size: layout.ipMreqnSize ?? layout.ipMreqSize,
-  encode: (v, name) => {
-    const o = validateObject<{ multiaddr?: unknown; interface?: unknown; source?: unknown }>(v, name);
-    const iface = o.interface ?? 0;
-    const byAddress = typeof iface === 'string' && iface.includes('.');
-    if (layout.ipMreqnSize !== undefined && !byAddress) {
-      const b = Buffer.alloc(layout.ipMreqnSize);
-      ipv4(o.multiaddr, `${name}.multiaddr`).copy(b, layout.ipMreqnMultiaddr!);
-      setI32(b, layout.ipMreqnIfindex!, ifindex(iface, `${name}.interface`));
-      return b;
-    }
-    const b = Buffer.alloc(layout.ipMreqSize);
-    ipv4(o.multiaddr, `${name}.multiaddr`).copy(b, layout.ipMreqMultiaddr);
-    ipv4(byAddress ? iface : '0.0.0.0', `${name}.interface`).copy(b, layout.ipMreqInterface);
-    return b;
-  },
-};
-/** { multiaddr, interface, source }: source-specific membership (ip_mreq_source). */
-const mreqSource: Codec = {
-  size: layout.ipMreqSourceSize,
-  encode: (v, name) => {
-    const o = validateObject<{ multiaddr?: unknown; interface?: unknown; source?: unknown }>(v, name);
-    const b = Buffer.alloc(layout.ipMreqSourceSize);
-    ipv4(o.multiaddr, `${name}.multiaddr`).copy(b, layout.ipMreqSourceMultiaddr);
-    ipv4(o.interface ?? '0.0.0.0', `${name}.interface`).copy(b, layout.ipMreqSourceInterface);
-    ipv4(o.source, `${name}.source`).copy(b, layout.ipMreqSourceSourceaddr);
-    return b;
-  },
-};
-/** { multiaddr, interface }: interface a name or an index (ipv6_mreq). */
-const mreq6: Codec = {
-  size: layout.ipv6MreqSize,
-  encode: (v, name) => {
-    const o = validateObject<{ multiaddr?: unknown; interface?: unknown }>(v, name);
-    const enc = encodeAddress({ family: 'inet6', address: o.multiaddr, port: 0 }, 'setsockopt', `${name}.multiaddr`);
-    const b = Buffer.alloc(layout.ipv6MreqSize);
-    enc.bytes.copy(b, layout.ipv6MreqMultiaddr, layout.in6Addr, layout.in6Addr + 16);
-    setI32(b, layout.ipv6MreqInterface, ifindex(o.interface ?? 0, `${name}.interface`));
-    return b;
-  },
-};
-/** sizeof(struct in_addr): an IPv4 address, four bytes on every platform. */
-const IN_ADDR_SIZE = 4;
-/** IP_MULTICAST_IF: an interface name/index (ip_mreqn) or an IPv4 address; reads back the address. */
-const multicastIf4: Codec = {
-  size: layout.ipMreqnSize ?? IN_ADDR_SIZE,
-  encode: (v, name) => mreq.encode!({ multiaddr: '0.0.0.0', interface: v ?? 0 }, name),
-  decode: (b, len) => (len >= 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : null),
-};
-/** IPV6_MULTICAST_IF: an interface name or index; reads back the index. */
-const multicastIf6: Codec = {
-  size: layout.intSize,
-  encode: (v, name) => intBytes(ifindex(v, name)),
-  decode: (b) => i32(b, 0),
-};
-
 interface OptionDef { level: number | undefined; name: number | undefined; codec: Codec; readOnly?: boolean; writeOnly?: boolean }
 
 const S = k.SOL_SOCKET;
@@ -195,7 +38,7 @@ export const OPTIONS = {
   rcvtimeo: opt(S, k.SO_RCVTIMEO, ms),
   priority: opt(S, k.SO_PRIORITY, int),
   mark: opt(S, k.SO_MARK, int),
-  bindtodevice: opt(S, k.SO_BINDTODEVICE, string),
+  bindtodevice: opt(S, k.SO_BINDTODEVICE, ifname),
   error: opt(S, k.SO_ERROR, error, { readOnly: true }),
   type: opt(S, k.SO_TYPE, type, { readOnly: true }),
   acceptconn: opt(S, k.SO_ACCEPTCONN, bool, { readOnly: true }),
@@ -255,10 +98,6 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
-// nixio's names that differ from berkeley's.
-const NIXIO_ALIASES: Record<string, string> = { 'ipv6-add_membership': 'ipv6-add-membership', 'ipv6-drop_membership': 'ipv6-drop-membership' };
-
-
 function lookup(name: unknown, syscall: string): OptionDef {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   if (!Object.hasOwn(OPTIONS, name)) throw invalidArgValue('name', name, 'is not a known option name');
@@ -282,57 +121,98 @@ export function optionReader(name: unknown): [number, number, number, (b: Buffer
 }
 
 /**
- * Resolves nixio-style (level, name) to a named option ('tcp', 'nodelay' ->
- * 'tcp-nodelay'); null when `name` is a number or a constant name, which are
- * handled raw.
+ * Resolves nixio-style (level, name) to a named option: nixio's short name
+ * at its level ('tcp', 'nodelay' -> 'tcp-nodelay'), or berkeley's own name
+ * ('tcp', 'tcp-nodelay'), only where the option belongs to that level. null
+ * when `name` is a number or a constant name, which are handled by number.
  */
 export function namedOption(level: unknown, name: unknown): OptionName | null {
   if (typeof name !== 'string' || !isLevelName(level)) return null;
-  let key = LEVEL_PREFIX[level] + name.toLowerCase().replace(/_/g, '-');
-  if (Object.hasOwn(NIXIO_ALIASES, key)) key = NIXIO_ALIASES[key];
-  if (Object.hasOwn(OPTIONS, key) && (OPTIONS as Record<string, OptionDef>)[key].level === LEVELS[level]) return key as OptionName;
-  if (level === 'socket' && Object.hasOwn(OPTIONS, name)) return name as OptionName;
+  for (const key of [LEVEL_PREFIX[level] + name.toLowerCase().replace(/_/g, '-'), name]) {
+    if (Object.hasOwn(OPTIONS, key) && (OPTIONS as Record<string, OptionDef>)[key].level === LEVELS[level]) return key as OptionName;
+  }
   return null;
 }
 
-/** An option number given as a number or a constant name ('TCP_NODELAY', or 'NODELAY' at level 'tcp'). */
+/**
+ * A value given nixio-style for a named option: nixio sets its flags with
+ * the integers 0 and 1, so those two stand for false and true there (any
+ * other number is still refused by the boolean codec).
+ */
+export function nixioValue(name: OptionName, value: unknown): unknown {
+  return (OPTIONS as Record<string, OptionDef>)[name].codec === bool && (value === 0 || value === 1) ? value === 1 : value;
+}
+
+/** Which level each option constant's prefix belongs to (IPV6_ before IP_: the longer first). */
+const PREFIX_LEVELS: readonly (readonly [prefix: string, level: number | undefined, name: string])[] = [
+  ['SO_', S, "'socket'"], ['IPV6_', IP6, "'ipv6'"], ['IP_', IP, "'ip'"], ['TCP_', TCP, "'tcp'"], ['UDP_', UDP, "'udp'"],
+  ['NETLINK_', k.SOL_NETLINK, 'SOL_NETLINK'], ['PACKET_', k.SOL_PACKET, 'SOL_PACKET'],
+];
+
+/**
+ * An option number given as a number (int32) or a constant name of the
+ * option's own level: 'TCP_NODELAY' or nixio's short 'NODELAY' at level
+ * 'tcp' (or IPPROTO_TCP). A constant of another level is refused, never
+ * taken for its number: ('socket', 'TCP_NODELAY') would be SO_DEBUG.
+ */
 export function optionNumber(level: unknown, name: unknown): number {
-  if (typeof name === 'number') return validateInteger(name, 'name', -0x80000000, 0x7fffffff);
+  if (typeof name === 'number') return validateInteger(name, 'name', INT32_MIN, INT32_MAX);
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string or number', name);
+  const lvl = levelNumber(level);
   const upper = name.toUpperCase().replace(/-/g, '_');
-  const prefix = isLevelName(level) ? CONSTANT_PREFIX[level] : undefined;
   const own = (key: string): number | undefined => (Object.hasOwn(k, key) ? k[key] : undefined);
-  const v = (prefix !== undefined ? own(prefix + upper) : undefined) ?? own(upper);
-  if (v === undefined) throw invalidArgValue('name', name, 'is not an option name or constant berkeley knows on this platform');
+  for (const [prefix, l] of PREFIX_LEVELS) {
+    if (l !== lvl || upper.startsWith(prefix)) continue;
+    const v = own(prefix + upper); // nixio's short name
+    if (v !== undefined) return v;
+  }
+  const entry = PREFIX_LEVELS.find(([prefix]) => upper.startsWith(prefix));
+  const v = own(upper);
+  if (entry === undefined || v === undefined) throw invalidArgValue('name', name, 'is not an option name or constant berkeley knows on this platform');
+  if (entry[1] !== lvl) throw invalidArgValue('name', name, `is an option of level ${entry[2]}, not of level ${typeof level === 'string' ? `'${level}'` : level}`);
   return v;
 }
 
-// ---- raw options: numbers and bytes ------------------------------------------
+/** The options that have a struct or string value when given by number, keyed 'level:name'. */
+const BY_NUMBER = new Map<string, Codec>();
+const numberKey = (level: number, name: number): string => `${level}:${name}`;
+for (const [level, name, codec] of [
+  [S, k.SO_LINGER, lingerStruct], [S, k.SO_RCVTIMEO, timevalStruct], [S, k.SO_SNDTIMEO, timevalStruct],
+  [IP, k.IP_ADD_MEMBERSHIP, ipMreqStruct], [IP, k.IP_DROP_MEMBERSHIP, ipMreqStruct],
+  [IP6, k.IPV6_JOIN_GROUP ?? k.IPV6_ADD_MEMBERSHIP, ipv6MreqStruct], [IP6, k.IPV6_LEAVE_GROUP ?? k.IPV6_DROP_MEMBERSHIP, ipv6MreqStruct],
+  [S, k.SO_BINDTODEVICE, ifname], [TCP, k.TCP_CONGESTION, string],
+] as [number | undefined, number | undefined, Codec][]) {
+  if (level !== undefined && name !== undefined) BY_NUMBER.set(numberKey(level, name), codec);
+}
 
-/** The largest raw option value berkeley reads or writes. */
-export const MAX_OPTION_BYTES = 65536;
-
-/** A raw option value's bytes: numbers (int32 or uint32) and booleans as a C int, bytes as given (at most 64 KiB). */
-export function rawOptionBytes(value: unknown, name = 'value'): Uint8Array {
-  if (typeof value === 'boolean') return intBytes(value ? 1 : 0);
-  if (typeof value === 'number') return intBytes(validateInteger(value, name, -0x80000000, 0xffffffff));
-  if (value instanceof Uint8Array) {
-    if (value.length > MAX_OPTION_BYTES) throw invalidArgValue(name, `[${value.length} bytes]`, 'must be at most 64 KiB');
-    return value;
+/**
+ * The bytes of a setsockopt by number: the option's struct from an object
+ * (SO_LINGER { l_onoff, l_linger }, ...) or from luaposix's two values, a
+ * string for SO_BINDTODEVICE and TCP_CONGESTION, or a raw int, boolean or
+ * bytes. `value2` is only taken by SO_LINGER and the timeouts.
+ */
+export function encodeOptionValue(level: number, name: number, value: unknown, value2?: unknown): Uint8Array {
+  const codec = BY_NUMBER.get(numberKey(level, name));
+  if (value2 !== undefined) {
+    if (!codec?.pair) throw invalidArgValue('value2', value2, 'is only taken by SO_LINGER (l_onoff, l_linger), SO_RCVTIMEO and SO_SNDTIMEO (tv_sec, tv_usec)');
+    return codec.pair(value, value2);
   }
-  throw invalidArgType(name, 'of type number, boolean or an instance of Uint8Array', value);
+  if (value instanceof Uint8Array) {
+    codec?.checkBytes?.(value, 'value');
+    return rawOptionBytes(value);
+  }
+  return codec?.encode ? codec.encode(value, 'value') : rawOptionBytes(value);
 }
 
-/** The buffer size for a raw getsockopt: `kind` 'int' (default) a C int, 'bytes' 4096, or a byte length up to 64 KiB. */
-export function rawOptionSize(kind: unknown = 'int'): number {
-  if (kind === 'int') return layout.intSize;
-  if (kind === 'bytes') return 4096;
-  if (typeof kind === 'number') return validateInteger(kind, 'kind', 0, MAX_OPTION_BYTES);
-  throw invalidArgValue('kind', kind, "must be 'int', 'bytes' or a byte length");
-}
-
-/** What a raw getsockopt of `kind` returned in `len` bytes of `buf`: a number for 'int', else a copy of the bytes. */
-export function decodeRawOption(buf: Buffer, len: number, kind: unknown = 'int'): number | Buffer {
-  if (kind === 'int') return readIntValue(buf, len);
-  return Buffer.from(buf.subarray(0, Math.min(len, buf.length)));
+/**
+ * How to read an option by number: [buffer size, decode]. Without `kind`,
+ * the option's struct or string where it has one ({ l_onoff, l_linger },
+ * { tv_sec, tv_usec }, the interface or congestion control name), else a C
+ * int; `kind` ('int', 'bytes', a byte length) forces a representation.
+ */
+export function optionValueReader(level: number, name: number, kind?: unknown): [number, (b: Buffer, len: number) => unknown] {
+  const codec = kind === undefined ? BY_NUMBER.get(numberKey(level, name)) : undefined;
+  if (codec?.decode && codec.size !== undefined) return [codec.size, codec.decode];
+  const size = rawOptionSize(kind);
+  return [size, (b, len) => decodeRawOption(b, len, kind)];
 }

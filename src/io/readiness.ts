@@ -139,7 +139,10 @@ export class Readiness {
     list.splice(i, 1);
     cleanup(w);
     settle();
-    this.#settleSoon();
+    // Disarm now, not in the batched settle: that runs in an unref'd
+    // setImmediate, which never runs while the loop blocks on this very
+    // handle, so a timed-out or aborted wait would keep the process alive.
+    this.settle();
   }
 
   #arm(events: number): void {
@@ -159,7 +162,7 @@ export class Readiness {
     unsettled.add(this);
     if (settleScheduled) return;
     settleScheduled = true;
-    setImmediate(settleAll).unref();
+    setImmediate(settleAll); // ref'd: an unref'd immediate would not run while the loop blocks on an armed handle
   }
 
   /** Disarms the directions nobody waits on (called from the batched settle). */

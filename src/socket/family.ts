@@ -2,9 +2,9 @@
 // made at the first bind, connect or send, for the family of that address,
 // and made again for the other family when an earlier address of one family
 // failed. A bind or connect that succeeds settles it.
-import { systemError } from '../errors.js';
+import { invalidArgValue, systemError } from '../errors.js';
 import { SOCK_NONBLOCK } from '../sys/constants.js';
-import { AF } from '../codec/names.js';
+import { AF, familyName } from '../codec/names.js';
 import * as sys from '../sys/fd.js';
 import { setOption } from './sockopt.js';
 import type { SocketState } from './state.js';
@@ -13,13 +13,19 @@ import type { SocketState } from './state.js';
 export function materialize(s: SocketState, af: number): void {
   const d = s.deferred;
   if (!d) return;
+  if (af !== AF.inet && af !== AF.inet6) throw invalidArgValue('address', familyName(af), 'must be an IPv4 or IPv6 address: tcp() and udp() sockets are inet or inet6');
   const fd = sys.socket(af, d.type | (SOCK_NONBLOCK ?? 0), d.protocol);
   if (fd < 0) throw systemError(fd, 'socket');
   if (SOCK_NONBLOCK === undefined) sys.setblocking(fd, false);
+  try {
+    s.own(fd);
+  } catch (err) {
+    sys.close(fd);
+    throw err;
+  }
   s.deferred = null;
   s.respawn = d;
   s.family = af;
-  s.own(fd);
   try {
     if (af === AF.inet6 && d.v6only !== undefined) setOption(s, 'ipv6-v6only', d.v6only);
     for (const [name, value] of d.options) setOption(s, name, value);

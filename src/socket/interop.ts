@@ -14,6 +14,11 @@ export function toNodeSocket(s: SocketState, detach: () => number): net.Socket {
   if (s.type !== SOCK_STREAM || (s.family !== AF.inet && s.family !== AF.inet6 && s.family !== AF.unix)) {
     throw invalidArgValue('socket', `${familyName(s.family)} ${typeName(s.type)}`, 'must be a TCP or Unix stream socket to become a net.Socket');
   }
+  // node:net takes the fd as a connected stream: a listening or unconnected
+  // socket would fail inside it later, as an unhandled 'error' event.
+  if (s.listening) throw invalidArgValue('socket', 'a listening socket', 'must be connected to become a net.Socket');
+  const rc = sys.getpeername(s.fd);
+  if (rc < 0) throw systemError(rc, 'toNodeSocket');
   const buffered = s.input.length > 0 ? s.input.take(s.input.length) : null;
   const fd = detach();
   const n = new net.Socket({ fd, readable: true, writable: true });

@@ -4,7 +4,7 @@
 // iterator read ahead), then makes one system call into shared scratch and
 // takes the result out; the engine does the waiting.
 import { eofError, invalidArgType, invalidArgValue, withProgress } from '../errors.js';
-import { validateInteger, validateLength } from '../validate.js';
+import { notDetached, validateInteger, validateLength } from '../validate.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
@@ -63,6 +63,7 @@ export class RecvInto extends Op<number, SocketState> {
 
   start(s: SocketState): void {
     if (!(this.buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
+    notDetached(this.buffer, 'buffer');
     this.call = callOptions(this.opts);
     this.#s = s;
   }
@@ -190,6 +191,7 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
     if (o.buffer !== undefined) {
       const b = o.buffer;
       if (!(b instanceof Uint8Array)) throw invalidArgType('options.buffer', 'an instance of Uint8Array', b);
+      notDetached(b, 'options.buffer');
       if (b.length < count * size) throw invalidArgValue('options.buffer', `[${b.length} bytes]`, `must hold maxMessages x size = ${count * size} bytes`);
       this.#into = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     }

@@ -3,7 +3,7 @@
 // the address funnel; the last one is kept encoded, keyed by its validated
 // fields, since datagram senders mostly repeat it.
 import { invalidArgType, invalidArgValue, withProgress, type ErrorDetails } from '../errors.js';
-import { toBytes, validateInteger, validateObject } from '../validate.js';
+import { toBytes, validateIndex, validateInteger, validateObject } from '../validate.js';
 import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPort } from '../codec/address.js';
 import { familyNumber } from '../codec/names.js';
 import { encodeAddress, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
@@ -41,20 +41,70 @@ export class Send extends SendOp<number> {
   }
 }
 
-/** send(2) until everything is out; a failure carries `sent`. */
-export class SendAll extends SendOp<void> {
+/**
+ * Lua's string.sub over `length` bytes, normalised as LuaSocket's send does
+ * (buffer.c): a negative index counts from the end (-1 is the last byte),
+ * `first` is clamped up to 1 and `last` down to `length`. The bytes are
+ * [first, last] (1-based, inclusive); none when first > last.
+ */
+export function subRange(length: number, i: number, j: number): [first: number, last: number] {
+  const first = Math.max(i < 0 ? length + i + 1 : i, 1);
+  const last = Math.min(j < 0 ? length + j + 1 : j, length);
+  return [first, last];
+}
+
+/**
+ * send(2) until everything is out; a failure carries `sent`. With `i` (a
+ * number) it is LuaSocket's send(data, i, j): the bytes string.sub(data, i, j)
+ * selects go out and the call returns the index of the last byte sent within
+ * [i, j] (i - 1 when the range is empty: nothing is sent, no system call); a
+ * failure carries that index as `lastIndex`, so sendAll(data, err.lastIndex +
+ * 1, j) resumes. Without `i` it resolves to undefined, as before.
+ */
+export class SendAll extends SendOp<number | void> {
   readonly syscall = 'send';
   #bytes!: Uint8Array;
+  /** Whether this is the i/j form (the result is the last index). */
+  #indexed = false;
+  /** 0-based offset of the first byte to send: i - 1 normalised. */
+  #from = 0;
+  /** The next byte to send (0-based), which is also the 1-based index of the last byte sent. */
   #off = 0;
-  constructor(private readonly data: unknown, private readonly opts: unknown) { super(); }
+  /** One past the last byte to send (0-based). */
+  #end = 0;
+  /** `iOrOpts` is `i` when it is a number (then `j` and `opts` follow), else the options. */
+  constructor(private readonly data: unknown, private readonly iOrOpts: unknown, private readonly j?: unknown, private readonly opts?: unknown) { super(); }
 
   start(): void {
-    this.#bytes = toBytes(this.data);
-    this.call = callOptions(this.opts);
+    const bytes = toBytes(this.data);
+    this.#bytes = bytes;
+    if (typeof this.iOrOpts === 'number') {
+      const i = validateIndex(this.iOrOpts, 'i');
+      const j = this.j === undefined ? -1 : validateIndex(this.j, 'j');
+      const [first, last] = subRange(bytes.length, i, j);
+      this.#indexed = true;
+      this.#from = this.#off = first - 1;
+      this.#end = Math.max(last, first - 1);
+      this.call = callOptions(this.opts);
+    } else {
+      // sendAll(data, opts): nothing may follow the options.
+      if (this.j !== undefined || this.opts !== undefined) throw invalidArgType('i', 'of type number', this.iOrOpts);
+      this.#end = bytes.length;
+      this.call = callOptions(this.iOrOpts);
+    }
   }
 
-  attempt(fd: number): void | number {
+  attempt(fd: number): number | void {
     const bytes = this.#bytes;
+    if (this.#indexed) {
+      while (this.#off < this.#end) {
+        const n = sys.send(fd, bytes, this.#off, this.#end - this.#off, this.call.flags);
+        if (n < 0) return n;
+        this.#off += n;
+        this.moved += n;
+      }
+      return this.#off;
+    }
     do {
       const n = sys.send(fd, bytes, this.#off, bytes.length - this.#off, this.call.flags);
       if (n < 0) return n;
@@ -64,7 +114,8 @@ export class SendAll extends SendOp<void> {
   }
 
   override failed(err: unknown): unknown {
-    return withProgress(err, { sent: this.#off });
+    const sent = this.#off - this.#from;
+    return withProgress(err, this.#indexed ? { sent, lastIndex: this.#off } : { sent });
   }
 }
 

@@ -50,11 +50,16 @@ type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
 const kAdopt = Symbol('berkeley.adopt');
 const NONBLOCK = SOCK_NONBLOCK ?? 0;
 
-/** A Socket around a new state that owns `fd`. */
-function adopt(fd: number, family: number, type: number, protocol: number, ref = true): Socket {
+/** A Socket around a new state that owns `fd`; with `made`, the fd is closed when it cannot be owned. */
+function adopt(fd: number, family: number, type: number, protocol: number, made: boolean, ref = true): Socket {
   const s = new SocketState(family, type, protocol);
   if (!ref) s.setRef(false);
-  s.own(fd);
+  try {
+    s.own(fd);
+  } catch (err) {
+    if (made) sys.close(fd);
+    throw err;
+  }
   return new Socket(kAdopt as never, s as never);
 }
 
@@ -105,8 +110,14 @@ export class Socket implements Disposable, AsyncDisposable {
       const fd = sys.socket(af, st | NONBLOCK, proto);
       if (fd < 0) throw systemError(fd, 'socket');
       if (!NONBLOCK) sys.setblocking(fd, false);
-      this[kState] = new SocketState(af, st, proto);
-      this[kState].own(fd);
+      const s = new SocketState(af, st, proto);
+      try {
+        s.own(fd);
+      } catch (err) {
+        sys.close(fd);
+        throw err;
+      }
+      this[kState] = s;
     }
     this[kState].track(this);
   }
@@ -119,7 +130,7 @@ export class Socket implements Disposable, AsyncDisposable {
     const protocol = SO_PROTOCOL !== undefined ? intOption(fd, SOL_SOCKET, SO_PROTOCOL) : 0;
     const rc = sys.setblocking(fd, false);
     if (rc < 0) throw systemError(rc, 'fcntl');
-    return adopt(fd, family, type, protocol);
+    return adopt(fd, family, type, protocol, false);
   }
 
   /** socketpair(2): two connected sockets, by default a Unix stream pair. */
@@ -129,7 +140,14 @@ export class Socket implements Disposable, AsyncDisposable {
     const rc = sys.socketpair(af, st | NONBLOCK, 0);
     if (rc < 0) throw systemError(rc, 'socketpair');
     const [a, b] = sys.pair;
-    return [adopt(a, af, st, 0), adopt(b, af, st, 0)];
+    let first: Socket | null = null;
+    try {
+      first = adopt(a, af, st, 0, true);
+      return [first, adopt(b, af, st, 0, true)];
+    } catch (err) {
+      if (first) first.close(); else sys.close(b);
+      throw err;
+    }
   }
 
   /**
@@ -167,8 +185,10 @@ export class Socket implements Disposable, AsyncDisposable {
 
   /**
    * LuaSocket's settimeout, in ms: 'block' bounds each wait for readiness,
-   * 'total' the whole call; with both, whichever comes first. null = no limit;
-   * 0 = never wait (ETIMEDOUT at once when a call would block).
+   * 'total' the whole call; with both, whichever comes first. null or any
+   * negative value = no limit (LuaSocket: "Negative timeout values have the
+   * same effect" as nil); 0 = never wait (ETIMEDOUT at once when a call would
+   * block). NaN is a RangeError.
    */
   setTimeout(ms: number | null, mode: 'block' | 'total' | 'b' | 't' = 'block'): void {
     const v = validateTimeout(ms, 'ms');
@@ -195,7 +215,7 @@ export class Socket implements Disposable, AsyncDisposable {
   accept(opts?: IoOptions): Promise<Socket> { return runAsync(this[kState], new Accept(opts)).then((fd) => this.#accepted(fd)); }
   /** The blocking twin of accept(). */
   acceptSync(opts?: IoOptions): Socket { return this.#accepted(runSync(this[kState], new Accept(opts))); }
-  #accepted(fd: number): Socket { const s = this[kState]; return adopt(fd, s.family, s.type, s.protocol, s.ref); }
+  #accepted(fd: number): Socket { const s = this[kState]; return adopt(fd, s.family, s.type, s.protocol, true, s.ref); }
   /** getsockname(2) */
   localAddress(): SocketAddress { return nameOf(sys.getsockname(this[kState].open('getsockname')), 'getsockname'); }
   /** getpeername(2); ENOTCONN when not connected. */
@@ -212,10 +232,26 @@ export class Socket implements Disposable, AsyncDisposable {
   send(data: Uint8Array | string, opts?: Flags): Promise<number> { return runAsync(this[kState], new Send(data, opts)); }
   /** The blocking twin of send(). */
   sendSync(data: Uint8Array | string, opts?: Flags): number { return runSync(this[kState], new Send(data, opts)); }
-  /** Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out). */
-  sendAll(data: Uint8Array | string, opts?: IoOptions): Promise<void> { return runAsync(this[kState], new SendAll(data, opts)); }
-  /** The blocking twin of sendAll(). */
-  sendAllSync(data: Uint8Array | string, opts?: IoOptions): void { runSync(this[kState], new SendAll(data, opts)); }
+  /**
+   * Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out).
+   *
+   * With `i` (and `j`), LuaSocket's send(data, i, j): sends the bytes Lua's
+   * string.sub(data, i, j) selects (1-based, inclusive, negative from the
+   * end, clamped; strings count UTF-8 bytes) and resolves to the index of the
+   * last byte sent within [i, j] (i - 1 when the range is empty). A failure
+   * carries that index as `lastIndex`, so `sendAll(data, err.lastIndex + 1, j)`
+   * resumes. Indices are integers (RangeError otherwise).
+   * @example
+   * const last = await sock.sendAll('hello world', 7);     // sends 'world', resolves to 11
+   * await sock.sendAll(bytes, -3);                          // the last 3 bytes
+   */
+  sendAll(data: Uint8Array | string, opts?: IoOptions): Promise<void>;
+  sendAll(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): Promise<number>;
+  sendAll(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): Promise<number | void> { return runAsync(this[kState], new SendAll(data, i, j, opts)); }
+  /** The blocking twin of sendAll(): undefined, or with `i` the index of the last byte sent. */
+  sendAllSync(data: Uint8Array | string, opts?: IoOptions): void;
+  sendAllSync(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): number;
+  sendAllSync(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): number | void { return runSync(this[kState], new SendAll(data, i, j, opts)); }
   /** sendto(2) (MSG_NOSIGNAL); host names are resolved on the thread pool (first address). */
   sendTo(data: Uint8Array | string, address: AddressLike, opts?: Flags): Promise<number> { return runAsync(this[kState], new SendTo(data, address, opts)); }
   /** The blocking twin of sendTo(). */
@@ -288,9 +324,22 @@ export class Socket implements Disposable, AsyncDisposable {
   setOption(name: OptionName, value: unknown): void { setOption(this[kState], name, value); }
   /** Reads an option by name, decoded ('linger' -> { on, timeout }, 'error' -> a code or null, 'tcp-info' -> an object). */
   getOption(name: OptionName): unknown { return getOption(this[kState], name); }
-  /** nixio's setopt: level 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp' or a number; name as nixio spells it, a constant name or a number. */
-  setsockopt(level: Level, name: number | string, value: number | boolean | Uint8Array | object): void { setsockopt(this[kState], level, name, value); }
-  /** nixio's getopt: as setsockopt; raw options read as 'int' (default), 'bytes' or a byte length. */
+  /**
+   * nixio's setopt, S-Lang's and luaposix's setsockopt: level 'socket' | 'ip' |
+   * 'ipv6' | 'tcp' | 'udp' or a number; name as nixio spells it (a named
+   * option with its decoded value), or a constant name of that level or a
+   * number. By number, SO_LINGER takes { l_onoff, l_linger }, SO_RCVTIMEO and
+   * SO_SNDTIMEO { tv_sec, tv_usec } (or luaposix's two values, `value2`),
+   * IP_ADD/DROP_MEMBERSHIP { imr_multiaddr, imr_interface },
+   * IPV6_JOIN/LEAVE_GROUP { ipv6mr_multiaddr, ipv6mr_interface },
+   * SO_BINDTODEVICE and TCP_CONGESTION a string; other options a number,
+   * boolean or raw bytes.
+   * @example
+   * sock.setsockopt(SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 10 });  // S-Lang
+   * sock.setsockopt(SOL_SOCKET, SO_SNDTIMEO, 1, 500000);                    // luaposix
+   */
+  setsockopt(level: Level, name: number | string, value: number | boolean | string | Uint8Array | object, value2?: number): void { setsockopt(this[kState], level, name, value, value2); }
+  /** nixio's getopt, S-Lang's and luaposix's getsockopt: as setsockopt (structs and strings decoded by number); `kind` 'int', 'bytes' or a byte length forces a raw representation. */
   getsockopt(level: Level, name: number | string, kind?: 'int' | 'bytes' | number): unknown { return getsockopt(this[kState], level, name, kind); }
   /** Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice. */
   addMembership(group: string, iface: string | number = 0): void { membership(this[kState], true, group, iface); }
@@ -318,7 +367,7 @@ export class Socket implements Disposable, AsyncDisposable {
   setStats(received: number, sent: number, age: number): void {
     validateInteger(received, 'received', 0);
     validateInteger(sent, 'sent', 0);
-    if (typeof age !== 'number' || !(age >= 0)) throw invalidArgValue('age', age, 'must be a number >= 0');
+    if (typeof age !== 'number' || !(age >= 0) || age === Infinity) throw invalidArgValue('age', age, 'must be a finite number >= 0');
     const s = this[kState];
     s.received = received;
     s.sent = sent;

@@ -1,10 +1,11 @@
 // Socket options: by name (LuaSocket's and nixio's names, decoded values),
-// nixio's (level, name) pairs, and raw numbers and bytes. A tcp()/udp()
+// nixio's (level, name) pairs, and by number (S-Lang's and luaposix's
+// structs, luaposix's two values, raw numbers and bytes). A tcp()/udp()
 // socket without an fd yet remembers named options and applies them when
 // its family is chosen.
-import { invalidArgType, invalidArgValue, noFamilyError, systemError } from '../errors.js';
+import { invalidArgValue, noFamilyError, systemError } from '../errors.js';
 import { AF, familyName, levelNumber } from '../codec/names.js';
-import { decodeRawOption, encodeOption, namedOption, optionNumber, optionReader, rawOptionBytes, rawOptionSize, type OptionName } from '../codec/options.js';
+import { encodeOption, encodeOptionValue, namedOption, nixioValue, optionNumber, optionReader, optionValueReader, type OptionName } from '../codec/options.js';
 import { layout, readIntValue } from '../sys/struct.js';
 import * as sys from '../sys/fd.js';
 import type { SocketState } from './state.js';
@@ -42,29 +43,38 @@ export function getOption(s: SocketState, name: OptionName): unknown {
 
 type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
 
-/** nixio's setopt: a named option's decoded value, or a raw number, boolean or bytes. */
-export function setsockopt(s: SocketState, level: Level, name: number | string, value: unknown): void {
+/**
+ * nixio's setopt and S-Lang's/luaposix's setsockopt: a named option at its
+ * own level ('tcp', 'nodelay'), with its decoded value (nixio's 0 and 1 for
+ * flags); else by number or constant name, where structs are objects with
+ * the seeds' field names ({ l_onoff, l_linger }, { tv_sec, tv_usec }, ...),
+ * `value2` luaposix's second value, strings for SO_BINDTODEVICE and
+ * TCP_CONGESTION, and anything else a raw number, boolean or bytes.
+ */
+export function setsockopt(s: SocketState, level: Level, name: number | string, value: unknown, value2?: unknown): void {
   const named = namedOption(level, name);
-  if (named) return setOption(s, named, value);
+  if (named) {
+    if (value2 !== undefined) throw invalidArgValue('value2', value2, `is not taken by the named option '${named}'`);
+    return setOption(s, named, nixioValue(named, value));
+  }
   const lvl = levelNumber(level);
   const opt = optionNumber(level, name);
-  if (typeof value === 'object' && !(value instanceof Uint8Array)) throw invalidArgType('value', 'of type number, boolean or an instance of Uint8Array for a raw option', value);
-  const bytes = rawOptionBytes(value);
+  const bytes = encodeOptionValue(lvl, opt, value, value2);
   const rc = sys.setsockopt(s.open('setsockopt'), lvl, opt, bytes);
   if (rc < 0) throw systemError(rc, 'setsockopt');
 }
 
-/** nixio's getopt: as setsockopt; raw options read as 'int' (default), 'bytes' or a byte length. */
+/** nixio's getopt: as setsockopt; by number, structs and strings decoded unless `kind` ('int', 'bytes' or a byte length) forces a representation. */
 export function getsockopt(s: SocketState, level: Level, name: number | string, kind?: 'int' | 'bytes' | number): unknown {
   const named = kind === undefined ? namedOption(level, name) : null;
   if (named) return getOption(s, named);
   const lvl = levelNumber(level);
   const opt = optionNumber(level, name);
-  const size = rawOptionSize(kind);
+  const [size, decode] = optionValueReader(lvl, opt, kind);
   const buf = readBuffer(size);
   const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, buf);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return decodeRawOption(buf, sys.results[0], kind);
+  return decode(buf, sys.results[0]);
 }
 
 /** An int-valued option read straight from an fd (SO_ERROR, SO_TYPE, ...). */

@@ -2,7 +2,7 @@
 // lib/internal does) so the façade, select(), net.ts and the iterator share
 // one object without any public door into it. The engine's part (fd,
 // readiness, timeouts, buffers, stats) is the Handle this extends.
-import { closedError, noFamilyError, systemError } from '../errors.js';
+import { closedError, noFamilyError, ownError } from '../errors.js';
 import * as sys from '../sys/fd.js';
 import { Handle } from '../io/handle.js';
 import type { EncodedAddress, SocketAddress } from '../codec/sockaddr.js';
@@ -63,15 +63,14 @@ export class SocketState extends Handle {
 
   /**
    * Takes ownership of `fd`: registers it with the addon (one poll handle,
-   * closed at environment teardown) and starts watching it. The fd is closed
-   * when it cannot be owned.
+   * closed at environment teardown) and starts watching it. An fd that a
+   * Socket already owns, or that the event loop watches for node:net, is
+   * refused with EEXIST and left untouched: the caller closes it only if it
+   * made it.
    */
   own(fd: number): void {
     const rc = sys.own(fd);
-    if (rc < 0) {
-      sys.close(fd);
-      throw systemError(rc, 'socket');
-    }
+    if (rc < 0) throw ownError(rc, fd);
     this.watch(fd);
   }
 
