@@ -23,18 +23,55 @@ export interface ErrorDetails {
 }
 
 /**
+ * A SocketError's `code`: the codes berkeley itself raises ('ETIMEDOUT',
+ * 'EOF', 'ERR_SOCKET_CLOSED', 'ENOTFOUND' and the resolver's 'EAI_*'), the
+ * errno names socket calls commonly fail with, and any other errno name
+ * (`string & {}` keeps editors offering the known ones while every string
+ * is still accepted).
+ */
+export type SocketErrorCode =
+  // raised by berkeley itself
+  | 'ETIMEDOUT' | 'EOF' | 'ERR_SOCKET_CLOSED' | 'ENOTFOUND'
+  // the resolver (EAI_NONAME and EAI_NODATA are reported as ENOTFOUND)
+  | 'EAI_AGAIN' | 'EAI_FAIL' | 'EAI_FAMILY' | 'EAI_SERVICE' | 'EAI_SOCKTYPE' | 'EAI_BADFLAGS' | 'EAI_MEMORY'
+  | 'EAI_OVERFLOW' | 'EAI_ADDRFAMILY' | 'EAI_SYSTEM'
+  // system calls
+  | 'EACCES' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EAFNOSUPPORT' | 'EAGAIN' | 'EALREADY' | 'EBADF'
+  | 'ECONNABORTED' | 'ECONNREFUSED' | 'ECONNRESET' | 'EDESTADDRREQ' | 'EDOM' | 'EEXIST' | 'EHOSTDOWN'
+  | 'EHOSTUNREACH' | 'EINPROGRESS' | 'EINTR' | 'EINVAL' | 'EISCONN' | 'EMFILE' | 'EMSGSIZE'
+  | 'ENAMETOOLONG' | 'ENETDOWN' | 'ENETUNREACH' | 'ENFILE' | 'ENOBUFS' | 'ENODEV' | 'ENOENT' | 'ENOMEM'
+  | 'ENOPROTOOPT' | 'ENOTCONN' | 'ENOTSOCK' | 'EOPNOTSUPP' | 'EPERM' | 'EPIPE' | 'EPROTO'
+  | 'EPROTONOSUPPORT' | 'EPROTOTYPE' | 'ESOCKTNOSUPPORT'
+  | (string & {});
+
+/**
  * A failed system call, resolver lookup, timeout, end of stream or use of a
  * closed socket. `code` is the errno name ('ECONNREFUSED'), or 'ETIMEDOUT',
  * 'EOF', 'ENOTFOUND', 'ERR_SOCKET_CLOSED'; `errno` is negative as in Node
  * (`util.getSystemErrorName(err.errno) === err.code` for system errors).
+ *
+ * @example
+ * try {
+ *   await sock.connect('127.0.0.1:9');
+ * } catch (err) {
+ *   if (err instanceof SocketError && err.code === 'ECONNREFUSED') console.log(err.message); // 'connect ECONNREFUSED 127.0.0.1:9'
+ *   else throw err;
+ * }
  */
 export class SocketError extends Error {
-  code: string;
+  /** The errno name ('ECONNREFUSED'), or 'ETIMEDOUT', 'EOF', 'ENOTFOUND', 'EAI_*', 'ERR_SOCKET_CLOSED'. */
+  code: SocketErrorCode;
+  /** The negative errno, as Node reports it (libuv's number for resolver errors); absent for EOF and ERR_SOCKET_CLOSED. */
   declare errno?: number;
+  /** The failed call: 'connect', 'recvmsg', 'getaddrinfo', ... */
   declare syscall?: string;
+  /** The address the call was aimed at, where it had one. */
   declare address?: string;
+  /** The port the call was aimed at, where it had one. */
   declare port?: number;
+  /** The Unix path the call was aimed at. */
   declare path?: string;
+  /** The name a resolver failure was about. */
   declare hostname?: string;
   /** Data received before a receive failed (LuaSocket's partial result). */
   declare partial?: Buffer;
@@ -43,7 +80,7 @@ export class SocketError extends Error {
   /** sendAll(data, i, j): the index of the last byte sent before the failure (LuaSocket's last index); resume at lastIndex + 1. */
   declare lastIndex?: number;
 
-  constructor(message: string, code: string, fields: { errno?: number; syscall?: string } & ErrorDetails = {}) {
+  constructor(message: string, code: SocketErrorCode, fields: { errno?: number; syscall?: string } & ErrorDetails = {}) {
     super(message);
     this.name = 'SocketError';
     this.code = code;
@@ -167,6 +204,15 @@ function coded<E extends Error>(err: E, code: string): CodedError<E> {
   return err as CodedError<E>;
 }
 
+/** util.inspect that cannot throw (a detached DataView, a throwing Proxy trap): describing a bad argument must not fail. */
+function safeInspect(value: unknown, options: Parameters<typeof inspect>[1]): string {
+  try {
+    return inspect(value, options);
+  } catch {
+    return `[${Object.prototype.toString.call(value).slice(8, -1)}]`;
+  }
+}
+
 /** How Node describes a received value in argument errors. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -174,9 +220,9 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
   if (typeof value === 'object') {
     const ctor = (value as object).constructor?.name;
-    return ctor ? `an instance of ${ctor}` : inspect(value, { depth: -1 });
+    return ctor ? `an instance of ${ctor}` : safeInspect(value, { depth: -1 });
   }
-  let shown = inspect(value, { colors: false });
+  let shown = safeInspect(value, { colors: false });
   if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
   return `type ${typeof value} (${shown})`;
 }
@@ -188,13 +234,13 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
 
 /** TypeError ERR_INVALID_ARG_VALUE, with the reason the value was refused. */
 export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): CodedError<TypeError> {
-  const shown = inspect(value, { colors: false, depth: 1, maxStringLength: 64 });
+  const shown = safeInspect(value, { colors: false, depth: 1, maxStringLength: 64 });
   return coded(new TypeError(`The argument '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
 }
 
 /** RangeError ERR_OUT_OF_RANGE: `range` reads like ">= 0 && <= 65535". */
 export function outOfRange(name: string, range: string, value: unknown): CodedError<RangeError> {
-  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : inspect(value);
+  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : safeInspect(value, {});
   return coded(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`), 'ERR_OUT_OF_RANGE');
 }
 

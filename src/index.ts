@@ -1,14 +1,33 @@
 // The berkeley entry point: re-exports only.
-export { Socket, type IoOptions, type AddressLike, type SocketType } from './socket/socket.js';
+/**
+ * The BSD socket API for TypeScript on Node.js: the {@link Socket} class,
+ * convenience constructors ({@link connect}, {@link listen}, {@link tcp},
+ * {@link bindUdp}, ...), {@link select}, the resolver, constants and errors.
+ * The synchronous one-call-per-system-call layer on plain fds is the
+ * `berkeley/posix` entry point.
+ *
+ * @packageDocumentation
+ */
+export {
+  Socket, type IoOptions, type AddressLike, type SocketType, type AddressOf, type InetAddress, type Inet6Address, type UnixAddress,
+  type FamilyOf, type MessagesOptions, type AddressByFamily, type FlagOptions, type RecvMsgOptions, type RecvManyOptions, type OptionLevel,
+} from './socket/socket.js';
+export type { Datagram } from './socket/receive.js';
 export { select, selectSync, type SelectResult } from './select.js';
 export {
   getaddrinfo, getaddrinfoSync, getnameinfo, getnameinfoSync, interfaces, ifNameToIndex, ifIndexToName, type LookupHints,
 } from './resolver.js';
-export { tcp, tcp4, tcp6, udp, udp4, udp6, connect, listen, connectUnix, listenUnix, bindUdp, bindUnixDgram, type ConnectOptions } from './net.js';
-export { SocketError, AbortError } from './errors.js';
+export {
+  tcp, tcp4, tcp6, udp, udp4, udp6, connect, listen, connectUnix, listenUnix, bindUdp, bindUnixDgram,
+  type ConnectOptions, type ListenOptions, type BindUdpOptions, type InetFamily,
+} from './net.js';
+export { SocketError, AbortError, type SocketErrorCode, type ErrorDetails } from './errors.js';
 export { constants } from './sys/constants.js';
 export { features } from './sys/features.js';
-export type { OptionName, LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct } from './codec/options.js';
+export type {
+  OptionName, OptionValues, OptionInputs, ReadableOptionName, WritableOptionName, Linger, Membership, SourceMembership,
+  LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct,
+} from './codec/options.js';
 export type { SocketAddress } from './codec/sockaddr.js';
 export type { Family } from './codec/names.js';
 export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo } from './codec/message.js';

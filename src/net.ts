@@ -2,6 +2,7 @@
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
 import { abortError, invalidArgType, invalidArgValue, notFoundError } from './errors.js';
 import { addressTarget, hostPort } from './codec/address.js';
+import { encodeAddress } from './codec/sockaddr.js';
 import { callOptions } from './io/engine.js';
 import { lookup } from './io/lookup.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
@@ -11,20 +12,31 @@ import { Deadline } from './io/deadline.js';
 import type { SocketAddress } from './codec/sockaddr.js';
 
 
-/** A TCP socket whose family (inet or inet6) is chosen at the first bind/connect, as LuaSocket 3's socket.tcp(). */
-export function tcp(): Socket { return deferredSocket(SOCK_STREAM, 0); }
-/** An IPv4 TCP socket. */
-export function tcp4(): Socket { return new Socket('inet', 'stream'); }
-/** An IPv6-only TCP socket (ipv6-v6only set). */
-export function tcp6(): Socket { const s = new Socket('inet6', 'stream'); s.setOption('ipv6-v6only', true); return s; }
+/**
+ * A TCP socket whose family (inet or inet6) is chosen at the first
+ * bind/connect, as LuaSocket 3's socket.tcp(); options set before then are
+ * remembered and applied.
+ *
+ * @example
+ * const s = tcp();
+ * s.setOption('tcp-nodelay', true);
+ * await s.connect('[::1]:8080');     // an inet6 socket from here on
+ */
+export function tcp(): Socket<'inet' | 'inet6'> { return deferredSocket(SOCK_STREAM, 0) as Socket<'inet' | 'inet6'>; }
+/** An IPv4 TCP socket. @throws {@link SocketError} `EMFILE` */
+export function tcp4(): Socket<'inet'> { return new Socket('inet', 'stream'); }
+/** An IPv6-only TCP socket (ipv6-v6only set). @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE` */
+export function tcp6(): Socket<'inet6'> { const s = new Socket('inet6', 'stream'); s.setOption('ipv6-v6only', true); return s; }
 /** A UDP socket whose family is chosen at the first bind/connect/sendTo. */
-export function udp(): Socket { return deferredSocket(SOCK_DGRAM, 0); }
-/** An IPv4 UDP socket. */
-export function udp4(): Socket { return new Socket('inet', 'dgram'); }
-/** An IPv6-only UDP socket (ipv6-v6only set). */
-export function udp6(): Socket { const s = new Socket('inet6', 'dgram'); s.setOption('ipv6-v6only', true); return s; }
+export function udp(): Socket<'inet' | 'inet6'> { return deferredSocket(SOCK_DGRAM, 0) as Socket<'inet' | 'inet6'>; }
+/** An IPv4 UDP socket. @throws {@link SocketError} `EMFILE` */
+export function udp4(): Socket<'inet'> { return new Socket('inet', 'dgram'); }
+/** An IPv6-only UDP socket (ipv6-v6only set). @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE` */
+export function udp6(): Socket<'inet6'> { const s = new Socket('inet6', 'dgram'); s.setOption('ipv6-v6only', true); return s; }
 
-type Fam = 'inet' | 'inet6';
+/** The families of the inet convenience constructors. */
+export type InetFamily = 'inet' | 'inet6';
+type Fam = InetFamily;
 function famOption(v: unknown): Fam | undefined {
   if (v === undefined) return undefined;
   if (v !== 'inet' && v !== 'inet6') throw invalidArgValue('options.family', v, "must be 'inet' or 'inet6'");
@@ -89,8 +101,21 @@ async function attempt(a: SocketAddress, o: ConnectOptions, deadline: number | n
  * RFC 8305 (Happy Eyeballs v2): IPv6 first, a new attempt every
  * `attemptDelay` ms or as soon as one fails, the first to connect wins and
  * the others are closed. `timeout` is a deadline for the whole call. On
- * failure the last error is thrown, with all of them as `errors`.
+ * failure the last error is thrown, with all of them as `errors`. With
+ * `family`, the socket is typed as that family's.
+ *
+ * @throws {@link SocketError} `ENOTFOUND` (and the resolver's `EAI_*`),
+ * `ECONNREFUSED`, `ETIMEDOUT`, `ENETUNREACH`, ...: the last attempt's
+ * error, every attempt's as `errors`.
+ * @throws `AbortError` when `opts.signal` aborts.
+ * @throws TypeError / RangeError for a bad port or option, before any lookup.
+ * @example
+ * const sock = await connect('localhost', 8080, { timeout: 2000 });
+ * await sock.sendAll('PING\r\n');
+ * const reply = await sock.receive('line');
+ * sock.close();
  */
+export function connect<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: ConnectOptions & { family?: F }): Promise<Socket<F>>;
 export async function connect(host: string, port: number | string, opts: ConnectOptions = {}): Promise<Socket> {
   const o = validateObject<ConnectOptions>(opts, 'options');
   const family = famOption(o.family);
@@ -173,10 +198,34 @@ export async function connect(host: string, port: number | string, opts: Connect
   }
 }
 
+/** listen()'s options. */
+export interface ListenOptions {
+  /** listen(2)'s backlog (default SOMAXCONN). */
+  backlog?: number;
+  /** SO_REUSEADDR (default true). */
+  reuseaddr?: boolean;
+  /** SO_REUSEPORT (default false). */
+  reuseport?: boolean;
+  /** Only this family's addresses (and the socket typed as that family's). */
+  family?: InetFamily;
+  /** IPV6_V6ONLY on an inet6 socket. */
+  ipv6Only?: boolean;
+}
+
 /**
  * LuaSocket's socket.bind / lua-net's bind_inet_stream: a listening TCP
  * socket. reuseaddr defaults to true; host '*' is the wildcard address.
+ * Its localAddress() is typed as an inet or inet6 address (as the family
+ * given in `opts`, when there is one).
+ *
+ * @throws {@link SocketError} `EADDRINUSE`, `EACCES` (a port below 1024), `EADDRNOTAVAIL`, `ENOTFOUND`.
+ * @throws TypeError / RangeError for a bad port or option, before any socket is made.
+ * @example
+ * const server = listen('127.0.0.1', 0);
+ * const { port } = server.localAddress();
+ * const conn = await server.accept();
  */
+export function listen<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: ListenOptions & { family?: F }): Socket<F>;
 export function listen(host: string, port: number | string, opts: { backlog?: number; reuseaddr?: boolean; reuseport?: boolean; family?: Fam; ipv6Only?: boolean } = {}): Socket {
   const o = validateObject<{ backlog?: number; reuseaddr?: boolean; reuseport?: boolean; family?: Fam; ipv6Only?: boolean }>(opts, 'options');
   const family = famOption(o.family);
@@ -201,11 +250,22 @@ export function listen(host: string, port: number | string, opts: { backlog?: nu
   }
 }
 
-/** lua-net's connect_unix_stream: a connected Unix stream (or seqpacket) socket. */
-export async function connectUnix(path: string, opts: IoOptions & { type?: 'stream' | 'seqpacket' } = {}): Promise<Socket> {
+/**
+ * lua-net's connect_unix_stream: a connected Unix stream (or seqpacket) socket.
+ *
+ * @throws {@link SocketError} `ENOENT` (no such path), `ECONNREFUSED` (nobody listening), `EACCES`, `ENAMETOOLONG`, `ETIMEDOUT`.
+ * @throws `AbortError` when `opts.signal` aborts.
+ * @example
+ * const sock = await connectUnix('/run/app.sock', { timeout: 1000 });
+ * const seq = await connectUnix('\0my-service', { type: 'seqpacket' });   // abstract name
+ */
+export async function connectUnix(path: string, opts: IoOptions & { type?: 'stream' | 'seqpacket' } = {}): Promise<Socket<'unix'>> {
   const o = validateObject<IoOptions & { type?: 'stream' | 'seqpacket' }>(opts, 'options');
   const type = o.type ?? 'stream';
   if (type !== 'stream' && type !== 'seqpacket') throw invalidArgValue('options.type', type, "must be 'stream' or 'seqpacket'");
+  // Every argument is checked before the socket is made.
+  callOptions({ timeout: o.timeout, signal: o.signal });
+  encodeAddress({ family: 'unix', path }, 'connect', 'path');
   const s = new Socket('unix', type);
   try {
     await s.connect({ family: 'unix', path }, { timeout: o.timeout, signal: o.signal });
@@ -216,12 +276,21 @@ export async function connectUnix(path: string, opts: IoOptions & { type?: 'stre
   }
 }
 
-/** lua-net's bind_unix_stream: a listening Unix stream (or seqpacket) socket. */
-export function listenUnix(path: string, opts: { backlog?: number; type?: 'stream' | 'seqpacket' } = {}): Socket {
+/**
+ * lua-net's bind_unix_stream: a listening Unix stream (or seqpacket)
+ * socket. A path that exists is not removed: bind fails with `EADDRINUSE`.
+ *
+ * @throws {@link SocketError} `EADDRINUSE`, `EACCES`, `ENOENT` (no such directory), `ENAMETOOLONG`.
+ * @example
+ * const server = listenUnix('/tmp/app.sock');
+ * for await (const conn of server.connections()) conn.close();
+ */
+export function listenUnix(path: string, opts: { backlog?: number; type?: 'stream' | 'seqpacket' } = {}): Socket<'unix'> {
   const o = validateObject<{ backlog?: number; type?: 'stream' | 'seqpacket' }>(opts, 'options');
   const type = o.type ?? 'stream';
   if (type !== 'stream' && type !== 'seqpacket') throw invalidArgValue('options.type', type, "must be 'stream' or 'seqpacket'");
   const backlog = o.backlog === undefined ? SOMAXCONN : validateInt32(o.backlog, 'options.backlog');
+  encodeAddress({ family: 'unix', path }, 'bind', 'path');
   const s = new Socket('unix', type);
   try {
     s.bind({ family: 'unix', path });
@@ -233,7 +302,28 @@ export function listenUnix(path: string, opts: { backlog?: number; type?: 'strea
   }
 }
 
-/** A bound UDP socket. */
+/** bindUdp()'s options. */
+export interface BindUdpOptions {
+  /** SO_REUSEADDR (default false). */
+  reuseaddr?: boolean;
+  /** SO_REUSEPORT (default false). */
+  reuseport?: boolean;
+  /** Only this family's addresses (and the socket typed as that family's). */
+  family?: InetFamily;
+}
+
+/**
+ * A bound UDP socket; its localAddress() is typed as an inet or inet6
+ * address (as the family given in `opts`, when there is one).
+ *
+ * @throws {@link SocketError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, `ENOTFOUND`.
+ * @throws TypeError / RangeError for a bad port or option, before any socket is made.
+ * @example
+ * const udp = bindUdp('127.0.0.1', 0, { family: 'inet' });
+ * const { port } = udp.localAddress();
+ * const { data, address } = await udp.recvFrom();
+ */
+export function bindUdp<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: BindUdpOptions & { family?: F }): Socket<F>;
 export function bindUdp(host: string, port: number | string, opts: { reuseaddr?: boolean; reuseport?: boolean; family?: Fam } = {}): Socket {
   const o = validateObject<{ reuseaddr?: boolean; reuseport?: boolean; family?: Fam }>(opts, 'options');
   const family = famOption(o.family);
@@ -252,8 +342,13 @@ export function bindUdp(host: string, port: number | string, opts: { reuseaddr?:
   }
 }
 
-/** A Unix datagram socket bound to `path` ('' autobinds an abstract name). */
-export function bindUnixDgram(path: string): Socket {
+/**
+ * A Unix datagram socket bound to `path` ('' autobinds an abstract name).
+ *
+ * @throws {@link SocketError} `EADDRINUSE`, `EACCES`, `ENAMETOOLONG`.
+ */
+export function bindUnixDgram(path: string): Socket<'unix'> {
+  encodeAddress({ family: 'unix', path }, 'bind', 'path');
   const s = new Socket('unix', 'dgram');
   try {
     s.bind({ family: 'unix', path });

@@ -13,7 +13,7 @@ import { AF_INET, AF_INET6, SOMAXCONN } from './sys/constants.js';
 import { EAFNOSUPPORT } from './sys/errno.js';
 import * as sys from './sys/fd.js';
 import {
-  toBytes, validateBoolean, validateFd, validateFlags, validateInt32, validateInteger,
+  isBytes, toBytes, validateBoolean, validateFd, validateFlags, validateInt32, validateInteger,
   validateLength, validateObject, validateString,
 } from './validate.js';
 
@@ -247,7 +247,7 @@ export function inet_pton(family: number, text: string): Buffer {
 /** inet_ntop(3): the text form of 4 (AF_INET) or 16 (AF_INET6) address bytes. */
 export function inet_ntop(family: number, bytes: Uint8Array): string {
   ipFamily(family);
-  if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
+  if (!isBytes(bytes)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);
   const need = family === AF_INET ? 4 : 16;
   if (bytes.length !== need) throw invalidArgValue('bytes', bytes, `must be ${need} bytes long`);
   const r = sys.inet_ntop(family, bytes);

@@ -3,7 +3,7 @@
 // re-exports the blocking forms under their C names.
 import { invalidArgValue, resolverError, systemError } from './errors.js';
 import { familyNumber, protocolNumber, typeNumber, type Family, type SocketType } from './codec/names.js';
-import { addressDetails } from './codec/address.js';
+import { addressDetails, checkZone, portOf } from './codec/address.js';
 import { encodeAddress, type SocketAddress } from './codec/sockaddr.js';
 import { addrInfoResult, type AddrInfo } from './io/lookup.js';
 import { AF_UNSPEC, IFNAMSIZ } from './sys/constants.js';
@@ -14,19 +14,27 @@ import { validateCString, validateFlags, validateInteger, validateObject, valida
 
 export type { AddrInfo };
 
-/** Validates getaddrinfo's host and service: strings without NUL, a port number, or null (not both). */
+/**
+ * Validates getaddrinfo's host and service: strings without NUL, a port
+ * number, or null (not both). A numeric service follows the port rule of
+ * the address funnel (0..65535, canonical decimal): glibc would wrap '70000'
+ * to 4464 and take ' 80' and '+80'. A numeric IPv6 zone is a scope id
+ * (0..2^32-1).
+ */
 export function lookupArgs(host: unknown, service: unknown): [string | null, string | null] {
   const h = host === null || host === undefined ? null : validateCString(host, 'host');
+  if (h !== null) checkZone(h, 'host');
   let s: string | null;
   if (service === null || service === undefined) s = null;
   else if (typeof service === 'number') s = String(validateInteger(service, 'service', 0, 65535));
-  else s = validateCString(service, 'service');
+  else s = String(portOf(validateCString(service, 'service'), 'service'));
   if (h === null && s === null) throw invalidArgValue('host', host, 'and service cannot both be null');
   if (h !== null && h.length > 1024) throw invalidArgValue('host', host, 'is longer than NI_MAXHOST');
   if (s !== null && s.length > 63) throw invalidArgValue('service', service, 'is too long');
   return [h, s];
 }
 
+/** getaddrinfo()'s hints: a family and socket type to keep, a protocol, AI_* flags. */
 export interface LookupHints { family?: Family; type?: SocketType; protocol?: number | string; flags?: number }
 
 function hintsArgs(hints: unknown): [number, number, number, number] {
@@ -37,7 +45,20 @@ function hintsArgs(hints: unknown): [number, number, number, number] {
   return [family, type, protocol, validateFlags(h.flags, 'hints.flags')];
 }
 
-/** getaddrinfo(3) on libuv's thread pool; ENOTFOUND for unknown names. */
+/**
+ * getaddrinfo(3) on libuv's thread pool: the addresses `host` (null: the
+ * local or, with AI_PASSIVE, the wildcard address) and `service` (a port
+ * or a service name) resolve to, in the resolver's order.
+ *
+ * @throws {@link SocketError} `ENOTFOUND` for unknown names (EAI_NONAME,
+ * EAI_NODATA), `EAI_AGAIN`, `EAI_SERVICE`, ..., with `syscall` 'getaddrinfo'
+ * and `hostname`.
+ * @throws TypeError / RangeError for a bad argument (as a rejection).
+ * @example
+ * const [first] = await getaddrinfo('localhost', 80, { family: 'inet6', type: 'stream' });
+ * const sock = new Socket(first.family, first.socktype);
+ * await sock.connect(first.address);
+ */
 export async function getaddrinfo(host: string | null, service?: string | number | null, hints?: LookupHints): Promise<AddrInfo[]> {
   const [h, s] = lookupArgs(host, service);
   const [family, type, protocol, flags] = hintsArgs(hints);

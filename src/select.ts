@@ -9,6 +9,7 @@ import { kState } from './socket/state.js';
 import { READ, WRITE } from './io/readiness.js';
 import { Socket } from './socket/socket.js';
 
+/** What select() and selectSync() resolve to: the sockets of each list that are ready (empty lists on timeout). */
 export interface SelectResult { readable: Socket[]; writable: Socket[] }
 
 function validateList(list: unknown, name: string): Socket[] {
@@ -49,7 +50,14 @@ function pollOnce(read: Socket[], write: Socket[], timeout: number): SelectResul
   return { readable, writable };
 }
 
-/** Waits (in poll(2), blocking the thread) until a socket is readable or writable, or the timeout (ms) passes. */
+/**
+ * The blocking twin of select(): waits in poll(2), blocking the thread,
+ * until a socket is readable or writable, or the timeout (ms) passes.
+ *
+ * @throws TypeError when a list is not an array of Sockets; RangeError for a NaN timeout.
+ * @example
+ * const { readable } = selectSync([a, b], [], 0);   // a poll: never waits
+ */
 export function selectSync(read: Socket[], write: Socket[], timeout?: number | null): SelectResult {
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');
@@ -59,7 +67,19 @@ export function selectSync(read: Socket[], write: Socket[], timeout?: number | n
   return pollOnce(r, w, Deadline.start(null, t, null).waitMs());
 }
 
-/** Waits on Node's event loop until a socket is readable or writable, or the timeout (ms) passes. */
+/**
+ * LuaSocket's socket.select: waits on Node's event loop until a socket of
+ * `read` is readable or one of `write` writable, or `timeout` ms pass
+ * (null or negative: no limit). Sockets with buffered receive() data count
+ * as readable; closed sockets are ignored; a timeout resolves to empty
+ * lists, it does not reject. With both lists empty and no timeout it
+ * resolves at once.
+ *
+ * @throws TypeError when a list is not an array of Sockets; RangeError for a NaN timeout (as a rejection).
+ * @example
+ * const { readable, writable } = await select([server, client], [other], 1000);
+ * for (const s of readable) console.log(s === server ? 'a connection is waiting' : 'data');
+ */
 export async function select(read: Socket[], write: Socket[], timeout?: number | null): Promise<SelectResult> {
   const r = validateList(read, 'read');
   const w = validateList(write, 'write');

@@ -39,12 +39,37 @@ export function validateObject<T extends object>(value: unknown, name: string): 
   return value as T;
 }
 
+/**
+ * Whether `value` is a real Uint8Array (or Buffer): a view with the typed
+ * array's internal slots, not a Proxy or an object that only inherits from
+ * Uint8Array.prototype (reading their length would throw an uncoded
+ * TypeError, and the addon refuses them later than it should).
+ */
+export const isBytes = (value: unknown): value is Uint8Array => ArrayBuffer.isView(value) && value instanceof Uint8Array;
+
 /** Data in: a string (UTF-8) or any ArrayBufferView, as a Uint8Array without copying views. */
 export function toBytes(value: unknown, name = 'data'): Uint8Array {
-  if (value instanceof Uint8Array) return value.byteLength === 0 ? notDetached(value, name) : value;
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (ArrayBuffer.isView(value)) return notDetached(new Uint8Array(value.buffer, value.byteOffset, value.byteLength), name);
+  if (ArrayBuffer.isView(value)) {
+    if (value instanceof Uint8Array) return value.byteLength === 0 ? notDetached(value, name) : value;
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength); // a detached DataView throws here
+    } catch {
+      throw invalidArgValue(name, `[a ${value.constructor?.name ?? 'view'} of a detached ArrayBuffer]`, 'is backed by a detached ArrayBuffer');
+    }
+    return bytes.byteLength === 0 ? notDetached(bytes, name) : bytes;
+  }
   throw invalidArgType(name, 'of type string or an instance of Uint8Array', value);
+}
+
+/**
+ * The error for a buffer whose ArrayBuffer was detached (transferred) or
+ * shrunk (a resizable ArrayBuffer) while a call that had validated it was
+ * waiting: it no longer holds the `length` bytes the call took.
+ */
+export function changedBuffer(name: string, view: ArrayBufferView, length: number): TypeError {
+  return invalidArgValue(name, `[${view.byteLength} of ${length} bytes]`, 'was detached or shrunk while the call was waiting');
 }
 
 /**

@@ -40,3 +40,57 @@ test('CLOEXEC on every fd, MSG_NOSIGNAL on every send (strace)', { skip: !haveSt
   assert.deepEqual(dups, [], 'fds are duplicated only with F_DUPFD_CLOEXEC');
   assert.ok(named('fcntl').some((l) => l.includes('F_DUPFD_CLOEXEC')), 'fromNodeSocket duplicated with F_DUPFD_CLOEXEC');
 });
+
+// Bad input never reaches the kernel: the whole rejected-input table of
+// test/fixtures/input-rules.ts runs under strace, each row between two marker
+// writes, and no socket system call may appear between a row's markers.
+const SOCKET_CALLS = ['socket', 'socketpair', 'bind', 'connect', 'listen', 'accept', 'accept4', 'sendto', 'sendmsg', 'sendmmsg',
+  'recvfrom', 'recvmsg', 'recvmmsg', 'setsockopt', 'getsockopt', 'shutdown', 'getsockname', 'getpeername'];
+
+interface TableRun { skipped?: string; rows: { label: string }[]; failures: string[]; calls: Map<number, string[]> }
+let tableRun: Promise<TableRun> | null = null;
+
+/** Runs the table once under strace; both tests below read the result. */
+function runTable(): Promise<TableRun> {
+  tableRun ??= new Promise((resolve) => {
+    const out = tmpPath('strace-rules');
+    const child = new URL('./fixtures/input-rules-child.ts', import.meta.url).pathname;
+    const r = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-s', '32', '-o', out, '-e', `trace=${SOCKET_CALLS.join(',')},write`,
+      process.execPath, '--import', 'tsx', child], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 << 20 });
+    if (r.status !== 0 && /ptrace|Operation not permitted|seccomp/.test(r.stderr)) {
+      resolve({ skipped: `strace cannot trace here: ${r.stderr.trim().slice(0, 200)}`, rows: [], failures: [], calls: new Map() });
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr.slice(-4000));
+    const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: { label: string }[]; failures: string[] };
+    // Which socket calls each row made, in trace order (one file: every thread's calls as they were entered).
+    const calls = new Map<number, string[]>();
+    const socketCall = new RegExp(`^\\d+\\s+(${SOCKET_CALLS.join('|')})\\(`);
+    let open: number | null = null;
+    let seen = 0;
+    for (const line of readFileSync(out, 'utf8').split('\n')) {
+      const m = /^\d+\s+write\(\d+, "<(\/?)r(\d+)>"/.exec(line);
+      if (m) {
+        open = m[1] === '/' ? null : Number(m[2]);
+        if (m[1] === '/') seen++;
+        continue;
+      }
+      const c = socketCall.exec(line);
+      if (c && open !== null) calls.set(open, [...(calls.get(open) ?? []), line.replace(/^\d+\s+/, '').slice(0, 120)]);
+    }
+    assert.equal(seen, report.rows.length, 'every row was traced between its markers');
+    resolve({ rows: report.rows, failures: report.failures, calls });
+  });
+  return tableRun;
+}
+
+const reached = (run: TableRun): string[] => [...run.calls].map(([i, list]) => `${run.rows[i].label}: ${list.join(' | ')}`);
+
+test('rejected input never reaches the kernel: no socket system call for any row of the input-rules table (strace)',
+  { skip: !haveStrace && 'strace is not installed', timeout: 300_000 }, async (t) => {
+    const run = await runTable();
+    if (run.skipped) return t.skip(run.skipped);
+    assert.ok(run.rows.length > 2500, `${run.rows.length} rows`);
+    assert.deepEqual(run.failures.slice(0, 40), [], 'every row refused as the in-process table says (test/input-rules.test.ts)');
+    assert.deepEqual(reached(run).slice(0, 40), []);
+  });

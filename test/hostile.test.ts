@@ -99,7 +99,7 @@ test('every Socket method and constructor refuses hostile arguments cleanly', as
     ['shutdown', ['send'], (s, a) => s.shutdown(a[0] as 'send'), 'stream'],
     ['setTimeout', [10, 'block'], (s, a) => s.setTimeout(a[0] as number, a[1] as 'block')],
     ['setBlocking', [false], (s, a) => s.setBlocking(a[0] as boolean)],
-    ['setOption', ['rcvbuf', 8192], (s, a) => s.setOption(a[0] as 'rcvbuf', a[1])],
+    ['setOption', ['rcvbuf', 8192], (s, a) => s.setOption(a[0] as 'rcvbuf', a[1] as number)],
     ['getOption', ['rcvbuf'], (s, a) => s.getOption(a[0] as 'rcvbuf')],
     ['setsockopt', ['socket', 'SO_RCVBUF', 8192], (s, a) => s.setsockopt(a[0] as 'socket', a[1] as string, a[2] as number)],
     ['getsockopt', ['socket', 'SO_TYPE', 'int'], (s, a) => s.getsockopt(a[0] as 'socket', a[1] as string, a[2] as 'int')],

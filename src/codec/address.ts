@@ -12,7 +12,7 @@
 import { invalidArgType, invalidArgValue, outOfRange, type ErrorDetails } from '../errors.js';
 import { validateObject } from '../validate.js';
 import { AF } from './names.js';
-import type { SocketAddress } from './sockaddr.js';
+import { encodeAddress, type SocketAddress } from './sockaddr.js';
 
 /** Anything a socket method accepts as an address. */
 export type AddressLike = SocketAddress | { host: string; port: number | string } | string;
@@ -53,12 +53,25 @@ export function portOf(value: unknown, name = 'port'): number | string {
   throw invalidArgValue(name, value, 'must be a port from 0 to 65535 or a service name');
 }
 
-/** The host rule: a string without NUL; '*' and '' are the wildcard (null). */
+/**
+ * The host rule: a string without NUL; '*' and '' are the wildcard (null). A
+ * numeric IPv6 zone ('fe80::1%3') is a scope id, 0..2^32-1: the resolver
+ * would otherwise wrap '%4294967297' to scope 1.
+ */
 export function hostOf(value: unknown, name = 'host'): string | null {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
   if (value.includes('\0')) throw invalidArgValue(name, value, 'must be a string without null bytes');
   if (value.length > MAX_HOST) throw invalidArgValue(name, value, 'is longer than NI_MAXHOST');
+  checkZone(value, name);
   return value === '*' || value === '' ? null : value;
+}
+
+/** A numeric IPv6 zone in a host ('fe80::1%3') is a scope id: RangeError past 2^32-1. */
+export function checkZone(host: string, name = 'host'): void {
+  const zone = host.indexOf('%');
+  if (zone >= 0 && /^[0-9]+$/.test(host.slice(zone + 1)) && Number(host.slice(zone + 1)) > 0xffffffff) {
+    throw outOfRange(`${name} zone`, '>= 0 && <= 4294967295', host.slice(zone + 1));
+  }
 }
 
 /** A (host, port) pair of arguments, checked as one. */
@@ -71,25 +84,37 @@ export function hostPort(host: unknown, port: unknown, hostName = 'host', portNa
  * Any AddressLike for a socket of family `af` (-1 when not known yet): a
  * SocketAddress (a copy of the caller's object, each field read once) or a
  * HostPort. For Unix sockets any string is a path; elsewhere a string with
- * '/' or a leading NUL is one too.
+ * '/' or a leading NUL is one too. A SocketAddress is validated here, whole
+ * (port, address, scope id, path length: what encodeAddress checks), so a
+ * caller that makes a socket before encoding (tcp()'s deferred family, the
+ * connect() constructor's localAddress) never does so for a bad address;
+ * `check` false skips that for callers that encode at once (`syscall` names
+ * the call in ENAMETOOLONG errors).
  */
-export function addressTarget(address: unknown, af: number, name = 'address'): SocketAddress | HostPort {
+export function addressTarget(address: unknown, af: number, name = 'address', syscall = 'bind', check = true): SocketAddress | HostPort {
   if (typeof address === 'string') {
-    if (af === AF.unix || address.includes('/') || address.startsWith('\0')) return { family: 'unix', path: address };
+    if (af === AF.unix || address.includes('/') || address.startsWith('\0')) return checked({ family: 'unix', path: address }, check, syscall, name);
     const m = /^\[([^\]]+)\]:([^:]*)$/.exec(address) ?? /^([^:[\]]*):([^:]*)$/.exec(address);
     if (!m) throw invalidArgValue(name, address, "must be 'host:port', '[ipv6]:port' or a unix path");
     return hostPort(m[1], m[2], name, name);
   }
   const o = { ...validateObject<Record<string, unknown>>(address, name) };
-  if ('family' in o) return o as SocketAddress;
+  if ('family' in o) return checked(o as SocketAddress, check, syscall, name);
   return hostPort(o.host, o.port, `${name}.host`, `${name}.port`);
+}
+
+function checked(a: SocketAddress, check: boolean, syscall: string, name: string): SocketAddress {
+  if (check) encodeAddress(a, syscall, name);
+  return a;
 }
 
 export const isHostPort = (t: SocketAddress | HostPort): t is HostPort => !('family' in t);
 
 /** Where an address points, for error messages. */
-export function addressDetails(address: SocketAddress | HostPort | null | undefined): ErrorDetails {
-  if (!address) return {};
+export function addressDetails(address: SocketAddress | HostPort | string | null | undefined): ErrorDetails {
+  // A string is as the caller spelled it (sendMsg's message.address): a path, or a 'host:port' for the message.
+  if (typeof address === 'string') return address.includes('/') || address.startsWith('\0') ? { path: address } : { hostname: address };
+  if (!address || typeof address !== 'object') return {};
   if (isHostPort(address)) return typeof address.port === 'number' ? { hostname: address.hostname, port: address.port } : { hostname: address.hostname };
   if (address.family === 'inet' || address.family === 'inet6') return { address: address.address, port: address.port };
   if (address.family === 'unix') return { path: address.path };

@@ -75,6 +75,48 @@ const INT = layout.intSize;
 const writeLen = (buf: Buffer, off: number, v: number): void => setUint(buf, off, layout.cmsgLenSize, v);
 const readLen = (buf: Buffer, off: number): number => uint(buf, off, layout.cmsgLenSize);
 
+/**
+ * A Message read once: each field of the caller's object (getters, Proxies)
+ * is read exactly once and arrays are copied, so what is validated is what
+ * is sent, and a getter that answers differently on a second read cannot
+ * slip fds past a check.
+ */
+export function readMessage(message: unknown, name = 'message'): Message {
+  const m = validateObject<Record<string, unknown>>(message, name);
+  // A Proxy of a Uint8Array, or an object inheriting from one, is no view and no Message either.
+  if (m instanceof Uint8Array) throw invalidArgType(name, 'a Message object, a string or a Uint8Array', m);
+  const copy = (v: unknown): unknown => (Array.isArray(v) ? Array.from(v as unknown[]) : v);
+  return {
+    data: copy(m.data) as Message['data'],
+    address: m.address as SocketAddress | undefined,
+    fds: copy(m.fds) as number[] | undefined,
+    credentials: m.credentials as Credentials | undefined,
+    control: (Array.isArray(m.control)
+      ? Array.from(m.control as unknown[], (c) => (typeof c === 'object' && c !== null ? { level: (c as ControlMessage).level, type: (c as ControlMessage).type, data: (c as ControlMessage).data } : c))
+      : m.control) as ControlMessage[] | undefined,
+    segmentSize: m.segmentSize as number | undefined,
+  };
+}
+
+/**
+ * The field of a message (read with readMessage) that only a Unix socket
+ * can carry, or null: fds (SCM_RIGHTS) and credentials (SCM_CREDENTIALS),
+ * given as fields or as raw control entries. Other families' kernels drop
+ * them silently, so sending them there is refused before the system call.
+ */
+export function unixOnlyField(m: Message): 'fds' | 'credentials' | 'control' | null {
+  if (m.fds !== undefined && !(Array.isArray(m.fds) && m.fds.length === 0)) return 'fds';
+  if (m.credentials !== undefined) return 'credentials';
+  if (Array.isArray(m.control)) {
+    for (const c of m.control) {
+      if (typeof c !== 'object' || c === null) continue;
+      const { level, type } = c as unknown as Record<string, unknown>;
+      if (level === k.SOL_SOCKET && (type === k.SCM_RIGHTS || type === k.SCM_CREDENTIALS)) return 'control';
+    }
+  }
+  return null;
+}
+
 /** Normalises message data to one Uint8Array or an array of them (for the iovec). */
 export function messageData(data: Message['data'], name = 'message.data'): Uint8Array | Uint8Array[] {
   if (data === undefined) return Buffer.alloc(0);

@@ -9,7 +9,7 @@ import { IFNAMSIZ } from '../sys/constants.js';
 import { encodeAddress } from './sockaddr.js';
 import { typeName } from './names.js';
 import { errnoName, invalidArgType, invalidArgValue, systemError } from '../errors.js';
-import { validateBoolean, validateInteger, validateObject } from '../validate.js';
+import { isBytes, validateBoolean, validateInteger, validateObject } from '../validate.js';
 
 export const INT32_MIN = -0x80000000;
 export const INT32_MAX = 0x7fffffff;
@@ -300,7 +300,7 @@ export const MAX_OPTION_BYTES = 65536;
 export function rawOptionBytes(value: unknown, name = 'value'): Uint8Array {
   if (typeof value === 'boolean') return intBytes(value ? 1 : 0);
   if (typeof value === 'number') return intBytes(validateInteger(value, name, -0x80000000, 0xffffffff));
-  if (value instanceof Uint8Array) {
+  if (isBytes(value)) {
     if (value.length > MAX_OPTION_BYTES) throw invalidArgValue(name, `[${value.length} bytes]`, 'must be at most 64 KiB');
     return value;
   }

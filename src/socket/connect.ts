@@ -69,7 +69,7 @@ export class Connect extends Op<void, SocketState> {
     this.#s = s;
     this.dir = WRITE;
     const af = s.deferred ? -1 : s.family;
-    const t = addressTarget(this.address, af);
+    const t = addressTarget(this.address, af, 'address', 'connect');
     if (isHostPort(t)) this.lookup = { hp: t, af, type: s.type, passive: false };
     else this.found([t]);
   }

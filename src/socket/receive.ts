@@ -4,7 +4,7 @@
 // iterator read ahead), then makes one system call into shared scratch and
 // takes the result out; the engine does the waiting.
 import { eofError, invalidArgType, invalidArgValue, withProgress } from '../errors.js';
-import { notDetached, validateInteger, validateLength } from '../validate.js';
+import { changedBuffer, isBytes, notDetached, validateInteger, validateLength } from '../validate.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
@@ -59,11 +59,12 @@ export class Recv extends Op<Buffer, SocketState> {
 export class RecvInto extends Op<number, SocketState> {
   readonly syscall = 'recv';
   #s!: SocketState;
+  #length = 0;
   constructor(private readonly buffer: unknown, private readonly opts: unknown) { super(); }
 
   start(s: SocketState): void {
-    if (!(this.buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
-    notDetached(this.buffer, 'buffer');
+    if (!isBytes(this.buffer)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
+    this.#length = notDetached(this.buffer, 'buffer').byteLength;
     this.call = callOptions(this.opts);
     this.#s = s;
   }
@@ -71,6 +72,8 @@ export class RecvInto extends Op<number, SocketState> {
   attempt(fd: number): number {
     const s = this.#s;
     const buffer = this.buffer as Uint8Array;
+    // Detached while waiting: a read into 0 bytes would look like end of stream.
+    if (buffer.byteLength !== this.#length) throw changedBuffer('buffer', buffer, this.#length);
     const flags = this.call.flags;
     if (fromInput(s, flags)) return s.input.takeInto(buffer);
     const m = s.nextAhead(flags);
@@ -190,7 +193,7 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
     if (count * size > 0x7fffffff) throw invalidArgValue('options.size', size, 'times maxMessages must stay under 2 GiB');
     if (o.buffer !== undefined) {
       const b = o.buffer;
-      if (!(b instanceof Uint8Array)) throw invalidArgType('options.buffer', 'an instance of Uint8Array', b);
+      if (!isBytes(b)) throw invalidArgType('options.buffer', 'an instance of Uint8Array', b);
       notDetached(b, 'options.buffer');
       if (b.length < count * size) throw invalidArgValue('options.buffer', `[${b.length} bytes]`, `must hold maxMessages x size = ${count * size} bytes`);
       this.#into = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -200,8 +203,9 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
 
   attempt(fd: number): ReceivedMessage[] | number {
     const flags = this.call.flags;
-    if (this.#s.ahead !== null && fromQueue(flags)) return this.#fromAhead(flags);
     const into = this.#into;
+    if (into !== null && into.byteLength < this.#count * this.#size) throw changedBuffer('options.buffer', into, this.#count * this.#size);
+    if (this.#s.ahead !== null && fromQueue(flags)) return this.#fromAhead(flags);
     const batch = Batch.get(this.#count, into ? 0 : this.#size, this.#ctlSlot);
     const n = sys.recvmmsg(fd, into ?? batch.data, this.#size, this.#count, flags, batch.addrs, batch.ctl, this.#ctlSlot, batch.meta, !into);
     return n < 0 ? n : batch.messages(n, this.#size, into, (bytes) => { this.moved = bytes; });

@@ -3,11 +3,11 @@
 // the address funnel; the last one is kept encoded, keyed by its validated
 // fields, since datagram senders mostly repeat it.
 import { invalidArgType, invalidArgValue, withProgress, type ErrorDetails } from '../errors.js';
-import { toBytes, validateIndex, validateInteger, validateObject } from '../validate.js';
+import { changedBuffer, toBytes, validateIndex, validateInteger } from '../validate.js';
 import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPort } from '../codec/address.js';
-import { familyNumber } from '../codec/names.js';
+import { AF, familyNumber } from '../codec/names.js';
 import { encodeAddress, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
-import { encodeControl, messageData, type Message } from '../codec/message.js';
+import { encodeControl, messageData, readMessage, unixOnlyField, type Message } from '../codec/message.js';
 import { layout } from '../sys/struct.js';
 import { features } from '../sys/features.js';
 import * as sys from '../sys/fd.js';
@@ -27,15 +27,19 @@ abstract class SendOp<T> extends Op<T, SocketState> {
 export class Send extends SendOp<number> {
   readonly syscall = 'send';
   #bytes!: Uint8Array;
+  #length = 0;
   constructor(private readonly data: unknown, private readonly opts: unknown) { super(); }
 
   start(): void {
     this.#bytes = toBytes(this.data);
+    this.#length = this.#bytes.byteLength;
     this.call = callOptions(this.opts);
   }
 
   attempt(fd: number): number {
-    const n = sys.send(fd, this.#bytes, 0, this.#bytes.length, this.call.flags);
+    // Detached (or shrunk) while waiting: it would send nothing, silently.
+    if (this.#bytes.byteLength !== this.#length) throw changedBuffer('data', this.#bytes, this.#length);
+    const n = sys.send(fd, this.#bytes, 0, this.#length, this.call.flags);
     if (n > 0) this.moved = n;
     return n;
   }
@@ -72,12 +76,19 @@ export class SendAll extends SendOp<number | void> {
   #off = 0;
   /** One past the last byte to send (0-based). */
   #end = 0;
+  /** Whether a send(2) succeeded yet. */
+  #called = false;
+  /** The error for data detached mid-call, which carries the progress too. */
+  #changed: TypeError | null = null;
+  /** The data's byte length when the call started. */
+  #length = 0;
   /** `iOrOpts` is `i` when it is a number (then `j` and `opts` follow), else the options. */
   constructor(private readonly data: unknown, private readonly iOrOpts: unknown, private readonly j?: unknown, private readonly opts?: unknown) { super(); }
 
   start(): void {
     const bytes = toBytes(this.data);
     this.#bytes = bytes;
+    this.#length = bytes.byteLength;
     if (typeof this.iOrOpts === 'number') {
       const i = validateIndex(this.iOrOpts, 'i');
       const j = this.j === undefined ? -1 : validateIndex(this.j, 'j');
@@ -95,48 +106,82 @@ export class SendAll extends SendOp<number | void> {
   }
 
   attempt(fd: number): number | void {
-    const bytes = this.#bytes;
-    if (this.#indexed) {
-      while (this.#off < this.#end) {
-        const n = sys.send(fd, bytes, this.#off, this.#end - this.#off, this.call.flags);
-        if (n < 0) return n;
-        this.#off += n;
-        this.moved += n;
-      }
-      return this.#off;
-    }
-    do {
-      const n = sys.send(fd, bytes, this.#off, bytes.length - this.#off, this.call.flags);
+    // The buffer detached (transferred) or shrunk between two sends: a
+    // TypeError that still says how much went out (see failed()).
+    if (this.#bytes.byteLength !== this.#length) throw this.#changed = changedBuffer('data', this.#bytes, this.#length);
+    // sendAll(data) makes one send even of empty data (an empty datagram);
+    // an empty i/j range sends nothing, as LuaSocket does.
+    while (this.#off < this.#end || (!this.#indexed && !this.#called)) {
+      const n = sys.send(fd, this.#bytes, this.#off, this.#end - this.#off, this.call.flags);
       if (n < 0) return n;
+      this.#called = true;
       this.#off += n;
       this.moved += n;
-    } while (this.#off < bytes.length);
+    }
+    return this.#indexed ? this.#off : undefined;
   }
 
   override failed(err: unknown): unknown {
     const sent = this.#off - this.#from;
-    return withProgress(err, this.#indexed ? { sent, lastIndex: this.#off } : { sent });
+    const progress = this.#indexed ? { sent, lastIndex: this.#off } : { sent };
+    if (err !== null && err === this.#changed) return Object.assign(err as TypeError, progress);
+    return withProgress(err, progress);
   }
 }
+
+/** A send's destination, validated and encoded, not yet applied to the socket. */
+interface Destination { enc: EncodedAddress; af: number; key: string | null; cached: boolean }
 
 /**
  * The encoded destination of a send, through the address funnel (numeric
  * addresses only: names are resolved before). The last destination is kept
  * encoded under a key of its validated fields, so a sender that repeats it
- * skips the encoding. A tcp()/udp() socket takes the destination's family.
+ * skips the encoding. Nothing here touches the socket: useDestination does.
  */
-export function destination(s: SocketState, address: unknown, syscall: string, name = 'address'): EncodedAddress {
+function encodeDestination(s: SocketState, address: unknown, syscall: string, name: string, copied = false): Destination {
+  // The caller's object is read once (a copy): a getter that answers differently later cannot change what is encoded.
+  if (!copied && typeof address === 'object' && address !== null && !Array.isArray(address)) address = { ...address };
   const key = typeof address === 'object' && address !== null ? destinationKey(address) : null;
-  if (key !== null && s.lastTo?.key === key) return s.lastTo.enc;
-  const t = addressTarget(address, s.deferred ? -1 : s.family, name);
+  if (key !== null && s.lastTo?.key === key) return { enc: s.lastTo.enc, af: -1, key, cached: true };
+  const t = addressTarget(address, s.deferred ? -1 : s.family, name, syscall, false);
   if (isHostPort(t)) throw invalidArgValue(name, address, 'must be numeric here: resolve host names first (getaddrinfo)');
   const enc = encodeAddress(t, syscall, name);
-  materialize(s, familyNumber(t.family));
-  s.respawn = null;
-  const validated = destinationKey(t);
-  if (validated !== null) s.lastTo = { key: validated, enc };
-  return enc;
+  return { enc, af: familyNumber(t.family), key: destinationKey(t), cached: false };
 }
+
+/** Applies a validated destination: a tcp()/udp() socket takes its family (its fd is made now), and it becomes the cached one. */
+function useDestination(s: SocketState, d: Destination): EncodedAddress {
+  if (d.cached) return d.enc;
+  materialize(s, d.af);
+  s.respawn = null;
+  if (d.key !== null) s.lastTo = { key: d.key, enc: d.enc };
+  return d.enc;
+}
+
+/** The encoded destination of a send; a tcp()/udp() socket takes the destination's family. */
+export function destination(s: SocketState, address: unknown, syscall: string, name = 'address', copied = false): EncodedAddress {
+  return useDestination(s, encodeDestination(s, address, syscall, name, copied));
+}
+
+/**
+ * Refuses fds and credentials on a socket that is not a Unix socket (a
+ * tcp()/udp() socket never is): the kernel would drop them and report
+ * success. Checked before the first system call of the send.
+ */
+function unixOnly(s: SocketState, m: Message, name: string): void {
+  const field = unixOnlyField(m);
+  if (field === null || (!s.deferred && s.family === AF.unix)) return;
+  throw invalidArgValue(`${name}.${field}`, field === 'control' ? 'SCM_RIGHTS/SCM_CREDENTIALS' : m[field],
+    'can only be sent on a Unix socket (other families drop them silently)');
+}
+
+/** The byte count of message data (one view or a gathered list), to notice a buffer detached while waiting. */
+const dataLength = (d: Uint8Array | Uint8Array[]): number => {
+  if (!Array.isArray(d)) return d.byteLength;
+  let n = 0;
+  for (const v of d) n += v.byteLength;
+  return n;
+};
 
 /** sendto(2); a host name is resolved first (its first address). */
 export class SendTo extends SendOp<number> {
@@ -145,24 +190,29 @@ export class SendTo extends SendOp<number> {
   #bytes!: Uint8Array;
   #to: SocketAddress | null = null;
   #enc: EncodedAddress | null = null;
+  #length = 0;
   constructor(private readonly data: unknown, private readonly address: unknown, private readonly opts: unknown) { super(); }
 
   start(s: SocketState): void {
     this.#bytes = toBytes(this.data);
+    this.#length = this.#bytes.byteLength;
     this.call = callOptions(this.opts);
     this.#s = s;
-    const t = addressTarget(this.address, s.deferred ? -1 : s.family);
+    // Checked in found(), when destination() encodes it.
+    const t = addressTarget(this.address, s.deferred ? -1 : s.family, 'address', 'sendto', false);
     if (isHostPort(t)) this.lookup = { hp: t, af: s.deferred ? -1 : s.family, type: s.type, passive: false };
     else this.found([t]);
   }
 
   override found(addresses: SocketAddress[]): void {
     this.#to = addresses[0];
-    this.#enc = destination(this.#s, this.#to, 'sendto');
+    // The address funnel's copy (or the resolver's result): already read once.
+    this.#enc = destination(this.#s, this.#to, 'sendto', 'address', true);
   }
 
   attempt(fd: number): number {
-    const n = sys.sendto(fd, this.#bytes, 0, this.#bytes.length, this.call.flags, this.#enc!.bytes, this.#enc!.length);
+    if (this.#bytes.byteLength !== this.#length) throw changedBuffer('data', this.#bytes, this.#length);
+    const n = sys.sendto(fd, this.#bytes, 0, this.#length, this.call.flags, this.#enc!.bytes, this.#enc!.length);
     if (n > 0) this.moved = n;
     return n;
   }
@@ -179,13 +229,16 @@ export class SendMsg extends SendOp<number> {
   #enc: EncodedAddress | null = null;
   #control: Buffer | null = null;
   #address: SocketAddress | undefined;
+  #length = 0;
   constructor(private readonly message: unknown, private readonly opts: unknown) { super(); }
 
   start(s: SocketState): void {
-    const m = validateObject<Message>(this.message, 'message');
+    const m = readMessage(this.message);
     this.call = callOptions(this.opts);
     this.#data = messageData(m.data);
+    this.#length = dataLength(this.#data);
     this.#control = encodeControl(m);
+    unixOnly(s, m, 'message');
     if (m.address !== undefined) {
       this.#address = m.address;
       this.#enc = destination(s, m.address, 'sendmsg', 'message.address');
@@ -193,6 +246,7 @@ export class SendMsg extends SendOp<number> {
   }
 
   attempt(fd: number): number {
+    if (dataLength(this.#data) !== this.#length) throw changedBuffer('message.data', Array.isArray(this.#data) ? this.#data[0] : this.#data, this.#length);
     const enc = this.#enc;
     const n = sys.sendmsg(fd, this.#data, enc && enc.bytes, enc ? enc.length : 0, this.#control, this.call.flags);
     if (n > 0) this.moved = n;
@@ -205,11 +259,21 @@ export class SendMsg extends SendOp<number> {
 }
 
 /** Whether a sendMsg must go out as sendMany: a segmentSize where the kernel has no GSO (split here instead). */
-export const splitSegments = (message: unknown): boolean =>
-  typeof message === 'object' && message !== null && (message as Message).segmentSize !== undefined && !features.gso;
+export function splitSegments(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  // Never throws (sendMsg returns a Promise): a getter or Proxy that throws
+  // here throws again in the op's start, which rejects.
+  let segmentSize: unknown;
+  try {
+    segmentSize = (message as Message).segmentSize;
+  } catch {
+    return false;
+  }
+  return segmentSize !== undefined && !features.gso;
+}
 
 /** Messages ready for sendmmsg: data, address slots and lengths, cmsg buffers. */
-interface OutBatch { datas: Uint8Array[]; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null }
+interface OutBatch { datas: Uint8Array[]; sizes: Int32Array; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null }
 
 /** sendmmsg(2) in chunks of 256, waiting for writability as needed: the count sent; a failure carries it as `sent`. */
 export class SendMany extends SendOp<number> {
@@ -229,6 +293,7 @@ export class SendMany extends SendOp<number> {
     while (this.#done < b.datas.length) {
       const from = this.#done;
       const end = Math.min(from + MMSG_CHUNK, b.datas.length);
+      for (let i = from; i < end; i++) if (b.datas[i].byteLength !== b.sizes[i]) throw changedBuffer(`messages[${i}].data`, b.datas[i], b.sizes[i]);
       const n = sys.sendmmsg(fd, b.datas.slice(from, end), b.addrs && b.addrs.subarray(from * layout.storage),
         b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), this.call.flags);
       if (n < 0) return n;
@@ -246,28 +311,30 @@ export class SendMany extends SendOp<number> {
 function outBatch(s: SocketState, messages: unknown): OutBatch {
   if (!Array.isArray(messages)) throw invalidArgType('messages', 'an instance of Array', messages);
   const datas: Uint8Array[] = [];
-  const targets: (EncodedAddress | null)[] = [];
+  const dests: (Destination | null)[] = [];
   const ctls: (Buffer | null)[] = [];
   let anyAddr = false;
   let anyCtl = false;
-  messages.forEach((m, i) => {
+  // Every message is validated (its destination encoded, not yet applied) before the socket is touched.
+  Array.from(messages as unknown[]).forEach((m, i) => {
     const name = `messages[${i}]`;
-    if (typeof m === 'string' || m instanceof Uint8Array || ArrayBuffer.isView(m)) {
+    if (typeof m === 'string' || ArrayBuffer.isView(m)) {
       datas.push(toBytes(m, name));
-      targets.push(null);
+      dests.push(null);
       ctls.push(null);
       return;
     }
-    const msg = validateObject<Message>(m, name);
-    const enc = msg.address !== undefined ? destination(s, msg.address, 'sendmmsg', `${name}.address`) : null;
+    const msg = readMessage(m, name);
+    const enc = msg.address !== undefined ? encodeDestination(s, msg.address, 'sendmmsg', `${name}.address`) : null;
     anyAddr ||= enc !== null;
     if (msg.segmentSize !== undefined && !features.gso) {
       // No GSO in this kernel: the segments go out as datagrams of their own.
       const whole = Buffer.concat(([] as Uint8Array[]).concat(messageData(msg.data, `${name}.data`)));
       const seg = validateInteger(msg.segmentSize, `${name}.segmentSize`, 1, 0xffff);
+      unixOnly(s, msg, name);
       for (let off = 0; off < whole.length || off === 0; off += seg) {
         datas.push(whole.subarray(off, off + seg));
-        targets.push(enc);
+        dests.push(enc);
         ctls.push(null);
         if (whole.length === 0) break;
       }
@@ -275,18 +342,20 @@ function outBatch(s: SocketState, messages: unknown): OutBatch {
     }
     const d = messageData(msg.data, `${name}.data`);
     datas.push(Array.isArray(d) ? Buffer.concat(d) : d);
-    targets.push(enc);
+    dests.push(enc);
     const ctl = encodeControl(msg, name);
+    unixOnly(s, msg, name);
     ctls.push(ctl);
     anyCtl ||= ctl !== null;
   });
+  if (anyAddr && datas.length * layout.storage > 0x7fffffff) throw invalidArgValue('messages', `[${datas.length} messages]`, 'is too many to address');
+  const targets = dests.map((d) => (d === null ? null : useDestination(s, d)));
   let addrs: Buffer | null = null;
   let lens: Int32Array | null = null;
   if (anyAddr) {
-    if (datas.length * layout.storage > 0x7fffffff) throw invalidArgValue('messages', `[${datas.length} messages]`, 'is too many to address');
     addrs = Buffer.alloc(targets.length * layout.storage);
     lens = new Int32Array(targets.length);
     targets.forEach((t, i) => { if (t) { t.bytes.copy(addrs!, i * layout.storage, 0, t.length); lens![i] = t.length; } });
   }
-  return { datas, addrs, lens, controls: anyCtl ? ctls : null };
+  return { datas, sizes: Int32Array.from(datas, (d) => d.byteLength), addrs, lens, controls: anyCtl ? ctls : null };
 }

@@ -17,7 +17,7 @@ import type { AddressLike } from '../codec/address.js';
 import { familyName, familyNumber, protocolNumber, shutdownNumber, typeName, typeNumber, type Family, type SocketType } from '../codec/names.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import type { Message, ReceivedMessage } from '../codec/message.js';
-import type { OptionName } from '../codec/options.js';
+import type { OptionInputs, OptionValues, ReadableOptionName, WritableOptionName } from '../codec/options.js';
 import { AF_UNSPEC, SOCK_NONBLOCK, SOL_SOCKET, SOMAXCONN, SO_DOMAIN, SO_PROTOCOL, SO_TYPE } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { callOptions, Op, runAsync, runSync } from '../io/engine.js';
@@ -25,13 +25,36 @@ import { EAGAIN } from '../sys/errno.js';
 import { READ, WRITE, type Direction } from '../io/readiness.js';
 import { Accept, bind, Connect, listen } from './connect.js';
 import { fromNodeSocket, toNodeSocket } from './interop.js';
-import { iterate } from './iterate.js';
+import { connections as acceptLoop, iterate, messages as receiveLoop } from './iterate.js';
 import { DEFAULT_RECV, Receive, Recv, RecvFrom, RecvInto, RecvMany, RecvMsg, type Datagram } from './receive.js';
 import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.js';
 import { getOption, getsockopt, intOption, membership, multicastOption, setOption, setsockopt, sourceMembership } from './sockopt.js';
 import { kState, SocketState } from './state.js';
 
 export type { AddressLike, SocketType };
+
+/**
+ * The address type of a family: `AddressOf<'inet'>` is
+ * `{ family: 'inet'; address: string; port: number }`; a union of families
+ * gives the union of their addresses, and an AF_* number any SocketAddress.
+ */
+export type AddressOf<F> = F extends Family ? AddressByFamily[F] : SocketAddress;
+/** Each family's address type, by family name. */
+export interface AddressByFamily {
+  inet: Extract<SocketAddress, { family: 'inet' }>;
+  inet6: Extract<SocketAddress, { family: 'inet6' }>;
+  unix: Extract<SocketAddress, { family: 'unix' }>;
+  netlink: Extract<SocketAddress, { family: 'netlink' }>;
+  packet: Extract<SocketAddress, { family: 'packet' }>;
+}
+/** An IPv4 socket address: `{ family: 'inet', address, port }`. */
+export type InetAddress = AddressOf<'inet'>;
+/** An IPv6 socket address: `{ family: 'inet6', address, port, flowinfo?, scopeId? }`. */
+export type Inet6Address = AddressOf<'inet6'>;
+/** A Unix socket address: `{ family: 'unix', path }` ('' unnamed, a leading NUL an abstract name). */
+export type UnixAddress = AddressOf<'unix'>;
+/** What Socket<F>'s `family` reads: F itself for a family name, else any family (an AF_* number reads back as its name where it has one). */
+export type FamilyOf<F> = F extends Family ? F : Family | number;
 
 /** Per-call options of every I/O method. */
 export interface IoOptions {
@@ -41,10 +64,16 @@ export interface IoOptions {
   signal?: AbortSignal;
 }
 
-type Flags = IoOptions & { flags?: number };
-type RecvMsgOptions = Flags & { size?: number; maxFds?: number; controlLength?: number };
-type RecvManyOptions = Flags & { maxMessages?: number; size?: number; controlLength?: number; buffer?: Uint8Array };
-type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
+/** The options of a send or receive call: { timeout, signal } and MSG_* `flags`. */
+export type FlagOptions = IoOptions & { flags?: number };
+/** messages()' options: the per-wait { timeout, signal }, and recvMsg's `size` and `maxFds` for each message. */
+export type MessagesOptions = IoOptions & { size?: number; maxFds?: number };
+/** recvMsg()'s options: `size` (default 65536), `maxFds` (default 253), `controlLength` (bytes of control buffer). */
+export type RecvMsgOptions = FlagOptions & { size?: number; maxFds?: number; controlLength?: number };
+/** recvMany()'s options: `maxMessages` (default 32), `size` per message (default 4096), `buffer` to receive into. */
+export type RecvManyOptions = FlagOptions & { maxMessages?: number; size?: number; controlLength?: number; buffer?: Uint8Array };
+/** An option level: a name or a SOL_* / IPPROTO_* number. */
+export type OptionLevel = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
 
 /** Made by this module for its own constructor calls: `new Socket(kAdopt, state)` wraps an existing state. */
 const kAdopt = Symbol('berkeley.adopt');
@@ -88,19 +117,46 @@ class Ready extends Op<void, SocketState> {
  * A socket of any family and type. The fd is non-blocking and close-on-exec;
  * blocking behaviour comes from timeouts (setTimeout), applied alike to the
  * Promise-returning methods and their ...Sync twins.
+ *
+ * `F` is the family when it is known where the socket is made
+ * (`new Socket('inet', ...)`, `listen()`, `connectUnix()`, ...): it narrows
+ * `family`, `localAddress()` and `remoteAddress()`. A plain `Socket` is a
+ * socket of any family, and every `Socket<F>` is one.
+ *
+ * @typeParam F - The family: a name, a union of names ('inet' | 'inet6' for
+ * tcp()/udp()/listen()), or `Family | number` (the default) when unknown.
+ * @example
+ * const server = new Socket('inet', 'stream');
+ * server.bind('127.0.0.1:0');
+ * server.listen();
+ * const { port } = server.localAddress();    // typed: an InetAddress
+ * const client = new Socket('inet', 'stream');
+ * await client.connect({ host: '127.0.0.1', port });
+ * const conn = await server.accept();
  */
-export class Socket implements Disposable, AsyncDisposable {
+export class Socket<out F extends Family | number = Family | number> implements Disposable, AsyncDisposable {
   /** @internal */
   readonly [kState]: SocketState;
 
   /**
-   * socket(2): `family` 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an
-   * AF_* number; `type` 'stream' | 'dgram' | 'seqpacket' | 'raw' | 'rdm' or a
-   * SOCK_* number; `protocol` a number or a name ('tcp', 'udp', 'icmp',
-   * 'icmpv6'; 'route', 'generic' for netlink; 'all', 'ip', 'arp' for packet).
-   * Throws TypeError for unknown names, SocketError if the kernel refuses.
+   * socket(2): a new non-blocking, close-on-exec socket.
+   *
+   * @param family - 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an AF_* number.
+   * @param type - 'stream' | 'dgram' | 'seqpacket' | 'raw' | 'rdm' or a SOCK_* number.
+   * @param protocol - A number or a name: 'tcp', 'udp', 'icmp', 'icmpv6';
+   * 'route', 'generic' for netlink; 'all', 'ip', 'arp' for packet. Default 0,
+   * the family's default for the type.
+   * @throws TypeError (`ERR_INVALID_ARG_VALUE`, `ERR_INVALID_ARG_TYPE`) for an unknown family, type or protocol name.
+   * @throws {@link SocketError} when the kernel refuses: `EAFNOSUPPORT`,
+   * `EPROTONOSUPPORT`, `EPERM`/`EACCES` (raw and packet sockets without
+   * CAP_NET_RAW), `EMFILE`.
+   * @example
+   * const udp = new Socket('inet6', 'dgram');
+   * const seq = new Socket('unix', 'seqpacket');
+   * const ping = new Socket('inet', 'dgram', 'icmp');       // unprivileged ICMP, where ping_group_range allows
+   * const rtnl = new Socket('netlink', 'raw', 'route');
    */
-  constructor(family: Family | number, type: SocketType | number, protocol?: number | string) {
+  constructor(family: F, type: SocketType | number, protocol?: number | string) {
     if ((family as unknown) === kAdopt) {
       this[kState] = type as unknown as SocketState;
     } else {
@@ -122,19 +178,45 @@ export class Socket implements Disposable, AsyncDisposable {
     this[kState].track(this);
   }
 
-  /** Adopts an open socket fd (LuaSocket's setfd, lua-net's wrap); family, type and protocol are read from the kernel. The fd is made non-blocking. */
+  /**
+   * Adopts an open socket fd (LuaSocket's setfd, lua-net's wrap); family,
+   * type and protocol are read from the kernel. The fd is made non-blocking;
+   * the Socket owns it from now on and closes it.
+   *
+   * @throws {@link SocketError} `EEXIST` when a live Socket already owns the
+   * fd, `ENOTSOCK` when it is not a socket, `EBADF` when it is not open.
+   * @example
+   * const s = Socket.from(3);     // an fd inherited from the parent process
+   */
   static from(fd: number): Socket {
     validateFd(fd);
-    const type = intOption(fd, SOL_SOCKET, SO_TYPE);
-    const family = SO_DOMAIN !== undefined ? intOption(fd, SOL_SOCKET, SO_DOMAIN) : localFamily(fd);
-    const protocol = SO_PROTOCOL !== undefined ? intOption(fd, SOL_SOCKET, SO_PROTOCOL) : 0;
-    const rc = sys.setblocking(fd, false);
-    if (rc < 0) throw systemError(rc, 'fcntl');
-    return adopt(fd, family, type, protocol, false);
+    // Ownership first: an fd that already has an owner is refused before any system call on it.
+    const s = new SocketState(AF_UNSPEC, 0, 0);
+    s.own(fd);
+    try {
+      s.type = intOption(fd, SOL_SOCKET, SO_TYPE);
+      s.family = SO_DOMAIN !== undefined ? intOption(fd, SOL_SOCKET, SO_DOMAIN) : localFamily(fd);
+      s.protocol = SO_PROTOCOL !== undefined ? intOption(fd, SOL_SOCKET, SO_PROTOCOL) : 0;
+      const rc = sys.setblocking(fd, false);
+      if (rc < 0) throw systemError(rc, 'fcntl');
+    } catch (err) {
+      s.disown(false); // not ours to close
+      throw err;
+    }
+    return new Socket(kAdopt as never, s as never);
   }
 
-  /** socketpair(2): two connected sockets, by default a Unix stream pair. */
-  static pair(type: SocketType | number = 'stream', family: Family | number = 'unix'): [Socket, Socket] {
+
+  /**
+   * socketpair(2): two connected sockets, by default a Unix stream pair.
+   *
+   * @throws {@link SocketError} `EOPNOTSUPP`/`EAFNOSUPPORT` for a family or type socketpair does not support, `EMFILE`.
+   * @example
+   * const [a, b] = Socket.pair('seqpacket');
+   * await a.send('one message');
+   * (await b.recv()).toString();   // 'one message'
+   */
+  static pair<P extends Family | number = 'unix'>(type: SocketType | number = 'stream', family: P = 'unix' as P): [Socket<P>, Socket<P>] {
     const af = familyNumber(family);
     const st = typeNumber(type);
     const rc = sys.socketpair(af, st | NONBLOCK, 0);
@@ -143,7 +225,7 @@ export class Socket implements Disposable, AsyncDisposable {
     let first: Socket | null = null;
     try {
       first = adopt(a, af, st, 0, true);
-      return [first, adopt(b, af, st, 0, true)];
+      return [first, adopt(b, af, st, 0, true)] as [Socket<P>, Socket<P>];
     } catch (err) {
       if (first) first.close(); else sys.close(b);
       throw err;
@@ -160,12 +242,20 @@ export class Socket implements Disposable, AsyncDisposable {
   /** The file descriptor, or -1 once closed or detached (or before a tcp()/udp() socket picked its family). */
   get fd(): number { return this[kState].fd; }
   /** The family by name ('inet', ...) or AF_* number; 'inet' for a tcp()/udp() socket until its family is chosen. */
-  get family(): Family | number { const s = this[kState]; return s.deferred ? 'inet' : familyName(s.family); }
+  get family(): FamilyOf<F> { const s = this[kState]; return (s.deferred ? 'inet' : familyName(s.family)) as FamilyOf<F>; }
   /** The type by name ('stream', ...) or SOCK_* number. */
   get type(): SocketType | number { return typeName(this[kState].type); }
-  /** The protocol number (0: the family's default). */
+  /**
+   * The protocol number given to socket(2) (or read with SO_PROTOCOL by
+   * Socket.from): 0 is the family's default for the type (TCP for inet
+   * streams, UDP for inet datagrams), IPPROTO_ICMP = 1, ...
+   */
   get protocol(): number { return this[kState].protocol; }
-  /** Whether the socket was closed or detached (a tcp()/udp() socket without an fd yet is not closed). */
+  /**
+   * Whether the socket was closed or detached: every call on it then fails
+   * with `ERR_SOCKET_CLOSED` and `fd` is -1. A tcp()/udp() socket without an
+   * fd yet is not closed.
+   */
   get closed(): boolean { const s = this[kState]; return s.fd < 0 && !s.deferred; }
 
   // ---- lifecycle ----------------------------------------------------------
@@ -176,9 +266,19 @@ export class Socket implements Disposable, AsyncDisposable {
   detach(): number { const s = this[kState]; s.open('detach'); return s.disown(false); }
   [Symbol.dispose](): void { this.close(); }
   async [Symbol.asyncDispose](): Promise<void> { this.close(); }
-  /** Pending operations keep the process alive (the default). */
+  /** Pending operations keep the process alive (the default); undoes unref(). Returns the socket. */
   ref(): this { this[kState].setRef(true); return this; }
-  /** Pending operations do not keep the process alive. */
+  /**
+   * Pending operations (an accept, a receive waiting for data) no longer
+   * keep the process alive, as Node's `server.unref()`: the process may exit
+   * while they wait. Sockets accepted from an unref'ed socket start
+   * unref'ed. A socket with nothing pending never keeps the process alive
+   * anyway. Returns the socket.
+   *
+   * @example
+   * const control = listenUnix('/run/app/control.sock').unref();
+   * control.accept().then(handle);   // serves while the process runs, does not hold it open
+   */
   unref(): this { this[kState].setRef(false); return this; }
 
   // ---- timeouts -----------------------------------------------------------
@@ -196,30 +296,86 @@ export class Socket implements Disposable, AsyncDisposable {
     else if (mode === 'total' || mode === 't') this[kState].total = v;
     else throw invalidArgValue('mode', mode, "must be 'block' or 'total'");
   }
-  /** LuaSocket's gettimeout: both limits in ms (null: none). */
+  /**
+   * LuaSocket's gettimeout: the limits setTimeout set, in ms: `block` for
+   * each wait, `total` for each whole call; null means no limit (the
+   * default for both).
+   *
+   * @example
+   * sock.setTimeout(500);
+   * sock.getTimeout();   // { block: 500, total: null }
+   */
   getTimeout(): { block: number | null; total: number | null } { const s = this[kState]; return { block: s.block, total: s.total }; }
   /** nixio's setblocking: false is setTimeout(0), true is setTimeout(null). */
   setBlocking(blocking: boolean): void { this[kState].block = validateBoolean(blocking, 'blocking') ? null : 0; }
 
   // ---- naming and connecting ------------------------------------------------
 
-  /** bind(2). Host names are resolved synchronously; '*' is the wildcard address. Each resolved address is tried in turn. */
+  /**
+   * bind(2). Host names are resolved synchronously; '*' is the wildcard
+   * address. Each resolved address is tried in turn.
+   *
+   * @throws {@link SocketError} `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES` (a port below 1024), `ENAMETOOLONG` (a Unix path that does not fit), `ENOTFOUND`.
+   * @throws TypeError / RangeError for a malformed address or port, before any system call.
+   * @example
+   * sock.bind('127.0.0.1:0');                        // any free port
+   * sock.bind({ host: '*', port: 8080 });
+   * unixSock.bind('/tmp/app.sock');                  // or '\0name' for an abstract name
+   */
   bind(address: AddressLike): void { bind(this[kState], address); }
-  /** listen(2); the backlog defaults to SOMAXCONN. */
+  /**
+   * listen(2); the backlog defaults to SOMAXCONN.
+   *
+   * @throws {@link SocketError} `EOPNOTSUPP` on a datagram socket, `EADDRINUSE`.
+   */
   listen(backlog: number = SOMAXCONN): void { listen(this[kState], backlog); }
-  /** connect(2). Host names are resolved on the thread pool and each address tried in turn; the last error is thrown with `errors` listing all. */
+  /**
+   * connect(2). Host names are resolved on the thread pool and each address
+   * tried in turn (all within one deadline); a datagram socket just sets its
+   * peer.
+   *
+   * @throws {@link SocketError} `ECONNREFUSED`, `ETIMEDOUT`, `ENETUNREACH`,
+   * `ENOENT` (no such Unix path), `ENOTFOUND`, ...: the last attempt's
+   * error, with every attempt's error as `errors`; `ERR_SOCKET_CLOSED` when
+   * the socket is closed meanwhile.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * await sock.connect('example.test:80', { timeout: 2000 });
+   * await unixSock.connect('/run/app.sock');
+   */
   connect(address: AddressLike, opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Connect(address, opts)); }
   /** The blocking twin of connect(). */
   connectSync(address: AddressLike, opts?: IoOptions): void { runSync(this[kState], new Connect(address, opts)); }
-  /** accept4(2): the next connection as a new Socket (non-blocking, close-on-exec). */
-  accept(opts?: IoOptions): Promise<Socket> { return runAsync(this[kState], new Accept(opts)).then((fd) => this.#accepted(fd)); }
+  /**
+   * accept4(2): the next connection as a new Socket of the same family
+   * (non-blocking, close-on-exec). The peer is its remoteAddress().
+   *
+   * @throws {@link SocketError} `EINVAL` when the socket is not listening,
+   * `ETIMEDOUT` past the timeout, `EMFILE`, `ERR_SOCKET_CLOSED` when closed
+   * while waiting.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const conn = await server.accept({ timeout: 5000 });
+   * console.log(conn.remoteAddress());
+   */
+  accept(opts?: IoOptions): Promise<Socket<F>> { return runAsync(this[kState], new Accept(opts)).then((fd) => this.#accepted(fd)); }
   /** The blocking twin of accept(). */
-  acceptSync(opts?: IoOptions): Socket { return this.#accepted(runSync(this[kState], new Accept(opts))); }
-  #accepted(fd: number): Socket { const s = this[kState]; return adopt(fd, s.family, s.type, s.protocol, true, s.ref); }
-  /** getsockname(2) */
-  localAddress(): SocketAddress { return nameOf(sys.getsockname(this[kState].open('getsockname')), 'getsockname'); }
-  /** getpeername(2); ENOTCONN when not connected. */
-  remoteAddress(): SocketAddress { return nameOf(sys.getpeername(this[kState].open('getpeername')), 'getpeername'); }
+  acceptSync(opts?: IoOptions): Socket<F> { return this.#accepted(runSync(this[kState], new Accept(opts))); }
+  #accepted(fd: number): Socket<F> { const s = this[kState]; return adopt(fd, s.family, s.type, s.protocol, true, s.ref) as Socket<F>; }
+  /**
+   * getsockname(2): the local address, typed by the socket's family where it is known.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`; `ENOTCONN` for a tcp()/udp() socket with no family yet.
+   * @example
+   * const { port } = listen('127.0.0.1', 0).localAddress();
+   */
+  localAddress(): AddressOf<F> { return nameOf(sys.getsockname(this[kState].open('getsockname')), 'getsockname') as AddressOf<F>; }
+  /**
+   * getpeername(2): the peer's address, typed by the socket's family where it is known.
+   *
+   * @throws {@link SocketError} `ENOTCONN` when not connected.
+   */
+  remoteAddress(): AddressOf<F> { return nameOf(sys.getpeername(this[kState].open('getpeername')), 'getpeername') as AddressOf<F>; }
   /** shutdown(2): 'both' (default, also 'rdwr'), 'send' ('wr'), 'receive' ('rd'), or SHUT_*. */
   shutdown(how: 'both' | 'send' | 'receive' | 'rdwr' | 'wr' | 'rd' | number = 'both'): void {
     const rc = sys.shutdown(this[kState].open('shutdown'), shutdownNumber(how));
@@ -228,10 +384,22 @@ export class Socket implements Disposable, AsyncDisposable {
 
   // ---- sending --------------------------------------------------------------
 
-  /** One send(2) (MSG_NOSIGNAL): the number of bytes sent, possibly fewer than given. */
-  send(data: Uint8Array | string, opts?: Flags): Promise<number> { return runAsync(this[kState], new Send(data, opts)); }
+  /**
+   * One send(2) (MSG_NOSIGNAL): the number of bytes sent, possibly fewer
+   * than given on a stream socket (sendAll sends everything). Waits while
+   * the send buffer is full.
+   *
+   * @throws {@link SocketError} `EPIPE`/`ECONNRESET` when the peer is gone,
+   * `EMSGSIZE` for a datagram too big, `ENOTCONN`, `ETIMEDOUT`,
+   * `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const n = await sock.send('hello');                  // bytes sent
+   * await sock.send(bytes, { flags: constants.MSG_OOB });
+   */
+  send(data: Uint8Array | string, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new Send(data, opts)); }
   /** The blocking twin of send(). */
-  sendSync(data: Uint8Array | string, opts?: Flags): number { return runSync(this[kState], new Send(data, opts)); }
+  sendSync(data: Uint8Array | string, opts?: FlagOptions): number { return runSync(this[kState], new Send(data, opts)); }
   /**
    * Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out).
    *
@@ -241,7 +409,12 @@ export class Socket implements Disposable, AsyncDisposable {
    * last byte sent within [i, j] (i - 1 when the range is empty). A failure
    * carries that index as `lastIndex`, so `sendAll(data, err.lastIndex + 1, j)`
    * resumes. Indices are integers (RangeError otherwise).
+   *
+   * @throws {@link SocketError} `EPIPE`, `ECONNRESET`, `ETIMEDOUT`, ...,
+   * carrying `sent` (and `lastIndex` with `i`); `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts (with `sent`).
    * @example
+   * await sock.sendAll('GET / HTTP/1.0\r\n\r\n');
    * const last = await sock.sendAll('hello world', 7);     // sends 'world', resolves to 11
    * await sock.sendAll(bytes, -3);                          // the last 3 bytes
    */
@@ -252,38 +425,89 @@ export class Socket implements Disposable, AsyncDisposable {
   sendAllSync(data: Uint8Array | string, opts?: IoOptions): void;
   sendAllSync(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): number;
   sendAllSync(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): number | void { return runSync(this[kState], new SendAll(data, i, j, opts)); }
-  /** sendto(2) (MSG_NOSIGNAL); host names are resolved on the thread pool (first address). */
-  sendTo(data: Uint8Array | string, address: AddressLike, opts?: Flags): Promise<number> { return runAsync(this[kState], new SendTo(data, address, opts)); }
+  /**
+   * sendto(2) (MSG_NOSIGNAL): one datagram to `address`; host names are
+   * resolved on the thread pool (first address). Returns the bytes sent.
+   *
+   * @throws {@link SocketError} `EMSGSIZE`, `ENETUNREACH`, `EACCES` (broadcast without the option), `ENOTFOUND`, `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for a malformed address, before any system call.
+   * @example
+   * await udp.sendTo('ping', '127.0.0.1:5353');
+   * await dgram.sendTo(bytes, { family: 'unix', path: '/run/app.sock' });
+   */
+  sendTo(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendTo(data, address, opts)); }
   /** The blocking twin of sendTo(). */
-  sendToSync(data: Uint8Array | string, address: AddressLike, opts?: Flags): number { return runSync(this[kState], new SendTo(data, address, opts)); }
-  /** sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds, credentials, control messages, a GSO segment size (split into datagrams where the kernel lacks GSO). Returns bytes sent. */
-  sendMsg(message: Message, opts?: Flags): Promise<number> {
+  sendToSync(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): number { return runSync(this[kState], new SendTo(data, address, opts)); }
+  /**
+   * sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds
+   * (SCM_RIGHTS), credentials, control messages, a GSO segment size (split
+   * into datagrams where the kernel lacks GSO). Returns the bytes sent.
+   *
+   * @throws {@link SocketError} `EMSGSIZE`, `EINVAL` (bad control data),
+   * `EPERM` (credentials that are not yours), `EPIPE`, `ETIMEDOUT`,
+   * `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for a malformed message (more than 253 fds, ...).
+   * @example
+   * const [a, b] = Socket.pair('stream');
+   * await a.sendMsg({ data: ['head', body], fds: [fileFd] });   // fileFd arrives as a new fd in b.recvMsg()
+   */
+  sendMsg(message: Message, opts?: FlagOptions): Promise<number> {
     return splitSegments(message) ? runAsync(this[kState], new SendMany([message], opts, true)) : runAsync(this[kState], new SendMsg(message, opts));
   }
   /** The blocking twin of sendMsg(). */
-  sendMsgSync(message: Message, opts?: Flags): number {
+  sendMsgSync(message: Message, opts?: FlagOptions): number {
     return splitSegments(message) ? runSync(this[kState], new SendMany([message], opts, true)) : runSync(this[kState], new SendMsg(message, opts));
   }
   /** sendmmsg(2): every message (bytes, strings, or Message objects), in batches of up to 256, waiting as needed. Returns how many were sent; a failure carries that count as `sent`. */
-  sendMany(messages: (Message | Uint8Array | string)[], opts?: Flags): Promise<number> { return runAsync(this[kState], new SendMany(messages, opts)); }
+  sendMany(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendMany(messages, opts)); }
   /** The blocking twin of sendMany(). */
-  sendManySync(messages: (Message | Uint8Array | string)[], opts?: Flags): number { return runSync(this[kState], new SendMany(messages, opts)); }
+  sendManySync(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): number { return runSync(this[kState], new SendMany(messages, opts)); }
 
   // ---- receiving ------------------------------------------------------------
 
-  /** One recv(2) of up to `size` bytes (default 65536); buffered receive() data comes first. Empty at end of stream. */
-  recv(size = DEFAULT_RECV, opts?: Flags): Promise<Buffer> { return runAsync(this[kState], new Recv(size, opts)); }
+  /**
+   * One recv(2) of up to `size` bytes (default 65536); buffered receive()
+   * data comes first. An empty Buffer at end of stream.
+   *
+   * @throws {@link SocketError} `ECONNRESET`, `ENOTCONN`, `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const chunk = await sock.recv(4096, { timeout: 1000 });
+   * if (chunk.length === 0) console.log('the peer closed');
+   */
+  recv(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Buffer> { return runAsync(this[kState], new Recv(size, opts)); }
   /** The blocking twin of recv(). */
-  recvSync(size = DEFAULT_RECV, opts?: Flags): Buffer { return runSync(this[kState], new Recv(size, opts)); }
+  recvSync(size = DEFAULT_RECV, opts?: FlagOptions): Buffer { return runSync(this[kState], new Recv(size, opts)); }
   /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
-  recvInto(buffer: Uint8Array, opts?: Flags): Promise<number> { return runAsync(this[kState], new RecvInto(buffer, opts)); }
+  recvInto(buffer: Uint8Array, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new RecvInto(buffer, opts)); }
   /** The blocking twin of recvInto(). */
-  recvIntoSync(buffer: Uint8Array, opts?: Flags): number { return runSync(this[kState], new RecvInto(buffer, opts)); }
-  /** recvfrom(2): one datagram (up to `size` bytes), its sender, and whether it was cut short. */
-  recvFrom(size = DEFAULT_RECV, opts?: Flags): Promise<Datagram> { return runAsync(this[kState], new RecvFrom(size, opts)); }
+  recvIntoSync(buffer: Uint8Array, opts?: FlagOptions): number { return runSync(this[kState], new RecvInto(buffer, opts)); }
+  /**
+   * recvfrom(2): one datagram (up to `size` bytes, default 65536), its
+   * sender (null where the socket has none to report), and whether it was
+   * cut short.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNREFUSED` (an ICMP error for an earlier datagram on a connected UDP socket), `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const { data, address, truncated } = await udp.recvFrom(1500);
+   * if (address) await udp.sendTo(data, address);   // echo
+   */
+  recvFrom(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Datagram> { return runAsync(this[kState], new RecvFrom(size, opts)); }
   /** The blocking twin of recvFrom(). */
-  recvFromSync(size = DEFAULT_RECV, opts?: Flags): Datagram { return runSync(this[kState], new RecvFrom(size, opts)); }
-  /** recvmsg(2) (MSG_CMSG_CLOEXEC): data, sender, fds, credentials, control messages, truncation flags. */
+  recvFromSync(size = DEFAULT_RECV, opts?: FlagOptions): Datagram { return runSync(this[kState], new RecvFrom(size, opts)); }
+  /**
+   * recvmsg(2) (MSG_CMSG_CLOEXEC): data (up to `size`, default 65536),
+   * sender, fds (up to `maxFds`, default 253; the rest are closed and
+   * `controlTruncated` set), credentials, control messages, truncation
+   * flags, and pktinfo/timestamp/segmentSize where those options are on.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNRESET`, `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const msg = await b.recvMsg({ maxFds: 4 });
+   * for (const fd of msg.fds) Socket.from(fd);    // received fds are yours to close
+   */
   recvMsg(opts?: RecvMsgOptions): Promise<ReceivedMessage> { return runAsync(this[kState], new RecvMsg(opts)); }
   /** The blocking twin of recvMsg(). */
   recvMsgSync(opts?: RecvMsgOptions): ReceivedMessage { return runSync(this[kState], new RecvMsg(opts)); }
@@ -303,6 +527,15 @@ export class Socket implements Disposable, AsyncDisposable {
    * (exactly that many). `prefix` is prepended. On ETIMEDOUT or EOF the
    * error's `partial` holds prefix plus what was read, so
    * receive(pattern, err.partial) resumes.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT` and `EOF` (the peer closed
+   * first; for 'all' only when nothing was read), both with `partial`;
+   * `ECONNRESET`, `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts (with `partial`).
+   * @example
+   * const status = (await sock.receive('line')).toString();    // 'HTTP/1.0 200 OK'
+   * const header = await sock.receive(16);                     // exactly 16 bytes
+   * const rest = await sock.receive('all');                    // until the peer closes
    */
   receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
     return runAsync(this[kState], new Receive(pattern, prefix, opts));
@@ -320,10 +553,37 @@ export class Socket implements Disposable, AsyncDisposable {
 
   // ---- options --------------------------------------------------------------
 
-  /** Sets an option by name ('reuseaddr', 'tcp-nodelay', 'linger', ...); ENOPROTOOPT where the platform lacks it. A tcp()/udp() socket without a family yet remembers it. */
-  setOption(name: OptionName, value: unknown): void { setOption(this[kState], name, value); }
-  /** Reads an option by name, decoded ('linger' -> { on, timeout }, 'error' -> a code or null, 'tcp-info' -> an object). */
-  getOption(name: OptionName): unknown { return getOption(this[kState], name); }
+  /**
+   * setsockopt(2) by name ('reuseaddr', 'tcp-nodelay', 'linger', ...), the
+   * value typed per option ({@link OptionInputs}): flags take booleans
+   * only, `linger` `{ on, timeout }`, timeouts ms. A tcp()/udp() socket
+   * without a family yet remembers it and applies it at bind/connect.
+   *
+   * @throws {@link SocketError} `ENOPROTOOPT` where the platform lacks the
+   * option, `EINVAL`/`EPERM`/`ENODEV` when the kernel refuses the value,
+   * `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for an unknown or read-only name, or a value of the wrong type or range.
+   * @example
+   * sock.setOption('tcp-nodelay', true);
+   * sock.setOption('linger', { on: true, timeout: 5 });
+   * udp.setOption('ip-add-membership', { multiaddr: '239.1.2.3', interface: 'eth0' });
+   */
+  setOption<N extends WritableOptionName>(name: N, value: OptionInputs[N]): void { setOption(this[kState], name, value); }
+  /**
+   * getsockopt(2) by name, decoded and typed per option
+   * ({@link OptionValues}): 'linger' is `{ on, timeout }`, 'error' a code
+   * or null, 'tcp-info' an object, 'peercred' `{ pid, uid, gid }`.
+   *
+   * @throws {@link SocketError} `ENOPROTOOPT` where the platform (or the
+   * socket's protocol) lacks the option, `ERR_SOCKET_CLOSED`; `ENOTCONN` on
+   * a tcp()/udp() socket with no family yet, for an option not set on it.
+   * @throws TypeError for an unknown or write-only name.
+   * @example
+   * if (sock.getOption('linger').on) console.log('lingers');
+   * const { rtt } = sock.getOption('tcp-info');       // microseconds
+   * const pending = sock.getOption('error');           // 'ECONNREFUSED' or null
+   */
+  getOption<N extends ReadableOptionName>(name: N): OptionValues[N] { return getOption(this[kState], name) as OptionValues[N]; }
   /**
    * nixio's setopt, S-Lang's and luaposix's setsockopt: level 'socket' | 'ip' |
    * 'ipv6' | 'tcp' | 'udp' or a number; name as nixio spells it (a named
@@ -338,9 +598,9 @@ export class Socket implements Disposable, AsyncDisposable {
    * sock.setsockopt(SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 10 });  // S-Lang
    * sock.setsockopt(SOL_SOCKET, SO_SNDTIMEO, 1, 500000);                    // luaposix
    */
-  setsockopt(level: Level, name: number | string, value: number | boolean | string | Uint8Array | object, value2?: number): void { setsockopt(this[kState], level, name, value, value2); }
+  setsockopt(level: OptionLevel, name: number | string, value: number | boolean | string | Uint8Array | object, value2?: number): void { setsockopt(this[kState], level, name, value, value2); }
   /** nixio's getopt, S-Lang's and luaposix's getsockopt: as setsockopt (structs and strings decoded by number); `kind` 'int', 'bytes' or a byte length forces a raw representation. */
-  getsockopt(level: Level, name: number | string, kind?: 'int' | 'bytes' | number): unknown { return getsockopt(this[kState], level, name, kind); }
+  getsockopt(level: OptionLevel, name: number | string, kind?: 'int' | 'bytes' | number): unknown { return getsockopt(this[kState], level, name, kind); }
   /** Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice. */
   addMembership(group: string, iface: string | number = 0): void { membership(this[kState], true, group, iface); }
   /** Leaves a multicast group joined with addMembership. */
@@ -391,6 +651,39 @@ export class Socket implements Disposable, AsyncDisposable {
    * Ends when the socket is closed.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Socket | ReceivedMessage> { return iterate(this[kState], () => this.accept()); }
+
+  /**
+   * The accept loop, typed: each connection as a Socket, ending (without an
+   * error) when this socket is closed. `timeout` bounds each wait for a
+   * connection; `signal` ends the loop with an AbortError.
+   *
+   * @throws {@link SocketError} from the loop: `EINVAL` when the socket is not listening, `ETIMEDOUT`, `EMFILE`.
+   * @throws `AbortError` from the loop when `opts.signal` aborts.
+   * @example
+   * const server = listen('127.0.0.1', 8080);
+   * for await (const conn of server.connections()) {
+   *   conn.sendAll('hello\n').finally(() => conn.close());
+   * }
+   */
+  connections(opts?: IoOptions): AsyncIterableIterator<Socket<F>> { return acceptLoop(this[kState], () => this.accept(opts)); }
+
+  /**
+   * The receive loop, typed: on a datagram or seqpacket socket one message
+   * per datagram, on a stream socket what each recvMsg reads (ending at end
+   * of stream); ends without an error when the socket is closed. With
+   * `size` or `maxFds` each message is cut as recvMsg({ size, maxFds })
+   * cuts it; without, datagrams are read 16 per recvmmsg(2) as `for await`
+   * reads them (leaving the loop loses none). `timeout` bounds each wait.
+   *
+   * @throws {@link SocketError} from the loop: `ETIMEDOUT`, `ECONNRESET`, ...
+   * @throws `AbortError` from the loop when `opts.signal` aborts.
+   * @example
+   * const udp = bindUdp('127.0.0.1', 5353);
+   * for await (const m of udp.messages({ size: 1500 })) {
+   *   if (m.address) await udp.sendTo(m.data, m.address);   // echo
+   * }
+   */
+  messages(opts?: MessagesOptions): AsyncIterableIterator<ReceivedMessage> { return receiveLoop(this[kState], opts); }
 }
 
 /** The address getsockname/getpeername left in the scratch, or their error. */
