@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export {
-  Socket, type IoOptions, type AddressLike, type SocketType, type AddressOf, type InetAddress, type Inet6Address, type UnixAddress,
+  Socket, type SocketBase, type IoOptions, type AddressLike, type SocketType, type AddressOf, type InetAddress, type Inet6Address, type UnixAddress,
   type FamilyOf, type MessagesOptions, type AddressByFamily, type FlagOptions, type RecvMsgOptions, type RecvManyOptions, type OptionLevel,
 } from './socket/socket.js';
 export type { Datagram } from './socket/receive.js';

@@ -1,79 +1,36 @@
-// socket/ is the Socket class: its state (state.ts), its operations by idea
-// (receive.ts, send.ts, connect.ts, sockopt.ts), tcp()/udp()'s deferred
-// family (family.ts), iteration (iterate.ts), node:net interop (interop.ts)
-// and this façade.
-//
-// The Socket class: the façade of the socket layer. Every I/O method is an
-// async/sync pair of one-liners over one op (receive.ts, send.ts,
-// connect.ts) run by the engine's two drivers (io/engine.ts); options,
-// iteration and node:net interop delegate to their own modules. The state
-// lives behind a module-private symbol (state.ts), shared with select(),
-// net.ts and the iterator.
+// socket/ is the Socket class: its state behind a module-private symbol
+// (state.ts, shared with select(), net.ts and the iterator), its operations
+// by idea (receive.ts, send.ts, connect.ts, sockopt.ts), tcp()/udp()'s
+// deferred family (family.ts), iteration (iterate.ts), node:net interop
+// (interop.ts), the public types (types.ts), lifecycle, timeouts, options
+// and stats (base.ts), and this façade: every I/O method an async/sync pair
+// of one-liners over one op, run by the engine's two drivers (io/engine.ts).
 import type net from 'node:net';
 import type dgram from 'node:dgram';
-import { invalidArgValue, systemError } from '../errors.js';
-import { validateBoolean, validateFd, validateInteger, validateTimeout } from '../validate.js';
+import { systemError } from '../errors.js';
+import { validateFd } from '../validate.js';
 import type { AddressLike } from '../codec/address.js';
-import { familyName, familyNumber, protocolNumber, shutdownNumber, typeName, typeNumber, type Family, type SocketType } from '../codec/names.js';
+import { familyNumber, protocolNumber, shutdownNumber, typeNumber, type Family, type SocketType } from '../codec/names.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import type { Message, ReceivedMessage } from '../codec/message.js';
-import type { OptionInputs, OptionValues, ReadableOptionName, WritableOptionName } from '../codec/options.js';
 import { AF_UNSPEC, SOCK_NONBLOCK, SOL_SOCKET, SOMAXCONN, SO_DOMAIN, SO_PROTOCOL, SO_TYPE } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Op, runAsync, runSync } from '../io/engine.js';
-import { EAGAIN } from '../sys/errno.js';
-import { READ, WRITE, type Direction } from '../io/readiness.js';
+import { runAsync, runSync } from '../io/engine.js';
+import { Ready } from '../io/ready.js';
+import { READ, WRITE } from '../io/readiness.js';
 import { Accept, bind, Connect, listen } from './connect.js';
 import { fromNodeSocket, toNodeSocket } from './interop.js';
 import { connections as acceptLoop, iterate, messages as receiveLoop } from './iterate.js';
 import { DEFAULT_RECV, Receive, Recv, RecvFrom, RecvInto, RecvMany, RecvMsg, type Datagram } from './receive.js';
 import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.js';
-import { getOption, getsockopt, intOption, membership, multicastOption, setOption, setsockopt, sourceMembership } from './sockopt.js';
+import { intOption } from './sockopt.js';
+import { SocketBase } from './base.js';
 import { kState, SocketState } from './state.js';
 
 export type { AddressLike, SocketType };
-
-/**
- * The address type of a family: `AddressOf<'inet'>` is
- * `{ family: 'inet'; address: string; port: number }`; a union of families
- * gives the union of their addresses, and an AF_* number any SocketAddress.
- */
-export type AddressOf<F> = F extends Family ? AddressByFamily[F] : SocketAddress;
-/** Each family's address type, by family name. */
-export interface AddressByFamily {
-  inet: Extract<SocketAddress, { family: 'inet' }>;
-  inet6: Extract<SocketAddress, { family: 'inet6' }>;
-  unix: Extract<SocketAddress, { family: 'unix' }>;
-  netlink: Extract<SocketAddress, { family: 'netlink' }>;
-  packet: Extract<SocketAddress, { family: 'packet' }>;
-}
-/** An IPv4 socket address: `{ family: 'inet', address, port }`. */
-export type InetAddress = AddressOf<'inet'>;
-/** An IPv6 socket address: `{ family: 'inet6', address, port, flowinfo?, scopeId? }`. */
-export type Inet6Address = AddressOf<'inet6'>;
-/** A Unix socket address: `{ family: 'unix', path }` ('' unnamed, a leading NUL an abstract name). */
-export type UnixAddress = AddressOf<'unix'>;
-/** What Socket<F>'s `family` reads: F itself for a family name, else any family (an AF_* number reads back as its name where it has one). */
-export type FamilyOf<F> = F extends Family ? F : Family | number;
-
-/** Per-call options of every I/O method. */
-export interface IoOptions {
-  /** A limit for this whole call in ms (null: none); the socket's own timeouts still apply. */
-  timeout?: number | null;
-  /** Cancels the call with an AbortError. Sync calls only check it before starting. */
-  signal?: AbortSignal;
-}
-
-/** The options of a send or receive call: { timeout, signal } and MSG_* `flags`. */
-export type FlagOptions = IoOptions & { flags?: number };
-/** messages()' options: the per-wait { timeout, signal }, and recvMsg's `size` and `maxFds` for each message. */
-export type MessagesOptions = IoOptions & { size?: number; maxFds?: number };
-/** recvMsg()'s options: `size` (default 65536), `maxFds` (default 253), `controlLength` (bytes of control buffer). */
-export type RecvMsgOptions = FlagOptions & { size?: number; maxFds?: number; controlLength?: number };
-/** recvMany()'s options: `maxMessages` (default 32), `size` per message (default 4096), `buffer` to receive into. */
-export type RecvManyOptions = FlagOptions & { maxMessages?: number; size?: number; controlLength?: number; buffer?: Uint8Array };
-/** An option level: a name or a SOL_* / IPPROTO_* number. */
-export type OptionLevel = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
+export { SocketBase };
+export type { AddressByFamily, AddressOf, FamilyOf, FlagOptions, Inet6Address, InetAddress, IoOptions, MessagesOptions, OptionLevel, RecvManyOptions, RecvMsgOptions, UnixAddress } from './types.js';
+import type { AddressOf, FlagOptions, IoOptions, MessagesOptions, RecvManyOptions, RecvMsgOptions } from './types.js';
 
 /** Made by this module for its own constructor calls: `new Socket(kAdopt, state)` wraps an existing state. */
 const kAdopt = Symbol('berkeley.adopt');
@@ -99,20 +56,6 @@ export function deferredSocket(type: number, protocol: number, v6only?: boolean)
   return new Socket(kAdopt as never, s as never);
 }
 
-/** Waits until a read (or write) would not block: buffered input counts as readable. */
-class Ready extends Op<void, SocketState> {
-  readonly syscall = 'poll';
-  #s!: SocketState;
-  #waited = false;
-  constructor(dir: Direction, private readonly opts: unknown) { super(); this.dir = dir; }
-  start(s: SocketState): void { this.call = callOptions(this.opts); this.#s = s; }
-  attempt(): void | number {
-    if (this.#waited || (this.dir === READ && this.#s.buffered())) return;
-    this.#waited = true;
-    return EAGAIN;
-  }
-}
-
 /**
  * A socket of any family and type. The fd is non-blocking and close-on-exec;
  * blocking behaviour comes from timeouts (setTimeout), applied alike to the
@@ -134,9 +77,7 @@ class Ready extends Op<void, SocketState> {
  * await client.connect({ host: '127.0.0.1', port });
  * const conn = await server.accept();
  */
-export class Socket<out F extends Family | number = Family | number> implements Disposable, AsyncDisposable {
-  /** @internal */
-  readonly [kState]: SocketState;
+export class Socket<out F extends Family | number = Family | number> extends SocketBase<F> {
 
   /**
    * socket(2): a new non-blocking, close-on-exec socket.
@@ -157,25 +98,7 @@ export class Socket<out F extends Family | number = Family | number> implements 
    * const rtnl = new Socket('netlink', 'raw', 'route');
    */
   constructor(family: F, type: SocketType | number, protocol?: number | string) {
-    if ((family as unknown) === kAdopt) {
-      this[kState] = type as unknown as SocketState;
-    } else {
-      const af = familyNumber(family);
-      const st = typeNumber(type);
-      const proto = protocolNumber(protocol, af);
-      const fd = sys.socket(af, st | NONBLOCK, proto);
-      if (fd < 0) throw systemError(fd, 'socket');
-      if (!NONBLOCK) sys.setblocking(fd, false);
-      const s = new SocketState(af, st, proto);
-      try {
-        s.own(fd);
-      } catch (err) {
-        sys.close(fd);
-        throw err;
-      }
-      this[kState] = s;
-    }
-    this[kState].track(this);
+    super((family as unknown) === kAdopt ? type as unknown as SocketState : openState(family, type, protocol));
   }
 
   /**
@@ -238,76 +161,6 @@ export class Socket<out F extends Family | number = Family | number> implements 
    * usable; closing one does not close the other.
    */
   static fromNodeSocket(s: net.Socket | dgram.Socket): Socket { return fromNodeSocket(s, Socket.from); }
-
-  /** The file descriptor, or -1 once closed or detached (or before a tcp()/udp() socket picked its family). */
-  get fd(): number { return this[kState].fd; }
-  /** The family by name ('inet', ...) or AF_* number; 'inet' for a tcp()/udp() socket until its family is chosen. */
-  get family(): FamilyOf<F> { const s = this[kState]; return (s.deferred ? 'inet' : familyName(s.family)) as FamilyOf<F>; }
-  /** The type by name ('stream', ...) or SOCK_* number. */
-  get type(): SocketType | number { return typeName(this[kState].type); }
-  /**
-   * The protocol number given to socket(2) (or read with SO_PROTOCOL by
-   * Socket.from): 0 is the family's default for the type (TCP for inet
-   * streams, UDP for inet datagrams), IPPROTO_ICMP = 1, ...
-   */
-  get protocol(): number { return this[kState].protocol; }
-  /**
-   * Whether the socket was closed or detached: every call on it then fails
-   * with `ERR_SOCKET_CLOSED` and `fd` is -1. A tcp()/udp() socket without an
-   * fd yet is not closed.
-   */
-  get closed(): boolean { const s = this[kState]; return s.fd < 0 && !s.deferred; }
-
-  // ---- lifecycle ----------------------------------------------------------
-
-  /** close(2). Idempotent; fd becomes -1 first, pending operations reject with ERR_SOCKET_CLOSED, and no later call touches the old fd number. Read-ahead datagrams are dropped and their fds closed. */
-  close(): void { const s = this[kState]; s.deferred = null; s.disown(true); }
-  /** Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. Read-ahead datagrams are dropped. */
-  detach(): number { const s = this[kState]; s.open('detach'); return s.disown(false); }
-  [Symbol.dispose](): void { this.close(); }
-  async [Symbol.asyncDispose](): Promise<void> { this.close(); }
-  /** Pending operations keep the process alive (the default); undoes unref(). Returns the socket. */
-  ref(): this { this[kState].setRef(true); return this; }
-  /**
-   * Pending operations (an accept, a receive waiting for data) no longer
-   * keep the process alive, as Node's `server.unref()`: the process may exit
-   * while they wait. Sockets accepted from an unref'ed socket start
-   * unref'ed. A socket with nothing pending never keeps the process alive
-   * anyway. Returns the socket.
-   *
-   * @example
-   * const control = listenUnix('/run/app/control.sock').unref();
-   * control.accept().then(handle);   // serves while the process runs, does not hold it open
-   */
-  unref(): this { this[kState].setRef(false); return this; }
-
-  // ---- timeouts -----------------------------------------------------------
-
-  /**
-   * LuaSocket's settimeout, in ms: 'block' bounds each wait for readiness,
-   * 'total' the whole call; with both, whichever comes first. null or any
-   * negative value = no limit (LuaSocket: "Negative timeout values have the
-   * same effect" as nil); 0 = never wait (ETIMEDOUT at once when a call would
-   * block). NaN is a RangeError.
-   */
-  setTimeout(ms: number | null, mode: 'block' | 'total' | 'b' | 't' = 'block'): void {
-    const v = validateTimeout(ms, 'ms');
-    if (mode === 'block' || mode === 'b') this[kState].block = v;
-    else if (mode === 'total' || mode === 't') this[kState].total = v;
-    else throw invalidArgValue('mode', mode, "must be 'block' or 'total'");
-  }
-  /**
-   * LuaSocket's gettimeout: the limits setTimeout set, in ms: `block` for
-   * each wait, `total` for each whole call; null means no limit (the
-   * default for both).
-   *
-   * @example
-   * sock.setTimeout(500);
-   * sock.getTimeout();   // { block: 500, total: null }
-   */
-  getTimeout(): { block: number | null; total: number | null } { const s = this[kState]; return { block: s.block, total: s.total }; }
-  /** nixio's setblocking: false is setTimeout(0), true is setTimeout(null). */
-  setBlocking(blocking: boolean): void { this[kState].block = validateBoolean(blocking, 'blocking') ? null : 0; }
 
   // ---- naming and connecting ------------------------------------------------
 
@@ -551,89 +404,6 @@ export class Socket<out F extends Family | number = Family | number> implements 
   /** Resolves when a write would not block; ETIMEDOUT past the deadline. */
   writable(opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Ready(WRITE, opts)); }
 
-  // ---- options --------------------------------------------------------------
-
-  /**
-   * setsockopt(2) by name ('reuseaddr', 'tcp-nodelay', 'linger', ...), the
-   * value typed per option ({@link OptionInputs}): flags take booleans
-   * only, `linger` `{ on, timeout }`, timeouts ms. A tcp()/udp() socket
-   * without a family yet remembers it and applies it at bind/connect.
-   *
-   * @throws {@link SocketError} `ENOPROTOOPT` where the platform lacks the
-   * option, `EINVAL`/`EPERM`/`ENODEV` when the kernel refuses the value,
-   * `ERR_SOCKET_CLOSED`.
-   * @throws TypeError / RangeError for an unknown or read-only name, or a value of the wrong type or range.
-   * @example
-   * sock.setOption('tcp-nodelay', true);
-   * sock.setOption('linger', { on: true, timeout: 5 });
-   * udp.setOption('ip-add-membership', { multiaddr: '239.1.2.3', interface: 'eth0' });
-   */
-  setOption<N extends WritableOptionName>(name: N, value: OptionInputs[N]): void { setOption(this[kState], name, value); }
-  /**
-   * getsockopt(2) by name, decoded and typed per option
-   * ({@link OptionValues}): 'linger' is `{ on, timeout }`, 'error' a code
-   * or null, 'tcp-info' an object, 'peercred' `{ pid, uid, gid }`.
-   *
-   * @throws {@link SocketError} `ENOPROTOOPT` where the platform (or the
-   * socket's protocol) lacks the option, `ERR_SOCKET_CLOSED`; `ENOTCONN` on
-   * a tcp()/udp() socket with no family yet, for an option not set on it.
-   * @throws TypeError for an unknown or write-only name.
-   * @example
-   * if (sock.getOption('linger').on) console.log('lingers');
-   * const { rtt } = sock.getOption('tcp-info');       // microseconds
-   * const pending = sock.getOption('error');           // 'ECONNREFUSED' or null
-   */
-  getOption<N extends ReadableOptionName>(name: N): OptionValues[N] { return getOption(this[kState], name) as OptionValues[N]; }
-  /**
-   * nixio's setopt, S-Lang's and luaposix's setsockopt: level 'socket' | 'ip' |
-   * 'ipv6' | 'tcp' | 'udp' or a number; name as nixio spells it (a named
-   * option with its decoded value), or a constant name of that level or a
-   * number. By number, SO_LINGER takes { l_onoff, l_linger }, SO_RCVTIMEO and
-   * SO_SNDTIMEO { tv_sec, tv_usec } (or luaposix's two values, `value2`),
-   * IP_ADD/DROP_MEMBERSHIP { imr_multiaddr, imr_interface },
-   * IPV6_JOIN/LEAVE_GROUP { ipv6mr_multiaddr, ipv6mr_interface },
-   * SO_BINDTODEVICE and TCP_CONGESTION a string; other options a number,
-   * boolean or raw bytes.
-   * @example
-   * sock.setsockopt(SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 10 });  // S-Lang
-   * sock.setsockopt(SOL_SOCKET, SO_SNDTIMEO, 1, 500000);                    // luaposix
-   */
-  setsockopt(level: OptionLevel, name: number | string, value: number | boolean | string | Uint8Array | object, value2?: number): void { setsockopt(this[kState], level, name, value, value2); }
-  /** nixio's getopt, S-Lang's and luaposix's getsockopt: as setsockopt (structs and strings decoded by number); `kind` 'int', 'bytes' or a byte length forces a raw representation. */
-  getsockopt(level: OptionLevel, name: number | string, kind?: 'int' | 'bytes' | number): unknown { return getsockopt(this[kState], level, name, kind); }
-  /** Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice. */
-  addMembership(group: string, iface: string | number = 0): void { membership(this[kState], true, group, iface); }
-  /** Leaves a multicast group joined with addMembership. */
-  dropMembership(group: string, iface: string | number = 0): void { membership(this[kState], false, group, iface); }
-  /** Source-specific membership (IPv4): receive `group` only from `source`; `iface` is an IPv4 address. */
-  addSourceMembership(group: string, source: string, iface = '0.0.0.0'): void { sourceMembership(this[kState], true, group, source, iface); }
-  /** Leaves a source-specific membership. */
-  dropSourceMembership(group: string, source: string, iface = '0.0.0.0'): void { sourceMembership(this[kState], false, group, source, iface); }
-  /** The interface outgoing multicast leaves by: a name or index (or an IPv4 address on inet sockets). */
-  setMulticastInterface(iface: string | number): void { multicastOption(this[kState], 'ip-multicast-if', 'ipv6-multicast-if', iface); }
-  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS. */
-  setMulticastTTL(ttl: number): void { multicastOption(this[kState], 'ip-multicast-ttl', 'ipv6-multicast-hops', validateInteger(ttl, 'ttl', 0, 255)); }
-  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether this host receives what it sends to a group. */
-  setMulticastLoopback(on: boolean): void { multicastOption(this[kState], 'ip-multicast-loop', 'ipv6-multicast-loop', validateBoolean(on, 'on')); }
-
-  // ---- accounting -------------------------------------------------------------
-
-  /** LuaSocket's getstats: bytes received, bytes sent, age in seconds. */
-  stats(): { received: number; sent: number; age: number } {
-    const s = this[kState];
-    return { received: s.received, sent: s.sent, age: (Date.now() - s.born) / 1000 };
-  }
-  /** LuaSocket's setstats. */
-  setStats(received: number, sent: number, age: number): void {
-    validateInteger(received, 'received', 0);
-    validateInteger(sent, 'sent', 0);
-    if (typeof age !== 'number' || !(age >= 0) || age === Infinity) throw invalidArgValue('age', age, 'must be a finite number >= 0');
-    const s = this[kState];
-    s.received = received;
-    s.sent = sent;
-    s.born = Date.now() - age * 1000;
-  }
-
   // ---- node:net interop and iteration ----------------------------------------------
 
   /**
@@ -684,6 +454,24 @@ export class Socket<out F extends Family | number = Family | number> implements 
    * }
    */
   messages(opts?: MessagesOptions): AsyncIterableIterator<ReceivedMessage> { return receiveLoop(this[kState], opts); }
+}
+
+/** socket(2) for `new Socket(family, type, protocol)`: the state that owns the new fd. */
+function openState(family: unknown, type: unknown, protocol: unknown): SocketState {
+  const af = familyNumber(family);
+  const st = typeNumber(type);
+  const proto = protocolNumber(protocol, af);
+  const fd = sys.socket(af, st | NONBLOCK, proto);
+  if (fd < 0) throw systemError(fd, 'socket');
+  if (!NONBLOCK) sys.setblocking(fd, false);
+  const s = new SocketState(af, st, proto);
+  try {
+    s.own(fd);
+  } catch (err) {
+    sys.close(fd);
+    throw err;
+  }
+  return s;
 }
 
 /** The address getsockname/getpeername left in the scratch, or their error. */
