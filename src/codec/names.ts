@@ -129,10 +129,6 @@ export const LEVELS: Readonly<Record<LevelName, number | undefined>> = Object.fr
 export const LEVEL_PREFIX: Readonly<Record<LevelName, string>> = Object.freeze({
   socket: '', ip: 'ip-', ipv6: 'ipv6-', tcp: 'tcp-', udp: 'udp-',
 });
-/** How the C constants of options at each level begin ('TCP_NODELAY'). */
-export const CONSTANT_PREFIX: Readonly<Record<LevelName, string>> = Object.freeze({
-  socket: 'SO_', ip: 'IP_', ipv6: 'IPV6_', tcp: 'TCP_', udp: 'UDP_',
-});
 
 /** Whether `level` is one of the level names (an own property of LEVELS). */
 export function isLevelName(level: unknown): level is LevelName {

@@ -55,25 +55,25 @@ export function onoff(v: unknown, name: string): number {
   return validateInteger(v, name, INT32_MIN, INT32_MAX);
 }
 export const lingerSeconds = (v: unknown, name: string): number => validateInteger(v, name, 0, INT32_MAX);
-export const tvSec = (v: unknown, name: string): number => validateInteger(v, name, 0, INT32_MAX);
+const tvSec = (v: unknown, name: string): number => validateInteger(v, name, 0, INT32_MAX);
 /** tv_usec: 0..999999 (the kernel answers EDOM otherwise). */
-export const tvUsec = (v: unknown, name: string): number => validateInteger(v, name, 0, 999_999);
+const tvUsec = (v: unknown, name: string): number => validateInteger(v, name, 0, 999_999);
 
-export function lingerBytes(on: number, seconds: number): Buffer {
+function lingerBytes(on: number, seconds: number): Buffer {
   const b = Buffer.alloc(layout.lingerSize);
   setI32(b, layout.lingerOnoff, on);
   setI32(b, layout.lingerLinger, seconds);
   return b;
 }
-export const readLinger = (b: Buffer): LingerStruct => ({ l_onoff: i32(b, layout.lingerOnoff), l_linger: i32(b, layout.lingerLinger) });
+const readLinger = (b: Buffer): LingerStruct => ({ l_onoff: i32(b, layout.lingerOnoff), l_linger: i32(b, layout.lingerLinger) });
 
-export function timevalBytes(sec: number, usec: number): Buffer {
+function timevalBytes(sec: number, usec: number): Buffer {
   const b = Buffer.alloc(layout.timevalSize);
   writeSized(b, layout.timevalSec, layout.timevalSecSize, sec);
   writeSized(b, layout.timevalUsec, layout.timevalUsecSize, usec);
   return b;
 }
-export const readTimeval = (b: Buffer): TimevalStruct => ({
+const readTimeval = (b: Buffer): TimevalStruct => ({
   tv_sec: readSized(b, layout.timevalSec, layout.timevalSecSize),
   tv_usec: readSized(b, layout.timevalUsec, layout.timevalUsecSize),
 });
@@ -103,21 +103,21 @@ export function ipv6(text: unknown, name: string): Buffer {
 }
 
 /** struct ip_mreq: group and interface by address. */
-export function ipMreqBytes(group: Buffer, iface: Buffer): Buffer {
+function ipMreqBytes(group: Buffer, iface: Buffer): Buffer {
   const b = Buffer.alloc(layout.ipMreqSize);
   group.copy(b, layout.ipMreqMultiaddr);
   iface.copy(b, layout.ipMreqInterface);
   return b;
 }
 /** struct ip_mreqn (Linux): group, and interface by index. */
-export function ipMreqnBytes(group: Buffer, index: number): Buffer {
+function ipMreqnBytes(group: Buffer, index: number): Buffer {
   const b = Buffer.alloc(layout.ipMreqnSize!);
   group.copy(b, layout.ipMreqnMultiaddr!);
   setU32(b, layout.ipMreqnIfindex!, index); // an int in C: the same bits
   return b;
 }
 /** struct ipv6_mreq: group, and interface by index. */
-export function ipv6MreqBytes(group: Buffer, index: number): Buffer {
+function ipv6MreqBytes(group: Buffer, index: number): Buffer {
   const b = Buffer.alloc(layout.ipv6MreqSize);
   group.copy(b, layout.ipv6MreqMultiaddr);
   setU32(b, layout.ipv6MreqInterface, index);
@@ -125,7 +125,7 @@ export function ipv6MreqBytes(group: Buffer, index: number): Buffer {
 }
 
 /** A NUL-terminated string; `limit` (IFNAMSIZ for interface names) bounds it with its NUL, as the kernel would truncate it. */
-export function cString(limit?: number): Codec {
+function cString(limit?: number): Codec {
   const checkLength = (bytes: number, v: unknown, name: string): void => {
     if (limit !== undefined && bytes >= limit) throw invalidArgValue(name, v, `must be shorter than ${limit} bytes (IFNAMSIZ): the kernel would cut it`);
   };
@@ -230,7 +230,7 @@ export const mreq6: Codec = {
   },
 };
 /** sizeof(struct in_addr): an IPv4 address, four bytes on every platform. */
-export const IN_ADDR_SIZE = 4;
+const IN_ADDR_SIZE = 4;
 /** IP_MULTICAST_IF: an interface name/index (ip_mreqn) or an IPv4 address; reads back the address. null is no interface. */
 export const multicastIf4: Codec = {
   size: layout.ipMreqnSize ?? IN_ADDR_SIZE,
@@ -294,7 +294,7 @@ export const ipv6MreqStruct: Codec = {
 // ---- raw options: numbers and bytes ------------------------------------------
 
 /** The largest raw option value berkeley reads or writes. */
-export const MAX_OPTION_BYTES = 65536;
+const MAX_OPTION_BYTES = 65536;
 
 /** A raw option value's bytes: numbers (int32 or uint32) and booleans as a C int, bytes as given (at most 64 KiB). */
 export function rawOptionBytes(value: unknown, name = 'value'): Uint8Array {

@@ -26,7 +26,7 @@ const k = binding.constants;
 const familyAt = layout.familyOffset;
 
 /** The family field of raw sockaddr bytes. */
-export const sockaddrFamily: (bytes: Uint8Array) => number = layout.familySize === 1
+const sockaddrFamily: (bytes: Uint8Array) => number = layout.familySize === 1
   ? (bytes) => bytes[familyAt]
   : (bytes) => u16(bytes, familyAt);
 

@@ -51,7 +51,7 @@ export class Send extends SendOp<number> {
  * `first` is clamped up to 1 and `last` down to `length`. The bytes are
  * [first, last] (1-based, inclusive); none when first > last.
  */
-export function subRange(length: number, i: number, j: number): [first: number, last: number] {
+function subRange(length: number, i: number, j: number): [first: number, last: number] {
   const first = Math.max(i < 0 ? length + i + 1 : i, 1);
   const last = Math.min(j < 0 ? length + j + 1 : j, length);
   return [first, last];
