@@ -9,6 +9,7 @@
         "native/constants.c",
         "native/io.c",
         "native/mmsg.c",
+        "native/netdb.c",
         "native/poll.c",
         "native/resolver.c",
         "native/socket.c",

@@ -71,6 +71,7 @@ extern const sk_export sk_resolver_exports[];
 extern const sk_export sk_poll_exports[];
 extern const sk_export sk_wait_exports[];
 extern const sk_export sk_mmsg_exports[];
+extern const sk_export sk_netdb_exports[];  // netdb.c
 
 napi_value sk_constants(napi_env env);
 napi_value sk_layout(napi_env env);

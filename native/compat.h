@@ -28,6 +28,7 @@
 #define SK_HAVE_IN_PKTINFO 1   // struct in_pktinfo (IP_PKTINFO)
 #define SK_HAVE_TCP_INFO 1     // the kernel's full struct tcp_info, from <linux/tcp.h>
 #define SK_HAVE_KERNEL_ABI 1   // Linux kernel ABI values glibc may leave out (below)
+#define SK_HAVE_VSOCK 1        // AF_VSOCK, struct sockaddr_vm (<linux/vm_sockets.h>)
 #endif
 
 #endif  // BERKELEY_COMPAT_PLATFORM_H
@@ -58,6 +59,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#endif
+#ifdef SK_HAVE_VSOCK
+#include <linux/vm_sockets.h>
 #endif
 #ifdef SK_HAVE_PACKET
 #include <linux/if_packet.h>

@@ -61,6 +61,11 @@ napi_value sk_layout(napi_env env) {
   SK_OFF(o, struct sockaddr_ll, sll_addr, "llAddr");
   sk__set(env, o, "llAddrSize", sizeof(((struct sockaddr_ll *)0)->sll_addr));
 #endif
+#ifdef SK_HAVE_VSOCK
+  SK_SIZE(o, struct sockaddr_vm, "vmSize");
+  SK_OFF(o, struct sockaddr_vm, svm_port, "vmPort");
+  SK_OFF(o, struct sockaddr_vm, svm_cid, "vmCid");
+#endif
   // Control messages: header size and alignment as CMSG_* compute them.
   SK_SIZE(o, struct cmsghdr, "cmsgHdrSize");
   SK_OFF(o, struct cmsghdr, cmsg_len, "cmsgLen");

@@ -195,6 +195,19 @@ static napi_value sk_dup(napi_env env, napi_callback_info info) {
   return sk_int(env, nfd < 0 ? -errno : nfd);
 }
 
+// fcntl(F_SETFD) setting or clearing FD_CLOEXEC (a socket handed to a child on purpose).
+static napi_value sk_setcloexec(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  bool on;
+  if (!sk_args_get(env, info, 2, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_bool(&a, 1, &on)) return NULL;
+  int fdf = fcntl(fd, F_GETFD);
+  if (fdf < 0) return sk_int(env, -errno);
+  int nfdf = on ? (fdf | FD_CLOEXEC) : (fdf & ~FD_CLOEXEC);
+  if (nfdf != fdf && fcntl(fd, F_SETFD, nfdf) < 0) return sk_int(env, -errno);
+  return sk_int(env, 0);
+}
+
 const sk_export sk_socket_exports[] = {
   { "socket", sk_socket },
   { "socketpair", sk_socketpair },
@@ -209,5 +222,6 @@ const sk_export sk_socket_exports[] = {
   { "setblocking", sk_setblocking },
   { "fdflags", sk_fdflags },
   { "dup", sk_dup },
+  { "setcloexec", sk_setcloexec },
   { NULL, NULL },
 };
