@@ -23,7 +23,8 @@ export {
 } from './net.js';
 export { SocketError, AbortError, type SocketErrorCode, type ErrorDetails } from './errors.js';
 export { constants } from './sys/constants.js';
-export { features } from './sys/features.js';
+export { features, hasDualstackIPv6, gethostname } from './sys/features.js';
+export type { WebStreams } from './socket/webstreams.js';
 export type {
   OptionName, OptionValues, OptionInputs, ReadableOptionName, WritableOptionName, Linger, Membership, SourceMembership,
   LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct,

@@ -7,6 +7,7 @@ import { callOptions } from './io/engine.js';
 import { lookup } from './io/lookup.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
 import { deferredSocket, Socket, type IoOptions, type AddressLike } from './socket/socket.js';
+import { dualstackOption } from './socket/family.js';
 import { validateBoolean, validateInt32, validateInteger, validateObject, validateTimeout } from './validate.js';
 import { Deadline } from './io/deadline.js';
 import type { SocketAddress } from './codec/sockaddr.js';
@@ -210,6 +211,13 @@ export interface ListenOptions {
   family?: InetFamily;
   /** IPV6_V6ONLY on an inet6 socket. */
   ipv6Only?: boolean;
+  /**
+   * Added (Python's create_server(dualstack_ipv6=True)): an inet6 socket with
+   * IPV6_V6ONLY cleared, accepting IPv4 (as '::ffff:a.b.c.d') and IPv6 alike;
+   * host '*' binds '::'. An IPv4 host, family 'inet' or ipv6Only true is a
+   * TypeError; see hasDualstackIPv6().
+   */
+  dualstack?: boolean;
 }
 
 /**
@@ -226,19 +234,21 @@ export interface ListenOptions {
  * const conn = await server.accept();
  */
 export function listen<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: ListenOptions & { family?: F }): Socket<F>;
-export function listen(host: string, port: number | string, opts: { backlog?: number; reuseaddr?: boolean; reuseport?: boolean; family?: Fam; ipv6Only?: boolean } = {}): Socket {
-  const o = validateObject<{ backlog?: number; reuseaddr?: boolean; reuseport?: boolean; family?: Fam; ipv6Only?: boolean }>(opts, 'options');
-  const family = famOption(o.family);
+export function listen(host: string, port: number | string, opts: ListenOptions = {}): Socket {
+  const o = validateObject<ListenOptions>(opts, 'options');
   const v6only = o.ipv6Only === undefined ? undefined : validateBoolean(o.ipv6Only, 'options.ipv6Only');
   // Every argument is checked before the socket is made.
   hostPort(host, port);
+  const requested = famOption(o.family);
+  const dualstack = dualstackOption(o.dualstack, host, requested, v6only);
+  const family = dualstack ? 'inet6' : requested;
   const reuseaddr = o.reuseaddr === undefined || validateBoolean(o.reuseaddr, 'options.reuseaddr');
   const reuseport = o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport');
   const backlog = o.backlog === undefined ? SOMAXCONN : validateInt32(o.backlog, 'options.backlog');
   // Without a family the socket is made at bind time, for the address the host resolves to.
   const s = family === undefined ? deferredSocket(SOCK_STREAM, 0, v6only) : new Socket(family, 'stream');
   try {
-    if (family === 'inet6' && v6only !== undefined) s.setOption('ipv6-v6only', v6only);
+    if (family === 'inet6' && (v6only !== undefined || dualstack)) s.setOption('ipv6-v6only', dualstack ? false : v6only!);
     if (reuseaddr) s.setOption('reuseaddr', true);
     if (reuseport) s.setOption('reuseport', true);
     s.bind({ host, port });

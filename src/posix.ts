@@ -5,7 +5,7 @@
 import { check, invalidArgType, invalidArgValue, systemError } from './errors.js';
 import { addressDetails } from './codec/address.js';
 import { decodeAddress, encodeAddress, type SocketAddress } from './codec/sockaddr.js';
-import { controlSpace, encodeControl, MAX_FDS, messageData, receivedMessage, type Message, type ReceivedMessage } from './codec/message.js';
+import { cmsgLen, cmsgSpace, controlSpace, encodeControl, MAX_FDS, messageData, receivedMessage, type Message, type ReceivedMessage } from './codec/message.js';
 import { encodeOptionValue, optionValueReader, type IpMreqStruct, type Ipv6MreqStruct, type LingerStruct, type TimevalStruct } from './codec/options.js';
 import { addrInfoResult, type AddrInfo } from './io/lookup.js';
 import { ifIndexToName, ifNameToIndex, interfaces, lookupArgs, nameInfo } from './resolver.js';
@@ -13,9 +13,10 @@ import { AF_INET, AF_INET6, SOMAXCONN } from './sys/constants.js';
 import { EAFNOSUPPORT } from './sys/errno.js';
 import * as sys from './sys/fd.js';
 import {
-  isBytes, toBytes, validateBoolean, validateFd, validateFlags, validateInt32, validateInteger,
-  validateLength, validateObject, validateString,
+  isBytes, toBytes, validateBoolean, validateCString, validateFd, validateFlags, validateInt32, validateInteger,
+  validateLength, validateObject, validatePort, validateString,
 } from './validate.js';
+import { layout } from './sys/struct.js';
 
 export * from './sys/constants.js';
 export { SocketError, AbortError } from './errors.js';
@@ -254,3 +255,98 @@ export function inet_ntop(family: number, bytes: Uint8Array): string {
   if (typeof r === 'number') throw systemError(r, 'inet_ntop');
   return r;
 }
+
+// ---- the services and protocols databases (Python's socket module) ----------
+
+/** The longest service or protocol name passed to libc (the addon's bound too). */
+const MAX_DB_NAME = 256;
+
+/** A name for the netdb lookups: a string without NUL, at most MAX_DB_NAME UTF-8 bytes. */
+function dbName(value: unknown, name: string): string {
+  validateCString(value, name);
+  if (Buffer.byteLength(value as string) > MAX_DB_NAME) throw invalidArgValue(name, value, `must be at most ${MAX_DB_NAME} bytes`);
+  return value as string;
+}
+
+/** A netdb result: the value, undefined when not found, a SocketError for -errno. */
+function dbResult<T>(r: T | number | undefined, syscall: string, isError: (r: T | number) => boolean): T | undefined {
+  if (r !== undefined && isError(r)) throw systemError(r as number, syscall);
+  return r as T | undefined;
+}
+
+/**
+ * getservbyname_r(3): the port of a service in the services database
+ * (/etc/services), for protocol `proto` ('tcp', 'udp') or any protocol
+ * when omitted; undefined when there is no such service. Python's
+ * socket.getservbyname, which raises instead.
+ *
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`) for a name or proto that is not a string, contains NUL or is over 256 bytes.
+ * @example
+ * posix.getservbyname('http', 'tcp');   // 80
+ */
+export function getservbyname(name: string, proto?: string): number | undefined {
+  const n = dbName(name, 'name');
+  const p = proto === undefined ? null : dbName(proto, 'proto');
+  return dbResult<number>(sys.getservbyname(n, p), 'getservbyname', (r) => r < 0);
+}
+
+/**
+ * getservbyport_r(3): the name of the service on `port` (0..65535) in the
+ * services database, for protocol `proto` or any protocol when omitted;
+ * undefined when there is none. Python's socket.getservbyport.
+ *
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) for a port that is not an integer 0..65535; TypeError for a port that is not a number or a bad proto.
+ * @example
+ * posix.getservbyport(22, 'tcp');   // 'ssh'
+ */
+export function getservbyport(port: number, proto?: string): string | undefined {
+  const n = validatePort(port, 'port');
+  const p = proto === undefined ? null : dbName(proto, 'proto');
+  return dbResult<string>(sys.getservbyport(n, p), 'getservbyport', (r) => typeof r === 'number');
+}
+
+/**
+ * getprotobyname_r(3): the number of a protocol in the protocols database
+ * (/etc/protocols); undefined when there is none. Python's
+ * socket.getprotobyname.
+ *
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`) for a name that is not a string, contains NUL or is over 256 bytes.
+ * @example
+ * posix.getprotobyname('udp');   // 17
+ */
+export function getprotobyname(name: string): number | undefined {
+  return dbResult<number>(sys.getprotobyname(dbName(name, 'name')), 'getprotobyname', (r) => r < 0);
+}
+
+/** The largest payload whose CMSG_LEN / CMSG_SPACE still fits an int (socklen_t as Python bounds it). */
+const MAX_CMSG_LEN = 0x7fffffff - cmsgLen(0);
+const MAX_CMSG_SPACE = (0x7fffffff - cmsgSpace(0)) & ~(layout.cmsgAlign - 1);
+
+/**
+ * CMSG_LEN(3): the `cmsg_len` of a control message carrying `length` bytes
+ * of data (header plus data, no trailing padding), as Python's
+ * socket.CMSG_LEN.
+ *
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) for a length that is not an integer, negative, or so large the result overflows an int.
+ * @example
+ * posix.CMSG_LEN(4);   // 20 on 64-bit Linux: one fd
+ */
+export function CMSG_LEN(length: number): number {
+  return cmsgLen(validateInteger(length, 'length', 0, MAX_CMSG_LEN));
+}
+
+/**
+ * CMSG_SPACE(3): the bytes a control message carrying `length` bytes of
+ * data occupies in a control buffer, padding included, as Python's
+ * socket.CMSG_SPACE: sum it over the messages to size `controlLength`.
+ *
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) for a length that is not an integer, negative, or so large the result overflows an int.
+ * @example
+ * posix.CMSG_SPACE(4 * 3);   // room for three fds
+ */
+export function CMSG_SPACE(length: number): number {
+  return cmsgSpace(validateInteger(length, 'length', 0, MAX_CMSG_SPACE));
+}
+
+/** gethostname(2): this machine's host name, as Python's socket.gethostname and Node's os.hostname. */
+export { gethostname } from './sys/features.js';

@@ -92,6 +92,7 @@ export function hostPort(host: unknown, port: unknown, hostName = 'host', portNa
  * the call in ENAMETOOLONG errors).
  */
 export function addressTarget(address: unknown, af: number, name = 'address', syscall = 'bind', check = true): SocketAddress | HostPort {
+  if (AF.vsock !== undefined && af === AF.vsock) return vsockTarget(address, name, syscall, check);
   if (typeof address === 'string') {
     if (af === AF.unix || address.includes('/') || address.startsWith('\0')) return checked({ family: 'unix', path: address }, check, syscall, name);
     const m = /^\[([^\]]+)\]:([^:]*)$/.exec(address) ?? /^([^:[\]]*):([^:]*)$/.exec(address);
@@ -101,6 +102,22 @@ export function addressTarget(address: unknown, af: number, name = 'address', sy
   const o = { ...validateObject<Record<string, unknown>>(address, name) };
   if ('family' in o) return checked(o as SocketAddress, check, syscall, name);
   return hostPort(o.host, o.port, `${name}.host`, `${name}.port`);
+}
+
+/**
+ * An address for a vsock socket: a SocketAddress, `{ cid, port }`, or
+ * 'cid:port' in decimal: there is no resolver for context ids, so nothing
+ * here becomes a HostPort.
+ */
+function vsockTarget(address: unknown, name: string, syscall: string, check: boolean): SocketAddress {
+  if (typeof address === 'string') {
+    const m = /^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$/.exec(address);
+    if (!m) throw invalidArgValue(name, address, "must be 'cid:port' (decimal) for a vsock socket");
+    return checked({ family: 'vsock', cid: Number(m[1]), port: Number(m[2]) }, true, syscall, name);
+  }
+  const o = { ...validateObject<Record<string, unknown>>(address, name) };
+  if (!('family' in o)) return checked({ family: 'vsock', cid: o.cid as number, port: o.port as number }, true, syscall, name);
+  return checked(o as SocketAddress, check, syscall, name);
 }
 
 function checked(a: SocketAddress, check: boolean, syscall: string, name: string): SocketAddress {
@@ -118,6 +135,7 @@ export function addressDetails(address: SocketAddress | HostPort | string | null
   if (isHostPort(address)) return typeof address.port === 'number' ? { hostname: address.hostname, port: address.port } : { hostname: address.hostname };
   if (address.family === 'inet' || address.family === 'inet6') return { address: address.address, port: address.port };
   if (address.family === 'unix') return { path: address.path };
+  if (address.family === 'vsock') return { address: `vsock:${address.cid}`, port: address.port };
   return {};
 }
 

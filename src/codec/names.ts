@@ -18,7 +18,7 @@ function own<T>(table: Record<string, T | undefined>, name: string): T | undefin
 
 // ---- families -------------------------------------------------------------
 
-export type Family = 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet';
+export type Family = 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' | 'vsock';
 
 /** AF_* for each family name; undefined where the platform lacks the family. */
 export const AF = {
@@ -27,6 +27,7 @@ export const AF = {
   unix: k.AF_UNIX,
   netlink: k.AF_NETLINK,
   packet: k.AF_PACKET,
+  vsock: k.AF_VSOCK,
 } as const satisfies Record<Family, number | undefined>;
 
 const familyNames = new Map<number, Family>();
@@ -43,7 +44,7 @@ export function familyNumber(family: unknown, name = 'family'): number {
   if (typeof family === 'string') {
     const n = own<number>(AF, family);
     if (n !== undefined) return n;
-    throw invalidArgValue(name, family, "must be one of 'inet', 'inet6', 'unix', 'netlink', 'packet' or an AF_* number");
+    throw invalidArgValue(name, family, "must be one of 'inet', 'inet6', 'unix', 'netlink', 'packet', 'vsock' or an AF_* number");
   }
   throw invalidArgType(name, 'of type string or number', family);
 }

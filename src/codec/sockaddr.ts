@@ -15,6 +15,12 @@ export type SocketAddress =
   | { family: 'unix'; path: string }
   | { family: 'netlink'; pid: number; groups: number }
   | { family: 'packet'; protocol: number; ifindex: number; hatype?: number; pkttype?: number; addr?: Buffer }
+  /**
+   * Added: AF_VSOCK (virtual machine sockets): a context id (VMADDR_CID_ANY,
+   * VMADDR_CID_LOCAL, VMADDR_CID_HOST, a guest's cid) and a port
+   * (VMADDR_PORT_ANY for any), both uint32.
+   */
+  | { family: 'vsock'; cid: number; port: number }
   /** Added: an address of a family berkeley has no codec for, as raw sockaddr bytes after the family field. */
   | { family: number; bytes: Buffer };
 
@@ -119,6 +125,13 @@ export function encodeAddress(address: unknown, syscall = 'bind', name = 'addres
     }
     return { bytes: buf, length: layout.llSize! };
   }
+  if (family === 'vsock') {
+    if (AF.vsock === undefined || layout.vmSize === undefined) throw invalidArgValue(`${name}.family`, family, 'is not supported on this platform');
+    setFamily(buf, AF.vsock);
+    setU32(buf, layout.vmCid!, validateUint32(a.cid, `${name}.cid`));
+    setU32(buf, layout.vmPort!, validateUint32(a.port, `${name}.port`));
+    return { bytes: buf, length: layout.vmSize };
+  }
   if (typeof family === 'number') {
     validateInteger(family, `${name}.family`, 0, 0xffff);
     if (!(a.bytes instanceof Uint8Array)) throw invalidArgType(`${name}.bytes`, 'an instance of Uint8Array', a.bytes);
@@ -128,7 +141,7 @@ export function encodeAddress(address: unknown, syscall = 'bind', name = 'addres
     Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).copy(buf, start);
     return { bytes: buf, length: start + a.bytes.length };
   }
-  throw invalidArgValue(`${name}.family`, family, "must be 'inet', 'inet6', 'unix', 'netlink', 'packet' or an AF_* number");
+  throw invalidArgValue(`${name}.family`, family, "must be 'inet', 'inet6', 'unix', 'netlink', 'packet', 'vsock' or an AF_* number");
 }
 
 /** Decodes `length` bytes of a sockaddr; null when there is no address (length 0 or AF_UNSPEC). */
@@ -169,6 +182,9 @@ export function decodeAddress(bytes: Uint8Array, length: number): SocketAddress 
       pkttype: bytes[layout.llPkttype!],
       addr: Buffer.from(bytes.subarray(layout.llAddr!, layout.llAddr! + halen)),
     };
+  }
+  if (AF.vsock !== undefined && af === AF.vsock && layout.vmSize !== undefined && length >= layout.vmSize) {
+    return { family: 'vsock', cid: u32(bytes, layout.vmCid!), port: u32(bytes, layout.vmPort!) };
   }
   if (af === k.AF_UNSPEC) return null;
   const start = layout.familyOffset + layout.familySize;

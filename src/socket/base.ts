@@ -7,6 +7,7 @@ import { familyName, typeName, type Family, type SocketType } from '../codec/nam
 import type { OptionInputs, OptionValues, ReadableOptionName, WritableOptionName } from '../codec/options.js';
 import { getOption, getsockopt, membership, multicastOption, setOption, setsockopt, sourceMembership } from './sockopt.js';
 import { kState, type SocketState } from './state.js';
+import { inheritable, setInheritable } from './descriptor.js';
 import type { FamilyOf, OptionLevel } from './types.js';
 
 /** The state, lifecycle, timeouts, options and stats of a {@link Socket}. */
@@ -38,6 +39,26 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
    * fd yet is not closed.
    */
   get closed(): boolean { const s = this[kState]; return s.fd < 0 && !s.deferred; }
+
+  /**
+   * Whether a child process inherits the fd (Python's get_inheritable and
+   * set_inheritable): false by default, as every fd the library makes is
+   * close-on-exec. Setting it true clears FD_CLOEXEC (fcntl F_SETFD), so
+   * the fd stays open, at the same number, across the execve of any process
+   * started afterwards (child_process.spawn included) until it is set back
+   * to false: hand it over on purpose (LISTEN_FDS at fd 3, a number in an
+   * environment variable). spawn's stdio mapping (`stdio: [..., sock.fd]`)
+   * needs no flag: the child gets its own copy at the slot's index.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when set to a non-boolean.
+   * @example
+   * server.inheritable = true;
+   * const child = spawn('worker', [], { env: { ...process.env, SERVER_FD: String(server.fd) } });
+   * server.inheritable = false;   // later children do not get it
+   */
+  get inheritable(): boolean { return inheritable(this[kState]); }
+  set inheritable(value: boolean) { setInheritable(this[kState], value); }
 
   // ---- lifecycle ----------------------------------------------------------
 

@@ -1,12 +1,14 @@
 // The deferred family of tcp()/udp() (LuaSocket 3's socket.tcp()): the fd is
 // made at the first bind, connect or send, for the family of that address,
 // and made again for the other family when an earlier address of one family
-// failed. A bind or connect that succeeds settles it.
+// failed. A bind or connect that succeeds settles it. Also listen()'s
+// dualstack choice: an inet6 socket with IPV6_V6ONLY cleared.
 import { invalidArgValue, systemError } from '../errors.js';
 import { SOCK_NONBLOCK } from '../sys/constants.js';
 import { AF, familyName } from '../codec/names.js';
 import * as sys from '../sys/fd.js';
 import { setOption } from './sockopt.js';
+import { validateBoolean } from '../validate.js';
 import type { SocketState } from './state.js';
 
 /** Creates the fd of a tcp()/udp() socket for family `af` and applies the options remembered so far. */
@@ -42,4 +44,22 @@ export function useFamily(s: SocketState, af: number): void {
   s.disown(true);
   s.deferred = s.respawn;
   materialize(s, af);
+}
+
+const ipv4Scratch = Buffer.alloc(16);
+
+/**
+ * listen()'s `dualstack` option, checked with the rest of its arguments
+ * before any socket is made: true asks for an inet6 socket with IPV6_V6ONLY
+ * cleared (Python's create_server(dualstack_ipv6=True)), which an IPv4 host,
+ * `family: 'inet'` or `ipv6Only: true` contradict. '*' and '' bind '::'.
+ */
+export function dualstackOption(value: unknown, host: string, family: unknown, ipv6Only: unknown): boolean {
+  if (value === undefined || !validateBoolean(value, 'options.dualstack')) return false;
+  if (AF.inet !== undefined && !host.includes('%') && sys.inet_pton(AF.inet, host, ipv4Scratch) === 1) {
+    throw invalidArgValue('host', host, "must be an IPv6 address or a name with dualstack: an IPv4 address cannot take IPv6 connections ('::' takes both)");
+  }
+  if (family === 'inet') throw invalidArgValue('options.family', family, "must be 'inet6' or omitted with dualstack");
+  if (ipv6Only === true) throw invalidArgValue('options.ipv6Only', ipv6Only, 'must not be true with dualstack');
+  return true;
 }

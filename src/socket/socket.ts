@@ -26,6 +26,8 @@ import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.
 import { intOption } from './sockopt.js';
 import { SocketBase } from './base.js';
 import { kState, SocketState } from './state.js';
+import { dupState } from './descriptor.js';
+import { toWebStreams, type WebStreams } from './webstreams.js';
 
 export type { AddressLike, SocketType };
 export { SocketBase };
@@ -454,6 +456,24 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * }
    */
   messages(opts?: MessagesOptions): AsyncIterableIterator<ReceivedMessage> { return receiveLoop(this[kState], opts); }
+
+  /**
+   * Python's dup(): a Socket owning a close-on-exec duplicate of the fd
+   * (F_DUPFD_CLOEXEC) on the same kernel socket, with this one's family,
+   * type, protocol, timeouts and ref; receive()'s buffered input stays here.
+   * @throws {@link SocketError} `EMFILE`, `ERR_SOCKET_CLOSED`.
+   */
+  dup(): Socket<F> { return new Socket(kAdopt as never, dupState(this[kState]) as never) as Socket<F>; }
+  /**
+   * Web Streams over a connected stream socket: a byte `readable` (BYOB
+   * reads receive straight into the reader's buffer) read only while a
+   * reader asks, and a `writable` whose close() shuts the sending half and
+   * whose abort() closes the socket. See {@link WebStreams}.
+   * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for a listening or non-stream socket; {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @example
+   * const { readable, writable } = (await connect('127.0.0.1', 8080)).toWebStreams();
+   */
+  toWebStreams(): WebStreams { return toWebStreams(this[kState], this); }
 }
 
 /** socket(2) for `new Socket(family, type, protocol)`: the state that owns the new fd. */

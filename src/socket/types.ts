@@ -16,6 +16,7 @@ export interface AddressByFamily {
   unix: Extract<SocketAddress, { family: 'unix' }>;
   netlink: Extract<SocketAddress, { family: 'netlink' }>;
   packet: Extract<SocketAddress, { family: 'packet' }>;
+  vsock: Extract<SocketAddress, { family: 'vsock' }>;
 }
 /** An IPv4 socket address: `{ family: 'inet', address, port }`. */
 export type InetAddress = AddressOf<'inet'>;

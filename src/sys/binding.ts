@@ -12,6 +12,7 @@ export interface Layout {
   nlSize?: number; nlPid?: number; nlGroups?: number;
   llSize?: number; llProtocol?: number; llIfindex?: number; llHatype?: number; llPkttype?: number;
   llHalen?: number; llAddr?: number; llAddrSize?: number;
+  vmSize?: number; vmPort?: number; vmCid?: number;
   cmsgHdrSize: number; cmsgLen: number; cmsgLenSize: number; cmsgLevel: number; cmsgType: number;
   cmsgDataOffset: number; cmsgAlign: number; cmsgSpace0: number;
   ucredSize?: number; ucredPid?: number; ucredUid?: number; ucredGid?: number;
@@ -52,6 +53,8 @@ export interface Binding {
   /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
   fdflags(fd: number): number;
   dup(fd: number): number;
+  /** fcntl(F_SETFD): sets (true) or clears FD_CLOEXEC; 0 or -errno. */
+  setcloexec(fd: number, on: boolean): number;
 
   send(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
   recv(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
@@ -77,6 +80,12 @@ export interface Binding {
   if_nameindex(): [number, string][] | number;
   inet_pton(family: number, text: string, out: Uint8Array): number;
   inet_ntop(family: number, bytes: Uint8Array): string | number;
+  /** getservbyname_r(3): the port (host order), undefined when not found, or -errno. */
+  getservbyname(name: string, proto: string | null): number | undefined;
+  /** getservbyport_r(3): the service name, undefined when not found, or -errno. */
+  getservbyport(port: number, proto: string | null): string | number | undefined;
+  /** getprotobyname_r(3): the protocol number, undefined when not found, or -errno. */
+  getprotobyname(name: string): number | undefined;
 
   pollSetup(dispatch: (fd: number, status: number, events: number) => void): void;
   pollStart(fd: number, events: number, ref: boolean): number;

@@ -8,6 +8,7 @@
 // returns its result or a negative errno; none validates, throws or decides
 // anything. Calls that return an address or counts leave them in the shared
 // scratch below, valid until the next call: callers decode them at once.
+import { hostname } from 'node:os';
 import { binding } from './binding.js';
 
 /** The sockaddr the last accept/recvfrom/recvmsg/getsockname/getpeername returned (length in `results[0]`). */
@@ -33,6 +34,8 @@ export const shutdown = (fd: number, how: number): number => binding.shutdown(fd
 export const close = (fd: number): number => binding.close(fd);
 /** fcntl(F_DUPFD_CLOEXEC). */
 export const dup = (fd: number): number => binding.dup(fd);
+/** fcntl(F_SETFD): sets (true) or clears (false) FD_CLOEXEC. */
+export const setcloexec = (fd: number, on: boolean): number => binding.setcloexec(fd, on);
 /** Clears or sets O_NONBLOCK. */
 export const setblocking = (fd: number, blocking: boolean): number => binding.setblocking(fd, blocking);
 /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
@@ -95,3 +98,11 @@ export const if_indextoname = (index: number): string | number => binding.if_ind
 export const if_nameindex = (): [number, string][] | number => binding.if_nameindex();
 export const inet_pton = (family: number, text: string, out: Uint8Array): number => binding.inet_pton(family, text, out);
 export const inet_ntop = (family: number, bytes: Uint8Array): string | number => binding.inet_ntop(family, bytes);
+/** getservbyname_r(3): the port in host order; undefined when the database has no such service. */
+export const getservbyname = (name: string, proto: string | null): number | undefined => binding.getservbyname(name, proto);
+/** getservbyport_r(3) (port in host order): the service's name; undefined when none; or -errno. */
+export const getservbyport = (port: number, proto: string | null): string | number | undefined => binding.getservbyport(port, proto);
+/** getprotobyname_r(3): the protocol number; undefined when none. */
+export const getprotobyname = (name: string): number | undefined => binding.getprotobyname(name);
+/** gethostname(2), through libuv (uv_os_gethostname). */
+export const gethostname = (): string => hostname();

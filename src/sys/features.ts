@@ -24,13 +24,54 @@ function lazyFlag(target: object, key: string, compute: () => boolean): void {
   Object.defineProperty(target, key, { enumerable: true, configurable: false, get: () => (value ??= compute()) });
 }
 
+/** Whether socket(af, type) succeeds here: the kernel (or a module it can load) has the family. */
+function canCreate(af: number | undefined, type: number): boolean {
+  if (af === undefined) return false;
+  const fd = sys.socket(af, type, 0);
+  if (fd < 0) return false;
+  sys.close(fd);
+  return true;
+}
+
+/**
+ * Python's socket.has_dualstack_ipv6(): whether an IPv6 TCP socket can
+ * clear IPV6_V6ONLY here, so that one listener accepts IPv4 (as
+ * ::ffff:a.b.c.d) and IPv6 alike: what `listen(host, port, { dualstack:
+ * true })` needs. Opens and closes one socket on each call.
+ *
+ * @example
+ * const server = hasDualstackIPv6() ? listen('::', 8080, { dualstack: true }) : listen('0.0.0.0', 8080);
+ */
+export function hasDualstackIPv6(): boolean {
+  if (k.AF_INET6 === undefined) return false;
+  const fd = sys.socket(k.AF_INET6, k.SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  const ok = sys.setsockopt(fd, k.IPPROTO_IPV6, k.IPV6_V6ONLY, intBytes(0)) === 0;
+  sys.close(fd);
+  return ok;
+}
+
+/**
+ * gethostname(2): this machine's host name (the UTS namespace's), as
+ * Python's socket.gethostname() and Node's os.hostname() return it.
+ *
+ * @example
+ * console.log(gethostname());   // 'build-01'
+ */
+export function gethostname(): string { return sys.gethostname(); }
+
 const flags: Record<string, boolean> = { ...binding.features };
 lazyFlag(flags, 'gso', () => probe(k.IPPROTO_UDP, k.UDP_SEGMENT, 1400));
 lazyFlag(flags, 'gro', () => probe(k.IPPROTO_UDP, k.UDP_GRO, 1));
+lazyFlag(flags, 'vsock', () => binding.layout.vmSize !== undefined && canCreate(k.AF_VSOCK, k.SOCK_STREAM));
+lazyFlag(flags, 'dualstack', hasDualstackIPv6);
 
 /**
  * recvmmsg, sendmmsg, abstract, seqpacket, netlink, packet, credentials,
- * reuseport, accept4, msgNosignal, cmsgCloexec, and gso / gro (UDP_SEGMENT /
- * UDP_GRO accepted by this kernel, probed on first read).
+ * reuseport, accept4, msgNosignal, cmsgCloexec, and, probed on a real
+ * socket when first read: gso / gro (UDP_SEGMENT / UDP_GRO accepted by this
+ * kernel), vsock (an AF_VSOCK socket can be made: the kernel has the
+ * vsock module and a transport, e.g. vsock_loopback) and dualstack
+ * (IPV6_V6ONLY can be cleared; see {@link hasDualstackIPv6}).
  */
 export const features: Readonly<Record<string, boolean>> = Object.freeze(flags);
