@@ -16,7 +16,6 @@ import {
   isBytes, toBytes, validateBoolean, validateCString, validateFd, validateFlags, validateInt32, validateInteger,
   validateLength, validateObject, validatePort, validateString,
 } from './validate.js';
-import { layout } from './sys/struct.js';
 
 export * from './sys/constants.js';
 export { SocketError, AbortError } from './errors.js';
@@ -318,9 +317,9 @@ export function getprotobyname(name: string): number | undefined {
   return dbResult<number>(sys.getprotobyname(dbName(name, 'name')), 'getprotobyname', (r) => r < 0);
 }
 
-/** The largest payload whose CMSG_LEN / CMSG_SPACE still fits an int (socklen_t as Python bounds it). */
+/** The largest payloads CMSG_LEN / CMSG_SPACE take: Python's bounds, whose results fit an int (socklen_t as Python limits it). */
 const MAX_CMSG_LEN = 0x7fffffff - cmsgLen(0);
-const MAX_CMSG_SPACE = (0x7fffffff - cmsgSpace(0)) & ~(layout.cmsgAlign - 1);
+const MAX_CMSG_SPACE = 0x7fffffff - cmsgSpace(1);
 
 /**
  * CMSG_LEN(3): the `cmsg_len` of a control message carrying `length` bytes
