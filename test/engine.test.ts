@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { constants as os } from 'node:os';
-import { callOptions, Op, runAsync, runSync, SLEEP, type Wait } from '../src/io/engine.ts';
+import { callOptions, Job, Op, runAsync, runSync, SLEEP, type Wait } from '../src/io/engine.ts';
+import type { Handle } from '../src/io/handle.ts';
 import { EAGAIN } from '../src/sys/errno.ts';
 import * as sys from '../src/sys/fd.ts';
 import { READ, WRITE } from '../src/io/readiness.ts';
@@ -33,14 +34,16 @@ const EPIPE = -os.errno.EPIPE;
 class RecvOp extends Op<Buffer> {
   readonly syscall = 'recv';
   attempts = 0;
+  /** The engine's record of the last call, to see what the engine did with it. */
+  job: Job | null = null;
   constructor(private readonly opts?: unknown, private readonly size = 64) { super(); }
-  start(): void { this.call = callOptions(this.opts); this.dir = READ; }
-  attempt(fd: number): Buffer | number {
+  start(_h: Handle, job: Job): void { job.call = callOptions(this.opts); job.dir = READ; this.job = job; }
+  attempt(fd: number, job: Job): Buffer | number {
     this.attempts++;
     const buf = Buffer.alloc(this.size);
     const n = sys.recv(fd, buf, 0, buf.length, 0);
     if (n < 0) return n;
-    this.moved = n;
+    job.moved = n;
     return buf.subarray(0, n);
   }
 }
@@ -49,11 +52,11 @@ class RecvOp extends Op<Buffer> {
 class SendOp extends Op<number> {
   readonly syscall = 'send';
   constructor(private readonly data: string, private readonly opts?: unknown) { super(); }
-  start(): void { this.call = callOptions(this.opts); this.dir = WRITE; }
-  attempt(fd: number): number {
+  start(_h: Handle, job: Job): void { job.call = callOptions(this.opts); job.dir = WRITE; }
+  attempt(fd: number, job: Job): number {
     const b = Buffer.from(this.data);
     const n = sys.send(fd, b, 0, b.length, 0);
-    if (n > 0) this.moved = n;
+    if (n > 0) job.moved = n;
     return n;
   }
 }
@@ -69,7 +72,7 @@ class Countdown extends Op<string> {
     super();
     this.syscall = syscall;
   }
-  start(): void { this.call = callOptions(this.opts); this.dir = this.wait; }
+  start(_h: Handle, job: Job): void { job.call = callOptions(this.opts); job.dir = this.wait; }
   attempt(): string | number {
     this.attempts++;
     return this.attempts <= this.eagains ? EAGAIN : this.then;
@@ -281,7 +284,7 @@ describe('the drivers', () => {
     // b reads them: received, not sent.
     const r = new RecvOp();
     assert.equal(runSync(sb, r).toString(), 'helloabc');
-    assert.equal(r.moved, 0, 'the engine takes the count off the op');
+    assert.equal(r.job!.moved, 0, 'the engine takes the count off the job');
     assert.deepEqual([b.stats().received, b.stats().sent], [8, 0]);
     // Counted after a wait too (the async retry loop).
     const p = runAsync(sb, new RecvOp());
@@ -301,7 +304,7 @@ describe('the drivers', () => {
       readonly syscall = 'partial';
       seen: unknown[] = [];
       constructor(private readonly opts: unknown) { super(); }
-      start(): void { this.call = callOptions(this.opts); }
+      start(_h: Handle, job: Job): void { job.call = callOptions(this.opts); }
       attempt(): number { return EAGAIN; }
       override failed(err: unknown): unknown {
         this.seen.push(err);
@@ -336,7 +339,7 @@ describe('the drivers', () => {
   test('SLEEP backs off op.sleep ms between attempts, without any readiness, in both drivers', T, async () => {
     const { a, b, s } = pair();
     class Backoff extends Countdown {
-      override start(): void { super.start(); this.sleep = 40; }
+      override start(h: Handle, job: Job): void { super.start(h, job); job.sleep = 40; }
     }
     // READ readiness never comes (nothing is sent): only the back-off can retry.
     let op = new Backoff(2, undefined, SLEEP);
@@ -355,7 +358,7 @@ describe('the drivers', () => {
   test('a SLEEP back-off is cut to the deadline: a 5 s back-off under a 50 ms timeout is ETIMEDOUT soon', T, async () => {
     const { a, b, s } = pair();
     class LongBackoff extends Countdown {
-      override start(): void { super.start(); this.sleep = 5000; }
+      override start(h: Handle, job: Job): void { super.start(h, job); job.sleep = 5000; }
     }
     let t0 = performance.now();
     await assert.rejects(runAsync(s, new LongBackoff(100, { timeout: 50 }, SLEEP, 'done', 'connect')), isTimeout('connect'));
@@ -444,7 +447,7 @@ describe('timeouts, aborts and closes', () => {
     assert.equal((await runAsync(s, new RecvOp())).toString(), 'after');
 
     // During a SLEEP back-off too.
-    class Backoff extends Countdown { override start(): void { super.start(); this.sleep = 5000; } }
+    class Backoff extends Countdown { override start(h: Handle, job: Job): void { super.start(h, job); job.sleep = 5000; } }
     const ac2 = new AbortController();
     const t1 = performance.now();
     const q = runAsync(s, new Backoff(5, { signal: ac2.signal }, SLEEP));
@@ -508,7 +511,7 @@ describe('burst, lookup and liveness', () => {
     addresses: SocketAddress[] | null = null;
     failures: unknown[] = [];
     constructor(private readonly host: string) { super(); }
-    start(): void { this.lookup = { hp: hostPort(this.host, 0), af: AF_INET, type: SOCK_STREAM, passive: false }; }
+    start(_h: Handle, job: Job): void { job.lookup = { hp: hostPort(this.host, 0), af: AF_INET, type: SOCK_STREAM, passive: false }; }
     override found(addresses: SocketAddress[]): void { this.order.push('found'); this.addresses = addresses; }
     attempt(): string { this.order.push('attempt'); return 'ok'; }
     override failed(err: unknown): unknown { this.failures.push(err); return err; }

@@ -28,7 +28,7 @@ import { lookup, lookupSync, type Lookup } from './lookup.js';
 import type { SocketAddress } from '../codec/sockaddr.js';
 import { READ, WRITE, type Direction } from './readiness.js';
 
-/** What an attempt that met EAGAIN waits for: readiness in a direction, or (SLEEP) a back-off of `op.sleep` ms. */
+/** What an attempt that met EAGAIN waits for: readiness in a direction, or (SLEEP) a back-off of `job.sleep` ms. */
 export const SLEEP = 0;
 export type Wait = Direction | typeof SLEEP;
 
@@ -59,10 +59,15 @@ export function callOptions(opts: unknown): Call {
   return { timeout, signal, flags: validateFlags(o.flags, 'options.flags'), raw: o };
 }
 
-/** One operation on a socket, written once for both drivers. */
-export abstract class Op<T, H extends Handle = Handle> {
+/**
+ * The engine's record of one call in flight: what to wait for, bytes moved,
+ * the call's options and a name to resolve. One class for every op, so the
+ * drivers' reads and writes of it stay monomorphic however many kinds of op
+ * a program uses (the ops themselves are many classes).
+ */
+export class Job {
   /** Named in errors ('recvfrom', 'connect', ...). */
-  abstract readonly syscall: string;
+  syscall: string;
   /** What to wait for when the attempt meets EAGAIN; an attempt may change it (connect, receive). */
   dir: Wait = READ;
   /** The back-off in ms when `dir` is SLEEP. */
@@ -72,23 +77,29 @@ export abstract class Op<T, H extends Handle = Handle> {
   call: Call = NO_CALL;
   /** A name to resolve before the first attempt (set by start); the drivers resolve it and hand over the addresses. */
   lookup: Lookup | null = null;
+  constructor(syscall: string) { this.syscall = syscall; }
+}
 
-  /** Validates every argument and option; throws before any system call. */
-  abstract start(h: H): void;
-  /** Receives the addresses `lookup` resolved to (in the resolver's order). */
-  found(addresses: SocketAddress[]): void { void addresses; }
-  /** One try: a value, or a negative errno (EAGAIN: wait for `dir`, then try again). */
-  abstract attempt(fd: number): T | number;
+/** One operation on a socket, written once for both drivers. */
+export abstract class Op<T, H extends Handle = Handle> {
+  /** Named in errors ('recvfrom', 'connect', ...). */
+  abstract readonly syscall: string;
+  /** Validates every argument and option (into `job.call`), sets `job.dir` for a write; throws before any system call. */
+  abstract start(h: H, job: Job): void;
+  /** Receives the addresses `job.lookup` resolved to (in the resolver's order). */
+  found(addresses: SocketAddress[], job: Job): void { void addresses; void job; }
+  /** One try: a value, or a negative errno (EAGAIN: wait for `job.dir`, then try again); bytes moved go in `job.moved`. */
+  abstract attempt(fd: number, job: Job): T | number;
   /** Where the call was aimed, for error messages. */
   details(): ErrorDetails | undefined { return undefined; }
   /** Attaches the op's progress to an error about to be thrown (sent, partial). */
   failed(err: unknown): unknown { return err; }
 }
 
-function account(h: Handle, op: Op<unknown, never>): void {
-  if (op.dir === WRITE) h.sent += op.moved;
-  else h.received += op.moved;
-  op.moved = 0;
+function account(h: Handle, job: Job): void {
+  if (job.dir === WRITE) h.sent += job.moved;
+  else h.received += job.moved;
+  job.moved = 0;
 }
 
 const isErrno = (r: unknown): r is number => typeof r === 'number' && r < 0;
@@ -99,51 +110,52 @@ const isErrno = (r: unknown): r is number => typeof r === 'number' && r < 0;
  * async frame. Never throws synchronously: every failure is a rejection.
  */
 export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
+  const job = new Job(op.syscall);
   let r: T | number;
   try {
-    op.start(h);
-    if (op.lookup !== null) return resolveThenDrive(h, op);
-    if (h.streak >= BURST) return drive(h, op, YIELD, deadlineOf(h, op));
+    op.start(h, job);
+    if (job.lookup !== null) return resolveThenDrive(h, op, job);
+    if (h.streak >= BURST) return drive(h, op, job, YIELD, deadlineOf(h, job));
     h.streak++;
-    r = op.attempt(h.open(op.syscall));
-    if (op.moved !== 0) account(h, op);
+    r = op.attempt(h.open(job.syscall), job);
+    if (job.moved !== 0) account(h, job);
   } catch (err) {
     return Promise.reject(op.failed(err));
   }
   if (!isErrno(r)) return Promise.resolve(r as T);
-  if (r !== EAGAIN) return Promise.reject(op.failed(systemError(r, op.syscall, op.details())));
-  return drive(h, op, WAIT, deadlineOf(h, op));
+  if (r !== EAGAIN) return Promise.reject(op.failed(systemError(r, job.syscall, op.details())));
+  return drive(h, op, job, WAIT, deadlineOf(h, job));
 }
 
-const deadlineOf = (h: Handle, op: Op<unknown, never>): Deadline => Deadline.start(h.total, op.call.timeout, h.block);
+const deadlineOf = (h: Handle, job: Job): Deadline => Deadline.start(h.total, job.call.timeout, h.block);
 
 /** How drive() begins: try at once, wait for readiness first (an attempt just met EAGAIN), or yield to the event loop first. */
 const TRY = 0;
 const WAIT = 1;
 const YIELD = 2;
 
-async function resolveThenDrive<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
-  const deadline = deadlineOf(h, op);
+async function resolveThenDrive<T, H extends Handle>(h: H, op: Op<T, H>, job: Job): Promise<T> {
+  const deadline = deadlineOf(h, job);
   try {
-    op.found(await lookup(op.lookup!));
+    op.found(await lookup(job.lookup!), job);
   } catch (err) {
     throw op.failed(err);
   }
-  return drive(h, op, TRY, deadline);
+  return drive(h, op, job, TRY, deadline);
 }
 
-async function drive<T, H extends Handle>(h: H, op: Op<T, H>, first: number, deadline: Deadline): Promise<T> {
+async function drive<T, H extends Handle>(h: H, op: Op<T, H>, job: Job, first: number, deadline: Deadline): Promise<T> {
   try {
     if (first === YIELD) await yieldTurn(h);
     for (let wait = first === WAIT; ; wait = true) {
       if (wait) {
         h.streak = 0;
-        await waitAsync(h, op, deadline);
+        await waitAsync(h, op, job, deadline);
       }
-      const r = op.attempt(h.open(op.syscall));
-      if (op.moved !== 0) account(h, op);
+      const r = op.attempt(h.open(job.syscall), job);
+      if (job.moved !== 0) account(h, job);
       if (!isErrno(r)) return r as T;
-      if (r !== EAGAIN) throw systemError(r, op.syscall, op.details());
+      if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
     }
   } catch (err) {
     throw op.failed(err);
@@ -155,20 +167,20 @@ function yieldTurn(h: Handle): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-async function waitAsync(h: Handle, op: Op<unknown, never>, deadline: Deadline): Promise<void> {
-  if (op.dir === SLEEP) {
-    const ms = deadline.sleepMs(op.sleep);
-    if (ms <= 0) throw timeoutError(op.syscall, op.details());
-    return sleep(ms, op.call.signal, h.ref);
+async function waitAsync(h: Handle, op: Op<unknown, never>, job: Job, deadline: Deadline): Promise<void> {
+  if (job.dir === SLEEP) {
+    const ms = deadline.sleepMs(job.sleep);
+    if (ms <= 0) throw timeoutError(job.syscall, op.details());
+    return sleep(ms, job.call.signal, h.ref);
   }
   let ready: boolean;
   try {
-    ready = await h.readiness!.wait(op.dir, deadline.waitEnd(), op.call.signal);
+    ready = await h.readiness!.wait(job.dir, deadline.waitEnd(), job.call.signal);
   } catch (err) {
-    if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') throw closedError(op.syscall);
+    if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') throw closedError(job.syscall);
     throw err;
   }
-  if (!ready) throw timeoutError(op.syscall, op.details());
+  if (!ready) throw timeoutError(job.syscall, op.details());
 }
 
 /**
@@ -180,54 +192,55 @@ async function waitAsync(h: Handle, op: Op<unknown, never>, deadline: Deadline):
  * bulk traffic goes back to trying first. Never with timeout 0.
  */
 export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
-  op.start(h);
-  if (op.lookup !== null) {
+  const job = new Job(op.syscall);
+  op.start(h, job);
+  if (job.lookup !== null) {
     try {
-      op.found(lookupSync(op.lookup));
+      op.found(lookupSync(job.lookup), job);
     } catch (err) {
       throw op.failed(err);
     }
   }
-  const deadline = Deadline.start(h.total, op.call.timeout, h.block);
+  const deadline = Deadline.start(h.total, job.call.timeout, h.block);
   try {
-    const reply = op.dir === READ && h.replyDue;
+    const reply = job.dir === READ && h.replyDue;
     if (reply) {
       h.replyDue = false;
       if (h.replyWaits && !h.buffered() && deadline.waitMs() !== 0 && h.fd >= 0) {
         const t0 = performance.now();
-        waitSync(h.fd, op, deadline);
+        waitSync(h.fd, op, job, deadline);
         h.replyWaits = performance.now() - t0 > 0.05;
       } else h.replyWaits = false;
     }
     for (;;) {
-      const fd = h.open(op.syscall);
-      const r = op.attempt(fd);
-      if (op.moved !== 0) account(h, op);
+      const fd = h.open(job.syscall);
+      const r = op.attempt(fd, job);
+      if (job.moved !== 0) account(h, job);
       if (!isErrno(r)) {
-        h.replyDue = op.dir === WRITE;
+        h.replyDue = job.dir === WRITE;
         return r as T;
       }
-      if (r !== EAGAIN) throw systemError(r, op.syscall, op.details());
+      if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
       if (reply) h.replyWaits = true;
-      waitSync(h.open(op.syscall), op, deadline); // the op may have replaced the fd (tcp()'s family)
+      waitSync(h.open(job.syscall), op, job, deadline); // the op may have replaced the fd (tcp()'s family)
     }
   } catch (err) {
     throw op.failed(err);
   }
 }
 
-function waitSync(fd: number, op: Op<unknown, never>, deadline: Deadline): void {
-  if (op.dir === SLEEP) {
-    const ms = deadline.sleepMs(op.sleep);
-    if (ms <= 0) throw timeoutError(op.syscall, op.details());
+function waitSync(fd: number, op: Op<unknown, never>, job: Job, deadline: Deadline): void {
+  if (job.dir === SLEEP) {
+    const ms = deadline.sleepMs(job.sleep);
+    if (ms <= 0) throw timeoutError(job.syscall, op.details());
     sys.pollWait(-1, 0, Math.ceil(ms));
     return;
   }
   const ms = deadline.waitMs();
-  if (ms === 0) throw timeoutError(op.syscall, op.details());
-  const r = sys.pollWait(fd, op.dir, ms);
+  if (ms === 0) throw timeoutError(job.syscall, op.details());
+  const r = sys.pollWait(fd, job.dir, ms);
   if (r < 0) throw systemError(r, 'poll');
-  if (r === 0) throw timeoutError(op.syscall, op.details());
+  if (r === 0) throw timeoutError(job.syscall, op.details());
 }
 
 /** A back-off sleep on the event loop; an abort rejects it. Unref'd with the socket. */

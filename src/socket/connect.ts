@@ -8,15 +8,15 @@
 // every attempt's error as `errors`.
 import { lastAttempt, systemError, tryNext, type ErrorDetails } from '../errors.js';
 import { validateInt32 } from '../validate.js';
-import { addressDetails, addressTarget, isHostPort } from '../codec/address.js';
+import { addressDetails, addressTarget, isHostPort, type HostPort } from '../codec/address.js';
 import { familyNumber } from '../codec/names.js';
 import { encodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR } from '../sys/constants.js';
 import { EAGAIN, EINPROGRESS } from '../sys/errno.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Op, SLEEP } from '../io/engine.js';
+import { callOptions, Job, Op, SLEEP } from '../io/engine.js';
 import { lookupSync } from '../io/lookup.js';
-import { READ, WRITE } from '../io/readiness.js';
+import { WRITE } from '../io/readiness.js';
 import { useFamily } from './family.js';
 import { intOption } from './sockopt.js';
 import type { SocketState } from './state.js';
@@ -62,15 +62,21 @@ export class Connect extends Op<void, SocketState> {
   #step = CONNECT;
   #current: SocketAddress | null = null;
   #errors: Error[] = [];
+  /** The engine's record of this call, whose wait direction and back-off the steps set. */
+  #job!: Job;
+  /** The address as given (a name before it is resolved), for error messages. */
+  #aim: SocketAddress | HostPort | null = null;
   constructor(private readonly address: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
-    this.call = callOptions(this.opts);
+  start(s: SocketState, job: Job): void {
+    job.call = callOptions(this.opts);
     this.#s = s;
-    this.dir = WRITE;
+    this.#job = job;
+    job.dir = WRITE;
     const af = s.deferred ? -1 : s.family;
     const t = addressTarget(this.address, af, 'address', 'connect');
-    if (isHostPort(t)) this.lookup = { hp: t, af, type: s.type, passive: false };
+    this.#aim = t;
+    if (isHostPort(t)) job.lookup = { hp: t, af, type: s.type, passive: false };
     else this.found([t]);
   }
 
@@ -83,8 +89,8 @@ export class Connect extends Op<void, SocketState> {
   #take(): void {
     const a = this.#current = this.#list[this.#next++];
     this.#step = CONNECT;
-    this.dir = WRITE;
-    this.sleep = 0;
+    this.#job.dir = WRITE;
+    this.#job.sleep = 0;
     useFamily(this.#s, familyNumber(a.family));
   }
 
@@ -110,16 +116,16 @@ export class Connect extends Op<void, SocketState> {
     const rc = sys.connect(this.#s.open('connect'), enc.bytes, enc.length);
     if (rc === EINPROGRESS) {
       this.#step = CHECK;
-      this.dir = WRITE;
+      this.#job.dir = WRITE;
       return EAGAIN;
     }
     if (rc === EAGAIN) {
       // A Unix listener's backlog is full: the connect did not start; retry after a back-off.
-      this.dir = SLEEP;
-      this.sleep = Math.min(Math.max(1, this.sleep * 2), MAX_BACKOFF);
+      this.#job.dir = SLEEP;
+      this.#job.sleep = Math.min(Math.max(1, this.#job.sleep * 2), MAX_BACKOFF);
       return EAGAIN;
     }
-    this.dir = WRITE;
+    this.#job.dir = WRITE;
     return rc;
   }
 
@@ -130,7 +136,7 @@ export class Connect extends Op<void, SocketState> {
   }
 
   override details(): ErrorDetails {
-    return addressDetails(this.#current ?? this.lookup?.hp);
+    return addressDetails(this.#current ?? this.#aim ?? undefined);
   }
 }
 
@@ -139,9 +145,8 @@ export class Accept extends Op<number, SocketState> {
   readonly syscall = 'accept';
   constructor(private readonly opts: unknown) { super(); }
 
-  start(): void {
-    this.call = callOptions(this.opts);
-    this.dir = READ;
+  start(_: SocketState, job: Job): void {
+    job.call = callOptions(this.opts);
   }
 
   attempt(fd: number): number {

@@ -9,7 +9,7 @@ import { SocketError } from '../errors.js';
 import { controlSpace, MAX_FDS, type ReceivedMessage } from '../codec/message.js';
 import { SOCK_DGRAM, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Op, runAsync } from '../io/engine.js';
+import { callOptions, Job, Op, runAsync } from '../io/engine.js';
 import { Batch } from '../io/batch.js';
 import { ReadAhead } from '../io/readahead.js';
 import { DEFAULT_RECV, RecvMsg } from './receive.js';
@@ -28,27 +28,27 @@ class ReadAheadOp extends Op<ReceivedMessage, SocketState> {
   /** The loop's { timeout, signal }, applied to each wait for a datagram. */
   constructor(private readonly opts?: unknown) { super(); }
 
-  start(s: SocketState): void {
-    this.call = callOptions(this.opts);
+  start(s: SocketState, job: Job): void {
+    job.call = callOptions(this.opts);
     this.#s = s;
   }
 
-  attempt(fd: number): ReceivedMessage | number {
+  attempt(fd: number, job: Job): ReceivedMessage | number {
     const s = this.#s;
     const ahead = s.nextAhead(0); // read ahead by a concurrent loop while this one waited
-    if (ahead !== null) return this.#count(ahead);
+    if (ahead !== null) return count(ahead, job);
     const batch = Batch.get(AHEAD_COUNT, DEFAULT_RECV, AHEAD_CONTROL);
     const n = sys.recvmmsg(fd, batch.data, DEFAULT_RECV, AHEAD_COUNT, 0, batch.addrs, batch.ctl, AHEAD_CONTROL, batch.meta, true);
     if (n < 0) return n;
     const msgs = batch.messages(n, DEFAULT_RECV, null, () => {});
     if (n > 1) s.keepAhead(new ReadAhead(msgs, 1));
-    return this.#count(msgs[0]);
+    return count(msgs[0], job);
   }
+}
 
-  #count(m: ReceivedMessage): ReceivedMessage {
-    this.moved = m.data.length;
-    return m;
-  }
+function count(m: ReceivedMessage, job: Job): ReceivedMessage {
+  job.moved = m.data.length;
+  return m;
 }
 
 /** What a loop yields: accepted connections, received messages, or (undefined) whichever fits the socket. */

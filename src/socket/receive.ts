@@ -9,7 +9,7 @@ import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Op } from '../io/engine.js';
+import { callOptions, Job, Op } from '../io/engine.js';
 import { controlBuffer, readBuffer, takeOut } from '../io/buffers.js';
 import { aheadData, aheadInto, aheadMessage, fromQueue } from '../io/readahead.js';
 import { Batch, sameBytes } from '../io/batch.js';
@@ -31,28 +31,28 @@ export class Recv extends Op<Buffer, SocketState> {
   #size = 0;
   constructor(private readonly size: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
     this.#size = validateLength(this.size, 'size');
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     this.#s = s;
   }
 
-  attempt(fd: number): Buffer | number {
+  attempt(fd: number, job: Job): Buffer | number {
     const s = this.#s;
     const size = this.#size;
-    const flags = this.call.flags;
+    const flags = job.call.flags;
     if (fromInput(s, flags)) return s.input.take(size);
     const m = s.nextAhead(flags);
-    if (m !== null) return this.#count(aheadData(m, size, flags));
+    if (m !== null) return counted(aheadData(m, size, flags), job);
     const buf = readBuffer(size);
     const n = sys.recv(fd, buf, 0, size, flags);
-    return n < 0 ? n : this.#count(takeOut(buf, n, size));
+    return n < 0 ? n : counted(takeOut(buf, n, size), job);
   }
+}
 
-  #count(data: Buffer): Buffer {
-    this.moved = data.length;
-    return data;
-  }
+function counted(data: Buffer, job: Job): Buffer {
+  job.moved = data.length;
+  return data;
 }
 
 /** recv(2) into the caller's buffer: the byte count. */
@@ -62,23 +62,23 @@ export class RecvInto extends Op<number, SocketState> {
   #length = 0;
   constructor(private readonly buffer: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
     if (!isBytes(this.buffer)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
     this.#length = notDetached(this.buffer, 'buffer').byteLength;
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     this.#s = s;
   }
 
-  attempt(fd: number): number {
+  attempt(fd: number, job: Job): number {
     const s = this.#s;
     const buffer = this.buffer as Uint8Array;
     // Detached while waiting: a read into 0 bytes would look like end of stream.
     if (buffer.byteLength !== this.#length) throw changedBuffer('buffer', buffer, this.#length);
-    const flags = this.call.flags;
+    const flags = job.call.flags;
     if (fromInput(s, flags)) return s.input.takeInto(buffer);
     const m = s.nextAhead(flags);
     const n = m !== null ? aheadInto(m, buffer, flags) : sys.recv(fd, buffer, 0, buffer.length, flags);
-    if (n > 0) this.moved = n;
+    if (n > 0) job.moved = n;
     return n;
   }
 }
@@ -91,15 +91,15 @@ export class RecvFrom extends Op<Datagram, SocketState> {
   #flags = 0;
   constructor(private readonly size: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
     this.#size = validateLength(this.size, 'size');
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
-    this.#flags = this.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+    this.#flags = job.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
     this.#s = s;
   }
 
-  attempt(fd: number): Datagram | number {
+  attempt(fd: number, job: Job): Datagram | number {
     const s = this.#s;
     const size = this.#size;
     const flags = this.#flags;
@@ -107,14 +107,14 @@ export class RecvFrom extends Op<Datagram, SocketState> {
     const m = s.nextAhead(flags);
     if (m !== null) {
       const data = aheadData(m, size, flags);
-      this.moved = data.length;
+      job.moved = data.length;
       return { data, address: m.address, truncated: m.truncated || m.data.length > size };
     }
     const buf = readBuffer(size);
     const n = sys.recvfrom(fd, buf, 0, size, flags);
     if (n < 0) return n;
     const data = takeOut(buf, n, size);
-    this.moved = data.length;
+    job.moved = data.length;
     return { data, address: lastSender(s), truncated: n > size };
   }
 }
@@ -143,25 +143,25 @@ export class RecvMsg extends Op<ReceivedMessage, SocketState> {
   #ctlLen = 0;
   constructor(private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
-    this.call = callOptions(this.opts);
-    const o = this.call.raw;
+  start(s: SocketState, job: Job): void {
+    job.call = callOptions(this.opts);
+    const o = job.call.raw;
     this.#size = o.size === undefined ? DEFAULT_RECV : validateLength(o.size, 'options.size');
     this.#maxFds = o.maxFds === undefined ? MAX_FDS : validateInteger(o.maxFds, 'options.maxFds', 0, MAX_FDS);
     this.#ctlLen = o.controlLength === undefined ? controlSpace(this.#maxFds) : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
     this.#s = s;
   }
 
-  attempt(fd: number): ReceivedMessage | number {
+  attempt(fd: number, job: Job): ReceivedMessage | number {
     const s = this.#s;
-    const flags = this.call.flags;
+    const flags = job.call.flags;
     if (fromInput(s, flags)) {
       return { data: s.input.take(this.#size), address: null, flags: 0, fds: [], control: [], truncated: false, controlTruncated: false };
     }
     const m = s.nextAhead(flags);
     if (m !== null) {
       const msg = aheadMessage(m, this.#size, this.#maxFds, flags);
-      this.moved = msg.data.length;
+      job.moved = msg.data.length;
       return msg;
     }
     const buf = readBuffer(this.#size);
@@ -169,7 +169,7 @@ export class RecvMsg extends Op<ReceivedMessage, SocketState> {
     const n = sys.recvmsg(fd, buf, 0, this.#size, flags, ctl);
     if (n < 0) return n;
     const data = takeOut(buf, n, this.#size);
-    this.moved = data.length;
+    job.moved = data.length;
     return receivedMessage(data, decodeAddress(sys.sockaddr, sys.results[0]), sys.results[2], ctl, sys.results[1], this.#maxFds);
   }
 }
@@ -184,9 +184,9 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
   #into: Buffer | null = null;
   constructor(private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
-    this.call = callOptions(this.opts);
-    const o = this.call.raw;
+  start(s: SocketState, job: Job): void {
+    job.call = callOptions(this.opts);
+    const o = job.call.raw;
     const count = this.#count = o.maxMessages === undefined ? 32 : validateInteger(o.maxMessages, 'options.maxMessages', 1, 256);
     const size = this.#size = o.size === undefined ? 4096 : validateLength(o.size, 'options.size');
     this.#ctlSlot = o.controlLength === undefined ? 128 : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
@@ -201,14 +201,14 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
     this.#s = s;
   }
 
-  attempt(fd: number): ReceivedMessage[] | number {
-    const flags = this.call.flags;
+  attempt(fd: number, job: Job): ReceivedMessage[] | number {
+    const flags = job.call.flags;
     const into = this.#into;
     if (into !== null && into.byteLength < this.#count * this.#size) throw changedBuffer('options.buffer', into, this.#count * this.#size);
-    if (this.#s.ahead !== null && fromQueue(flags)) return this.#fromAhead(flags);
+    if (this.#s.ahead !== null && fromQueue(flags)) return this.#fromAhead(flags, job);
     const batch = Batch.get(this.#count, into ? 0 : this.#size, this.#ctlSlot);
     const n = sys.recvmmsg(fd, into ?? batch.data, this.#size, this.#count, flags, batch.addrs, batch.ctl, this.#ctlSlot, batch.meta, !into);
-    return n < 0 ? n : batch.messages(n, this.#size, into, (bytes) => { this.moved = bytes; });
+    return n < 0 ? n : batch.messages(n, this.#size, into, (bytes) => { job.moved = bytes; });
   }
 
   /**
@@ -216,7 +216,7 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
    * caller's buffer when given. A peek returns one, as a peeking recvmmsg(2)
    * reads the same datagram again and again.
    */
-  #fromAhead(flags: number): ReceivedMessage[] {
+  #fromAhead(flags: number, job: Job): ReceivedMessage[] {
     const list: ReceivedMessage[] = [];
     const into = this.#into;
     while (list.length < this.#count) {
@@ -228,7 +228,7 @@ export class RecvMany extends Op<ReceivedMessage[], SocketState> {
         into.set(msg.data, at);
         msg.data = into.subarray(at, at + msg.data.length);
       }
-      this.moved += msg.data.length;
+      job.moved += msg.data.length;
       list.push(msg);
       if (flags & MSG_PEEK) break;
     }
@@ -249,14 +249,14 @@ export class Receive extends Op<Buffer, SocketState> {
   #buf: Buffer | null = null;
   constructor(private readonly pattern: unknown, private readonly prefix: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
     this.#pattern = parsePattern(this.pattern);
     if (this.prefix !== undefined) this.#reader = new PatternReader(this.#pattern, this.prefix);
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     this.#s = s;
   }
 
-  attempt(fd: number): Buffer | number {
+  attempt(fd: number, job: Job): Buffer | number {
     const s = this.#s;
     if (this.#reader === null) {
       // A whole line already buffered in one chunk: a view of it, nothing joined.
@@ -282,7 +282,7 @@ export class Receive extends Op<Buffer, SocketState> {
         if (reader.endOfStream()) break;
         throw eofError('receive', Buffer.alloc(0));
       }
-      this.moved += n;
+      job.moved += n;
       s.input.push(n === size ? buf : buf.subarray(0, n));
     }
     return reader.result();

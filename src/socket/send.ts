@@ -11,7 +11,7 @@ import { encodeControl, messageData, readMessage, unixOnlyField, type Message } 
 import { layout } from '../sys/struct.js';
 import { features } from '../sys/features.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Op } from '../io/engine.js';
+import { callOptions, Job, Op } from '../io/engine.js';
 import { WRITE } from '../io/readiness.js';
 import { materialize } from './family.js';
 import type { SocketState } from './state.js';
@@ -19,28 +19,25 @@ import type { SocketState } from './state.js';
 /** The most messages one sendmmsg(2) takes here. */
 const MMSG_CHUNK = 256;
 
-abstract class SendOp<T> extends Op<T, SocketState> {
-  override dir = WRITE as typeof WRITE;
-}
-
 /** One send(2): the bytes sent, possibly fewer than given. */
-export class Send extends SendOp<number> {
+export class Send extends Op<number, SocketState> {
   readonly syscall = 'send';
   #bytes!: Uint8Array;
   #length = 0;
   constructor(private readonly data: unknown, private readonly opts: unknown) { super(); }
 
-  start(): void {
+  start(_: SocketState, job: Job): void {
+    job.dir = WRITE;
     this.#bytes = toBytes(this.data);
     this.#length = this.#bytes.byteLength;
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
   }
 
-  attempt(fd: number): number {
+  attempt(fd: number, job: Job): number {
     // Detached (or shrunk) while waiting: it would send nothing, silently.
     if (this.#bytes.byteLength !== this.#length) throw changedBuffer('data', this.#bytes, this.#length);
-    const n = sys.send(fd, this.#bytes, 0, this.#length, this.call.flags);
-    if (n > 0) this.moved = n;
+    const n = sys.send(fd, this.#bytes, 0, this.#length, job.call.flags);
+    if (n > 0) job.moved = n;
     return n;
   }
 }
@@ -65,7 +62,7 @@ function subRange(length: number, i: number, j: number): [first: number, last: n
  * failure carries that index as `lastIndex`, so sendAll(data, err.lastIndex +
  * 1, j) resumes. Without `i` it resolves to undefined, as before.
  */
-export class SendAll extends SendOp<number | void> {
+export class SendAll extends Op<number | void, SocketState> {
   readonly syscall = 'send';
   #bytes!: Uint8Array;
   /** Whether this is the i/j form (the result is the last index). */
@@ -85,7 +82,8 @@ export class SendAll extends SendOp<number | void> {
   /** `iOrOpts` is `i` when it is a number (then `j` and `opts` follow), else the options. */
   constructor(private readonly data: unknown, private readonly iOrOpts: unknown, private readonly j?: unknown, private readonly opts?: unknown) { super(); }
 
-  start(): void {
+  start(_: SocketState, job: Job): void {
+    job.dir = WRITE;
     const bytes = toBytes(this.data);
     this.#bytes = bytes;
     this.#length = bytes.byteLength;
@@ -96,27 +94,27 @@ export class SendAll extends SendOp<number | void> {
       this.#indexed = true;
       this.#from = this.#off = first - 1;
       this.#end = Math.max(last, first - 1);
-      this.call = callOptions(this.opts);
+      job.call = callOptions(this.opts);
     } else {
       // sendAll(data, opts): nothing may follow the options.
       if (this.j !== undefined || this.opts !== undefined) throw invalidArgType('i', 'of type number', this.iOrOpts);
       this.#end = bytes.length;
-      this.call = callOptions(this.iOrOpts);
+      job.call = callOptions(this.iOrOpts);
     }
   }
 
-  attempt(fd: number): number | void {
+  attempt(fd: number, job: Job): number | void {
     // The buffer detached (transferred) or shrunk between two sends: a
     // TypeError that still says how much went out (see failed()).
     if (this.#bytes.byteLength !== this.#length) throw this.#changed = changedBuffer('data', this.#bytes, this.#length);
     // sendAll(data) makes one send even of empty data (an empty datagram);
     // an empty i/j range sends nothing, as LuaSocket does.
     while (this.#off < this.#end || (!this.#indexed && !this.#called)) {
-      const n = sys.send(fd, this.#bytes, this.#off, this.#end - this.#off, this.call.flags);
+      const n = sys.send(fd, this.#bytes, this.#off, this.#end - this.#off, job.call.flags);
       if (n < 0) return n;
       this.#called = true;
       this.#off += n;
-      this.moved += n;
+      job.moved += n;
     }
     return this.#indexed ? this.#off : undefined;
   }
@@ -184,23 +182,26 @@ const dataLength = (d: Uint8Array | Uint8Array[]): number => {
 };
 
 /** sendto(2); a host name is resolved first (its first address). */
-export class SendTo extends SendOp<number> {
+export class SendTo extends Op<number, SocketState> {
   readonly syscall = 'sendto';
   #s!: SocketState;
   #bytes!: Uint8Array;
   #to: SocketAddress | null = null;
+  /** A host name being resolved, for error messages until found() has the address. */
+  #name: HostPort | null = null;
   #enc: EncodedAddress | null = null;
   #length = 0;
   constructor(private readonly data: unknown, private readonly address: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
+    job.dir = WRITE;
     this.#bytes = toBytes(this.data);
     this.#length = this.#bytes.byteLength;
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     this.#s = s;
     // Checked in found(), when destination() encodes it.
     const t = addressTarget(this.address, s.deferred ? -1 : s.family, 'address', 'sendto', false);
-    if (isHostPort(t)) this.lookup = { hp: t, af: s.deferred ? -1 : s.family, type: s.type, passive: false };
+    if (isHostPort(t)) job.lookup = { hp: this.#name = t, af: s.deferred ? -1 : s.family, type: s.type, passive: false };
     else this.found([t]);
   }
 
@@ -210,20 +211,20 @@ export class SendTo extends SendOp<number> {
     this.#enc = destination(this.#s, this.#to, 'sendto', 'address', true);
   }
 
-  attempt(fd: number): number {
+  attempt(fd: number, job: Job): number {
     if (this.#bytes.byteLength !== this.#length) throw changedBuffer('data', this.#bytes, this.#length);
-    const n = sys.sendto(fd, this.#bytes, 0, this.#length, this.call.flags, this.#enc!.bytes, this.#enc!.length);
-    if (n > 0) this.moved = n;
+    const n = sys.sendto(fd, this.#bytes, 0, this.#length, job.call.flags, this.#enc!.bytes, this.#enc!.length);
+    if (n > 0) job.moved = n;
     return n;
   }
 
   override details(): ErrorDetails {
-    return addressDetails(this.#to ?? (this.lookup?.hp as HostPort | undefined));
+    return addressDetails(this.#to ?? this.#name ?? undefined);
   }
 }
 
 /** sendmsg(2): gathered data, a destination, fds, credentials, control messages, a GSO segment size. */
-export class SendMsg extends SendOp<number> {
+export class SendMsg extends Op<number, SocketState> {
   readonly syscall = 'sendmsg';
   #data!: Uint8Array | Uint8Array[];
   #enc: EncodedAddress | null = null;
@@ -232,9 +233,10 @@ export class SendMsg extends SendOp<number> {
   #length = 0;
   constructor(private readonly message: unknown, private readonly opts: unknown) { super(); }
 
-  start(s: SocketState): void {
+  start(s: SocketState, job: Job): void {
+    job.dir = WRITE;
     const m = readMessage(this.message);
-    this.call = callOptions(this.opts);
+    job.call = callOptions(this.opts);
     this.#data = messageData(m.data);
     this.#length = dataLength(this.#data);
     this.#control = encodeControl(m);
@@ -245,11 +247,11 @@ export class SendMsg extends SendOp<number> {
     }
   }
 
-  attempt(fd: number): number {
+  attempt(fd: number, job: Job): number {
     if (dataLength(this.#data) !== this.#length) throw changedBuffer('message.data', Array.isArray(this.#data) ? this.#data[0] : this.#data, this.#length);
     const enc = this.#enc;
-    const n = sys.sendmsg(fd, this.#data, enc && enc.bytes, enc ? enc.length : 0, this.#control, this.call.flags);
-    if (n > 0) this.moved = n;
+    const n = sys.sendmsg(fd, this.#data, enc && enc.bytes, enc ? enc.length : 0, this.#control, job.call.flags);
+    if (n > 0) job.moved = n;
     return n;
   }
 
@@ -276,28 +278,29 @@ export function splitSegments(message: unknown): boolean {
 interface OutBatch { datas: Uint8Array[]; sizes: Int32Array; addrs: Buffer | null; lens: Int32Array | null; controls: (Buffer | null)[] | null }
 
 /** sendmmsg(2) in chunks of 256, waiting for writability as needed: the count sent; a failure carries it as `sent`. */
-export class SendMany extends SendOp<number> {
+export class SendMany extends Op<number, SocketState> {
   readonly syscall = 'sendmmsg';
   #b!: OutBatch;
   #done = 0;
   /** With `bytes`, the call resolves to the bytes of the messages rather than their count (sendMsg split into segments). */
   constructor(private readonly messages: unknown, private readonly opts: unknown, private readonly bytes = false) { super(); }
 
-  start(s: SocketState): void {
-    this.call = callOptions(this.opts);
+  start(s: SocketState, job: Job): void {
+    job.dir = WRITE;
+    job.call = callOptions(this.opts);
     this.#b = outBatch(s, this.messages);
   }
 
-  attempt(fd: number): number {
+  attempt(fd: number, job: Job): number {
     const b = this.#b;
     while (this.#done < b.datas.length) {
       const from = this.#done;
       const end = Math.min(from + MMSG_CHUNK, b.datas.length);
       for (let i = from; i < end; i++) if (b.datas[i].byteLength !== b.sizes[i]) throw changedBuffer(`messages[${i}].data`, b.datas[i], b.sizes[i]);
       const n = sys.sendmmsg(fd, b.datas.slice(from, end), b.addrs && b.addrs.subarray(from * layout.storage),
-        b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), this.call.flags);
+        b.lens && b.lens.subarray(from), b.controls && b.controls.slice(from, end), job.call.flags);
       if (n < 0) return n;
-      for (let i = from; i < from + n; i++) this.moved += b.datas[i].length;
+      for (let i = from; i < from + n; i++) job.moved += b.datas[i].length;
       this.#done += n;
     }
     return this.bytes ? b.datas.reduce((sum, d) => sum + d.length, 0) : this.#done;
