@@ -17,13 +17,30 @@ export interface Parsed {
   positionals: string[];
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The option as the user typed it, from parseArgs' message ("Unknown option '--x'. To specify..."). */
+const quoted = (message: string) => /(--[^' ,]+)/.exec(message)?.[1] ?? /'(-[^' ,]*)/.exec(message)?.[1] ?? '';
+
+/** parseArgs' errors in one line of our own: its texts carry an unbalanced quote and a hint that does not apply. */
+function parseError(err: unknown): UsageError {
+  const { code, message } = err as { code?: string; message: string };
+  const option = quoted(message);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option '${option}'`);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return new UsageError(/argument missing/.test(message) ? `option '${option}' needs a value` : `option '${option}' takes no value`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument '${/'([^']*)'/.exec(message)?.[1] ?? ''}'`);
+  return new UsageError(message.split('\n')[0]);
+}
+
 /** parseArgs with --help/-h added; prints the usage and returns null when help was asked for. */
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, usage: string, allowPositionals = true): Parsed | null {
+export function parse(argv: string[], options: Options, usage: string, allowPositionals = true): Parsed | null {
   let parsed: Parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true }) as Parsed;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw parseError(err);
   }
   if (parsed.values.help) {
     process.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
@@ -32,12 +49,27 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
   return parsed;
 }
 
-/** A number option: finite and not negative. */
+const DECIMAL = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+
+/** A number option written in plain decimal, >= 0: no '', no '0x10', no '1e3', no ' 1'. */
 export function numberOption(value: string | boolean | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0, not '${value}'`);
-  return n;
+  if (typeof value !== 'string' || !DECIMAL.test(value)) throw new UsageError(`--${name} must be a number >= 0, not '${value}'`);
+  return Number(value);
+}
+
+/** A number of seconds (decimal, >= 0), in milliseconds. */
+export function secondsOption(value: string | boolean, name: string): number {
+  return Math.round(numberOption(value, name, 0) * 1000);
+}
+
+/** A whole-number option within [min, max]. */
+export function integerOption(value: string | boolean | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${value}'`);
+  }
+  return Number(value);
 }
 
 /** One line on stderr for a failure: the message, without a stack. */
