@@ -16,6 +16,8 @@
 //   peer udp-send TARGET SECONDS SIZE send|sendmmsg|gso
 //   peer drain recvfrom|recvmmsg SLOT GRO    per line on stdin: binds, prints ready,
 //                                            waits (queue filled), drains it, reports
+//   peer fill PORT COUNT SIZE                queues COUNT datagrams on 127.0.0.1:PORT
+//                                            (sendmmsg; the drains' setup, not measured)
 //   peer ud-recv PATH COUNT                  Unix datagrams: receives COUNT
 //   peer ud-send PATH COUNT SIZE             Unix datagrams: sends COUNT
 //
@@ -44,6 +46,9 @@
 #define UDP_GRO 104
 #endif
 #define BATCH 64
+// The drain receivers' queue: room for the whole burst (50000 datagrams of
+// 1400 bytes take 115 MB of truesize on Linux 6).
+#define DRAIN_RCVBUF (256 << 20)
 #define CHUNK 65536
 
 static double now(void) {
@@ -70,8 +75,17 @@ static void report(long long ops, long long bytes, double seconds, double cpus, 
 
 static int is_unix(const char *transport) { return strcmp(transport, "unix") == 0; }
 
+// Sizes the receive queue: SO_RCVBUFFORCE (root) lifts rmem_max, SO_RCVBUF
+// is the fallback and stops at it.
+static void set_rcvbuf(int s, int bytes) {
+  if (bytes > 0 && setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0) setsockopt(s, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
+
 // Binds a fresh socket to 127.0.0.1:0 or PATH and prints "ready PORT|PATH".
-static int bind_ready(const char *transport, const char *path, int type) {
+// Everything that shapes what the socket accepts (rcvbuf bytes, UDP_GRO) is
+// set before "ready": the runner starts sending the moment it reads that
+// line, and a queue still at the default size drops the head of the burst.
+static int bind_ready(const char *transport, const char *path, int type, int rcvbuf, int gro) {
   int s;
   if (is_unix(transport)) {
     struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -79,15 +93,20 @@ static int bind_ready(const char *transport, const char *path, int type) {
     strcpy(a.sun_path, path);
     unlink(path);
     s = socket(AF_UNIX, type, 0);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
+    if (s < 0) die("socket");
+    set_rcvbuf(s, rcvbuf);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
     printf("ready %s\n", path);
   } else {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof a;
     s = socket(AF_INET, type, 0);
+    if (s < 0) die("socket");
     int one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0) die("bind");
+    set_rcvbuf(s, rcvbuf);
+    if (gro && setsockopt(s, IPPROTO_UDP, UDP_GRO, &one, sizeof one) < 0) die("UDP_GRO");
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &len) < 0) die("bind");
     printf("ready %d\n", ntohs(a.sin_port));
   }
   if (type == SOCK_STREAM && listen(s, 128) < 0) die("listen");
@@ -144,7 +163,7 @@ done:
 static int mode_echo(int argc, char **argv) {
   const char *transport = argv[2];
   if (strcmp(transport, "udp") == 0) {
-    int s = bind_ready("udp", NULL, SOCK_DGRAM);
+    int s = bind_ready("udp", NULL, SOCK_DGRAM, 0, 0);
     char buf[CHUNK];
     struct sockaddr_storage from;
     for (;;) {
@@ -153,7 +172,7 @@ static int mode_echo(int argc, char **argv) {
       if (n >= 0) sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
     }
   }
-  int s = bind_ready(transport, argc > 3 ? argv[3] : NULL, SOCK_STREAM);
+  int s = bind_ready(transport, argc > 3 ? argv[3] : NULL, SOCK_STREAM, 0, 0);
   for (;;) {
     int c = accept(s, NULL, NULL);
     if (c < 0) continue;
@@ -224,7 +243,7 @@ static int mode_sink(int argc, char **argv) {
 
 static int mode_source(int argc, char **argv) {
   if (argc < 5) return 2;
-  int l = bind_ready(argv[2], argv[3], SOCK_STREAM);
+  int l = bind_ready(argv[2], argv[3], SOCK_STREAM, 0, 0);
   int s = accept(l, NULL, NULL);
   if (s < 0) die("accept");
   size_t size = (size_t)atoi(argv[4]);
@@ -241,19 +260,11 @@ static int mode_source(int argc, char **argv) {
   return 0;
 }
 
-static void big_rcvbuf(int s) {
-  int big = 256 << 20;
-  if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) < 0) setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-}
-
 // Counts what arrives until 300 ms pass without a datagram (after the first).
 static int mode_udp_recv(int argc, char **argv) {
   if (argc < 3) return 2;
-  int mmsg = strcmp(argv[2], "recvfrom") != 0, gro = strcmp(argv[2], "gro") == 0, one = 1;
-  int s = bind_ready("udp", NULL, SOCK_DGRAM);
-  int rcv = 4 << 20;
-  setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv);
-  if (gro) setsockopt(s, IPPROTO_UDP, UDP_GRO, &one, sizeof one);
+  int mmsg = strcmp(argv[2], "recvfrom") != 0, gro = strcmp(argv[2], "gro") == 0;
+  int s = bind_ready("udp", NULL, SOCK_DGRAM, 4 << 20, gro);
   size_t slot = gro ? CHUNK : 2048;
   char *buf = malloc(slot * BATCH);
   char ctl[BATCH][64];
@@ -347,11 +358,32 @@ static int mode_udp_send(int argc, char **argv) {
   return 0;
 }
 
+// Sends exactly COUNT datagrams (sendmmsg may send fewer than asked: the rest
+// goes in the next call); the runner then checks that all were queued.
+static int mode_fill(int argc, char **argv) {
+  if (argc < 5) return 2;
+  long long count = atoll(argv[3]), sent = 0;
+  size_t size = (size_t)atoi(argv[4]);
+  int s = connect_to("udp", argv[2], SOCK_DGRAM);
+  char *buf = filled(size);
+  struct iovec iov = { buf, size };
+  struct mmsghdr msgs[BATCH];
+  for (int i = 0; i < BATCH; i++) msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+  double c0 = cpu(), t0 = now();
+  while (sent < count) {
+    int n = sendmmsg(s, msgs, (unsigned)(count - sent < BATCH ? count - sent : BATCH), 0);
+    if (n < 0) die("fill: sendmmsg");
+    sent += n;
+  }
+  report(sent, sent * (long long)size, now() - t0, cpu() - c0, NULL);
+  return 0;
+}
+
 // Repeats until stdin ends: bind a fresh socket, print "ready PORT", wait for
 // a line (the queue has been filled), drain until empty, report.
 static int mode_drain(int argc, char **argv) {
   if (argc < 4) return 2;
-  int mmsg = strcmp(argv[2], "recvmmsg") == 0, one = 1;
+  int mmsg = strcmp(argv[2], "recvmmsg") == 0, gro = argc > 4 && strcmp(argv[4], "1") == 0;
   size_t slot = (size_t)atoi(argv[3]);
   char *buf = malloc(slot * BATCH);
   struct mmsghdr msgs[BATCH];
@@ -359,9 +391,7 @@ static int mode_drain(int argc, char **argv) {
   struct sockaddr_in from[BATCH];
   char line[32];
   for (;;) {
-    int s = bind_ready("udp", NULL, SOCK_DGRAM);
-    big_rcvbuf(s);
-    if (argc > 4 && strcmp(argv[4], "1") == 0) setsockopt(s, IPPROTO_UDP, UDP_GRO, &one, sizeof one);
+    int s = bind_ready("udp", NULL, SOCK_DGRAM, DRAIN_RCVBUF, gro);
     if (!fgets(line, sizeof line, stdin)) return 0;
     long long count = 0, bytes = 0;
     double c0 = cpu(), t0 = now();
@@ -391,7 +421,7 @@ static int mode_drain(int argc, char **argv) {
 
 static int mode_ud_recv(int argc, char **argv) {
   if (argc < 4) return 2;
-  int s = bind_ready("unix", argv[2], SOCK_DGRAM);
+  int s = bind_ready("unix", argv[2], SOCK_DGRAM, 0, 0);
   long long count = atoll(argv[3]), got = 0, bytes = 0;
   char buf[CHUNK];
   ssize_t n = recv(s, buf, sizeof buf, 0); // the first starts the clock
@@ -432,6 +462,7 @@ int main(int argc, char **argv) {
   else if (strcmp(mode, "udp-recv") == 0) rc = mode_udp_recv(argc, argv);
   else if (strcmp(mode, "udp-send") == 0) rc = mode_udp_send(argc, argv);
   else if (strcmp(mode, "drain") == 0) rc = mode_drain(argc, argv);
+  else if (strcmp(mode, "fill") == 0) rc = mode_fill(argc, argv);
   else if (strcmp(mode, "ud-recv") == 0) rc = mode_ud_recv(argc, argv);
   else if (strcmp(mode, "ud-send") == 0) rc = mode_ud_send(argc, argv);
   if (rc == 2) fprintf(stderr, "peer: bad arguments for %s (see bench/c/peer.c)\n", mode);

@@ -2,7 +2,7 @@
 // what they report (the protocol of bench/c/peer.c: an optional
 // "ready ADDRESS" line, then one JSON result line).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,21 @@ export const missing = {
   sockperf: (): string | null => (which('sockperf') ? null : 'sockperf not installed (bench/setup.sh)'),
   unixDgram: (): string | null => (existsSync(join(benchDir, '.peers', 'node_modules', 'unix-dgram', 'build', 'Release', 'unix_dgram.node')) ? null : 'npm unix-dgram not installed (bench/setup.sh)'),
 };
+
+/**
+ * The receive queue of the UDP socket bound to 127.0.0.1:port, from
+ * /proc/net/udp: bytes queued (sk_rmem_alloc: the datagrams' truesize) and
+ * datagrams the socket dropped because its queue was full. Null when no such
+ * socket exists.
+ */
+export function udpQueue(port: number): { queued: number; drops: number } | null {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local) return { queued: parseInt(f[4].split(':')[1], 16), drops: Number(f[f.length - 1]) };
+  }
+  return null;
+}
 
 /** A unique Unix socket path in the run's scratch directory. */
 let paths = 0;
