@@ -7,6 +7,7 @@
         "native/args.c",
         "native/codec.c",
         "native/constants.c",
+        "native/epoll.c",
         "native/io.c",
         "native/mmsg.c",
         "native/netdb.c",
@@ -17,7 +18,7 @@
         "native/tcpinfo.c",
         "native/wait.c"
       ],
-      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-fvisibility=hidden"],
       "cflags": ["-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "conditions": [

@@ -5,7 +5,8 @@
 static bool sk__register(napi_env env, napi_value exports, const sk_export *table) {
   for (const sk_export *e = table; e->name; e++) {
     napi_value fn;
-    if (napi_create_function(env, e->name, NAPI_AUTO_LENGTH, e->fn, NULL, &fn) != napi_ok ||
+    // The entry itself is the call's data: argument errors name it (args.c).
+    if (napi_create_function(env, e->name, NAPI_AUTO_LENGTH, e->fn, (void *)e, &fn) != napi_ok ||
         napi_set_named_property(env, exports, e->name, fn) != napi_ok)
       return false;
   }

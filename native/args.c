@@ -1,6 +1,11 @@
 // Argument checking for every exported function. The TypeScript layer already
 // validates user input; these checks make the addon safe on its own (it never
 // trusts a length or an index it is handed).
+//
+// Every error names the function and the argument: "send: argument 2 (buf)
+// must be a Uint8Array". The export tables give each function's argument
+// names (sk_export.args); addon.c hands the entry to each call as its data.
+#include <stdio.h>
 #include <string.h>
 #include "berkeley.h"
 
@@ -12,12 +17,49 @@ void sk_throw_range(napi_env env, const char *msg) {
   napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
 }
 
+// Copies the name of argument i (0-based) out of the comma-separated list,
+// or "" when the list does not have it.
+static void sk__arg_name(const char *list, size_t i, char *buf, size_t size) {
+  buf[0] = 0;
+  for (; list && i > 0; i--) {
+    list = strchr(list, ',');
+    if (list) list++;
+  }
+  if (!list) return;
+  size_t n = strcspn(list, ",");
+  if (n >= size) n = size - 1;
+  memcpy(buf, list, n);
+  buf[n] = 0;
+}
+
+// Throws a TypeError (ERR_INVALID_ARG_TYPE) or RangeError (ERR_OUT_OF_RANGE)
+// about argument i: "<function>: argument <i+1> (<name>) <what>".
+void sk_throw_arg(sk_args *a, size_t i, bool range, const char *what) {
+  char name[32], msg[192];
+  sk__arg_name(a->names, i, name, sizeof name);
+  snprintf(msg, sizeof msg, "%s: argument %zu%s%s%s %s", a->fn ? a->fn : "native call", i + 1,
+           name[0] ? " (" : "", name, name[0] ? ")" : "", what);
+  if (range) sk_throw_range(a->env, msg);
+  else sk_throw_type(a->env, msg);
+}
+
 bool sk_args_get(napi_env env, napi_callback_info info, size_t min, sk_args *a) {
+  void *data = NULL;
   a->env = env;
   a->argc = SK_MAX_ARGS;
-  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return false;
+  a->fn = NULL;
+  a->names = NULL;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, &data) != napi_ok) return false;
+  if (data) {
+    const sk_export *e = data;
+    a->fn = e->name;
+    a->names = e->args;
+  }
   if (a->argc < min) {
-    sk_throw_type(env, "native call: too few arguments");
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s: %zu arguments expected%s%s%s, %zu given", a->fn ? a->fn : "native call", min,
+             a->names ? " (" : "", a->names ? a->names : "", a->names ? ")" : "", a->argc);
+    sk_throw_type(env, msg);
     return false;
   }
   return true;
@@ -26,7 +68,7 @@ bool sk_args_get(napi_env env, napi_callback_info info, size_t min, sk_args *a) 
 static bool sk__number(sk_args *a, size_t i, double *out) {
   napi_valuetype t;
   if (i >= a->argc || napi_typeof(a->env, a->argv[i], &t) != napi_ok || t != napi_number) {
-    sk_throw_type(a->env, "native call: expected a number");
+    sk_throw_arg(a, i, false, "must be a number");
     return false;
   }
   napi_get_value_double(a->env, a->argv[i], out);
@@ -37,7 +79,7 @@ bool sk_arg_int32(sk_args *a, size_t i, int32_t *out) {
   double d;
   if (!sk__number(a, i, &d)) return false;
   if (!(d >= INT32_MIN && d <= INT32_MAX) || d != (double)(int32_t)d) {
-    sk_throw_range(a->env, "native call: expected a 32-bit integer");
+    sk_throw_arg(a, i, true, "must be a 32-bit integer");
     return false;
   }
   *out = (int32_t)d;
@@ -48,7 +90,7 @@ bool sk_arg_uint32(sk_args *a, size_t i, uint32_t *out) {
   double d;
   if (!sk__number(a, i, &d)) return false;
   if (!(d >= 0 && d <= UINT32_MAX) || d != (double)(uint32_t)d) {
-    sk_throw_range(a->env, "native call: expected an unsigned 32-bit integer");
+    sk_throw_arg(a, i, true, "must be an unsigned 32-bit integer");
     return false;
   }
   *out = (uint32_t)d;
@@ -59,7 +101,7 @@ bool sk_arg_int64(sk_args *a, size_t i, int64_t *out) {
   double d;
   if (!sk__number(a, i, &d)) return false;
   if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != (double)(int64_t)d) {
-    sk_throw_range(a->env, "native call: expected a safe integer");
+    sk_throw_arg(a, i, true, "must be a safe integer");
     return false;
   }
   *out = (int64_t)d;
@@ -68,9 +110,32 @@ bool sk_arg_int64(sk_args *a, size_t i, int64_t *out) {
 
 bool sk_arg_bool(sk_args *a, size_t i, bool *out) {
   if (i >= a->argc || napi_get_value_bool(a->env, a->argv[i], out) != napi_ok) {
-    sk_throw_type(a->env, "native call: expected a boolean");
+    sk_throw_arg(a, i, false, "must be a boolean");
     return false;
   }
+  return true;
+}
+
+// The bytes of a Uint8Array-like value, without throwing; false when it is not one.
+static bool sk__bytes(napi_env env, napi_value v, bool nullable, uint8_t **data, size_t *len) {
+  *data = NULL;
+  *len = 0;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  if (nullable && (t == napi_null || t == napi_undefined)) return true;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) return false;
+  napi_typedarray_type tt;
+  void *p;
+  size_t n;
+  if (napi_get_typedarray_info(env, v, &tt, &n, &p, NULL, NULL) != napi_ok ||
+      (tt != napi_uint8_array && tt != napi_int8_array && tt != napi_uint8_clamped_array))
+    return false;
+  // An empty or detached array may report a NULL data pointer.
+  static uint8_t empty;
+  *data = p ? (uint8_t *)p : &empty;
+  *len = n;
   return true;
 }
 
@@ -79,28 +144,19 @@ bool sk_arg_bytes(sk_args *a, size_t i, bool nullable, uint8_t **data, size_t *l
   *len = 0;
   if (i >= a->argc) {
     if (nullable) return true;
-    sk_throw_type(a->env, "native call: expected a Uint8Array");
-    return false;
+  } else if (sk__bytes(a->env, a->argv[i], nullable, data, len)) {
+    return true;
   }
-  napi_valuetype t;
-  napi_typeof(a->env, a->argv[i], &t);
-  if (nullable && (t == napi_null || t == napi_undefined)) return true;
-  bool is_ta = false;
-  napi_is_typedarray(a->env, a->argv[i], &is_ta);
-  if (is_ta) {
-    napi_typedarray_type tt;
-    void *p;
-    size_t n;
-    if (napi_get_typedarray_info(a->env, a->argv[i], &tt, &n, &p, NULL, NULL) == napi_ok &&
-        (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array)) {
-      // An empty or detached array may report a NULL data pointer.
-      static uint8_t empty;
-      *data = p ? (uint8_t *)p : &empty;
-      *len = n;
-      return true;
-    }
-  }
-  sk_throw_type(a->env, "native call: expected a Uint8Array");
+  sk_throw_arg(a, i, false, nullable ? "must be a Uint8Array or null" : "must be a Uint8Array");
+  return false;
+}
+
+bool sk_arg_element_bytes(sk_args *a, size_t i, uint32_t k, bool nullable, uint8_t **data, size_t *len) {
+  napi_value v;
+  if (napi_get_element(a->env, a->argv[i], k, &v) == napi_ok && sk__bytes(a->env, v, nullable, data, len)) return true;
+  char what[64];
+  snprintf(what, sizeof what, "element %u must be a Uint8Array%s", k, nullable ? " or null" : "");
+  sk_throw_arg(a, i, false, what);
   return false;
 }
 
@@ -111,7 +167,13 @@ bool sk_arg_region(sk_args *a, size_t i, uint8_t **data, size_t *len) {
   if (!sk_arg_bytes(a, i, false, &base, &size)) return false;
   if (!sk_arg_int64(a, i + 1, &off) || !sk_arg_int64(a, i + 2, &n)) return false;
   if (off < 0 || n < 0 || (uint64_t)off > size || (uint64_t)n > size - (uint64_t)off) {
-    sk_throw_range(a->env, "native call: region outside the buffer");
+    char buf[32], off_name[32], len_name[32], what[128];
+    sk__arg_name(a->names, i, buf, sizeof buf);
+    sk__arg_name(a->names, i + 1, off_name, sizeof off_name);
+    sk__arg_name(a->names, i + 2, len_name, sizeof len_name);
+    snprintf(what, sizeof what, "and argument %zu (%s) must give a region inside argument %zu (%s)", i + 3, len_name,
+             i + 1, buf);
+    sk_throw_arg(a, i + 1, true, what);
     return false;
   }
   *data = base + off;
@@ -124,7 +186,7 @@ bool sk_arg_sockaddr_out(sk_args *a, size_t i, struct sockaddr **sa) {
   size_t n;
   if (!sk_arg_bytes(a, i, false, &p, &n)) return false;
   if (n < sizeof(struct sockaddr_storage)) {
-    sk_throw_range(a->env, "native call: sockaddr buffer too small");
+    sk_throw_arg(a, i, true, "must hold a sockaddr_storage");
     return false;
   }
   *sa = (struct sockaddr *)p;
@@ -137,7 +199,7 @@ bool sk_arg_sockaddr_in(sk_args *a, size_t i, struct sockaddr **sa, socklen_t *l
   uint32_t l;
   if (!sk_arg_bytes(a, i, true, &p, &n) || !sk_arg_uint32(a, i + 1, &l)) return false;
   if (l > n || (p != NULL && sk_sockaddr_check(p, l) < 0)) {
-    sk_throw_range(a->env, "native call: bad sockaddr length");
+    sk_throw_arg(a, i + 1, true, "must be a valid sockaddr length for the address before it");
     return false;
   }
   *sa = p ? (struct sockaddr *)p : NULL;
@@ -158,18 +220,18 @@ bool sk_arg_int32_array(sk_args *a, size_t i, size_t min, int32_t **data) {
       return true;
     }
   }
-  sk_throw_type(a->env, "native call: expected an Int32Array");
+  sk_throw_arg(a, i, false, min > 1 ? "must be an Int32Array of enough elements" : "must be an Int32Array");
   return false;
 }
 
 bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len) {
   size_t n = 0;
   if (i >= a->argc || napi_get_value_string_utf8(a->env, a->argv[i], NULL, 0, &n) != napi_ok) {
-    sk_throw_type(a->env, "native call: expected a string");
+    sk_throw_arg(a, i, false, "must be a string");
     return false;
   }
   if (n + 1 > size) {
-    sk_throw_range(a->env, "native call: string too long");
+    sk_throw_arg(a, i, true, "is too long");
     return false;
   }
   napi_get_value_string_utf8(a->env, a->argv[i], buf, size, &n);

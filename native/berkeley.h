@@ -27,11 +27,14 @@ typedef struct {
   napi_env env;
   size_t argc;
   napi_value argv[SK_MAX_ARGS];
+  const char *fn;     // the exported name, for error messages
+  const char *names;  // its argument names, comma-separated (may be NULL)
 } sk_args;
 
 typedef struct {
   const char *name;
   napi_callback fn;
+  const char *args;   // argument names, comma-separated, for error messages
 } sk_export;
 
 // Parses the call's arguments; throws a TypeError and returns false when fewer
@@ -43,6 +46,8 @@ bool sk_arg_int64(sk_args *a, size_t i, int64_t *out);
 bool sk_arg_bool(sk_args *a, size_t i, bool *out);
 // A Uint8Array (or Buffer); with `nullable`, null/undefined give NULL and 0.
 bool sk_arg_bytes(sk_args *a, size_t i, bool nullable, uint8_t **data, size_t *len);
+// Element k of the array argument i, as sk_arg_bytes (the caller checked it is an array).
+bool sk_arg_element_bytes(sk_args *a, size_t i, uint32_t k, bool nullable, uint8_t **data, size_t *len);
 // A region [off, off+len) of a Uint8Array passed as three arguments i, i+1, i+2;
 // throws RangeError when the region does not lie inside the array.
 bool sk_arg_region(sk_args *a, size_t i, uint8_t **data, size_t *len);
@@ -59,6 +64,8 @@ napi_value sk_int(napi_env env, int64_t v);
 napi_value sk_undefined(napi_env env);
 void sk_throw_type(napi_env env, const char *msg);
 void sk_throw_range(napi_env env, const char *msg);
+// A TypeError (range false) or RangeError naming the function and argument i.
+void sk_throw_arg(sk_args *a, size_t i, bool range, const char *what);
 
 // Sets close-on-exec (and non-blocking when asked) on an fd made by a call that
 // cannot take flags itself.

@@ -29,6 +29,7 @@
 #define SK_HAVE_TCP_INFO 1     // the kernel's full struct tcp_info, from <linux/tcp.h>
 #define SK_HAVE_KERNEL_ABI 1   // Linux kernel ABI values glibc may leave out (below)
 #define SK_HAVE_VSOCK 1        // AF_VSOCK, struct sockaddr_vm (<linux/vm_sockets.h>)
+#define SK_HAVE_EPOLL 1        // epoll(7), eventfd(2): the readiness backend without libuv (epoll.c)
 #endif
 
 #endif  // BERKELEY_COMPAT_PLATFORM_H

@@ -82,15 +82,13 @@ static int sk__gather(sk_args *a, size_t i, struct iovec *iov) {
   uint32_t count;
   napi_get_array_length(a->env, a->argv[i], &count);
   if (count > IOV_MAX) {
-    sk_throw_range(a->env, "native call: too many buffers to gather");
+    sk_throw_arg(a, i, true, "has more buffers than one call gathers (IOV_MAX)");
     return -1;
   }
   for (uint32_t k = 0; k < count; k++) {
-    sk_args one = { .env = a->env, .argc = 1 };
-    napi_get_element(a->env, a->argv[i], k, &one.argv[0]);
     uint8_t *p;
     size_t n;
-    if (!sk_arg_bytes(&one, 0, false, &p, &n)) return -1;
+    if (!sk_arg_element_bytes(a, i, k, false, &p, &n)) return -1;
     iov[k].iov_base = p;
     iov[k].iov_len = n;
   }
@@ -114,8 +112,8 @@ static napi_value sk_sendmsg(napi_env env, napi_callback_info info) {
   struct iovec iov[IOV_MAX];
   int niov = sk__gather(&a, 1, iov);
   if (niov < 0) return NULL;
-  if (ctllen > INT_MAX) { sk_throw_range(env, "native call: control buffer too large"); return NULL; }
-  if (ctllen && sk_cmsg_check(ctl, ctllen) < 0) { sk_throw_range(env, "native call: malformed control data"); return NULL; }
+  if (ctllen > INT_MAX) { sk_throw_arg(&a, 4, true, "is too large"); return NULL; }
+  if (ctllen && sk_cmsg_check(ctl, ctllen) < 0) { sk_throw_arg(&a, 4, true, "is malformed control data"); return NULL; }
   struct msghdr msg = {
     .msg_name = sa, .msg_namelen = salen,
     .msg_iov = iov, .msg_iovlen = (size_t)niov,
@@ -137,10 +135,10 @@ static napi_value sk_recvmsg(napi_env env, napi_callback_info info) {
       !sk_arg_bytes(&a, 6, true, &ctl, &ctllen) || !sk_arg_int32_array(&a, 7, 3, &out))
     return NULL;
   if (sa && salen < sizeof(struct sockaddr_storage)) {
-    sk_throw_range(env, "native call: sockaddr buffer too small");
+    sk_throw_arg(&a, 5, true, "must hold a sockaddr_storage");
     return NULL;
   }
-  if (ctllen > INT_MAX) { sk_throw_range(env, "native call: control buffer too large"); return NULL; }
+  if (ctllen > INT_MAX) { sk_throw_arg(&a, 6, true, "is too large"); return NULL; }
   struct iovec iov = { .iov_base = p, .iov_len = n };
   struct msghdr msg = {
     .msg_name = sa, .msg_namelen = sa ? sizeof(struct sockaddr_storage) : 0,
@@ -157,11 +155,11 @@ static napi_value sk_recvmsg(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_io_exports[] = {
-  { "send", sk_send },
-  { "recv", sk_recv },
-  { "sendto", sk_sendto },
-  { "recvfrom", sk_recvfrom },
-  { "sendmsg", sk_sendmsg },
-  { "recvmsg", sk_recvmsg },
+  { "send", sk_send, "fd,buf,off,len,flags" },
+  { "recv", sk_recv, "fd,buf,off,len,flags" },
+  { "sendto", sk_sendto, "fd,buf,off,len,flags,addr,addrlen" },
+  { "recvfrom", sk_recvfrom, "fd,buf,off,len,flags,addr,out" },
+  { "sendmsg", sk_sendmsg, "fd,data,addr,addrlen,control,flags" },
+  { "recvmsg", sk_recvmsg, "fd,buf,off,len,flags,addr,control,out" },
   { NULL, NULL },
 };

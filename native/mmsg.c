@@ -30,7 +30,7 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
       !sk_arg_int32(&a, 7, &ctl_slot) || !sk_arg_int32(&a, 9, &pack))
     return NULL;
   if (!sk_batch_fits(batch_len, slot, count, addrs, addrs_len, ctl, ctl_len, ctl_slot, SK_BATCH_MAX)) {
-    sk_throw_range(env, "recvmmsg: batch geometry does not fit the buffers");
+    sk_throw_arg(&a, 1, true, "with slot, count, addrs, control and ctlSlot does not fit the buffers");
     return NULL;
   }
   if (!sk_arg_int32_array(&a, 8, (size_t)count * SK_META, &meta)) return NULL;
@@ -91,49 +91,46 @@ static napi_value sk_sendmmsg(napi_env env, napi_callback_info info) {
   bool is_array = false, ctl_array = false;
   napi_is_array(env, a.argv[1], &is_array);
   napi_is_array(env, a.argv[4], &ctl_array);
-  if (!is_array) { sk_throw_type(env, "sendmmsg: expected an array of Uint8Arrays"); return NULL; }
+  if (!is_array) { sk_throw_arg(&a, 1, false, "must be an array of Uint8Arrays"); return NULL; }
   uint32_t count;
   napi_get_array_length(env, a.argv[1], &count);
-  if (count < 1 || count > SK_BATCH_MAX) { sk_throw_range(env, "sendmmsg: 1 to 256 messages per call"); return NULL; }
+  if (count < 1 || count > SK_BATCH_MAX) { sk_throw_arg(&a, 1, true, "must hold 1 to 256 messages"); return NULL; }
   if (addrs) {
     if (!sk_arg_int32_array(&a, 3, count, &lens)) return NULL;
     if (addrs_len < (size_t)count * sizeof(struct sockaddr_storage)) {
-      sk_throw_range(env, "sendmmsg: address buffer too small");
+      sk_throw_arg(&a, 2, true, "must hold a sockaddr_storage per message");
       return NULL;
     }
   }
   if (ctl_array) {
     uint32_t nctl;
     napi_get_array_length(env, a.argv[4], &nctl);
-    if (nctl != count) { sk_throw_range(env, "sendmmsg: one control entry per message"); return NULL; }
+    if (nctl != count) { sk_throw_arg(&a, 4, true, "must have one entry per message"); return NULL; }
   }
   struct mmsghdr msgs[SK_BATCH_MAX];
   struct iovec iov[SK_BATCH_MAX];
   memset(msgs, 0, sizeof(struct mmsghdr) * count);
   for (uint32_t i = 0; i < count; i++) {
-    sk_args one = { .env = env, .argc = 1 };
-    napi_get_element(env, a.argv[1], i, &one.argv[0]);
     uint8_t *p;
     size_t n;
-    if (!sk_arg_bytes(&one, 0, false, &p, &n)) return NULL;
+    if (!sk_arg_element_bytes(&a, 1, i, false, &p, &n)) return NULL;
     iov[i].iov_base = p;
     iov[i].iov_len = n;
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     if (addrs && lens[i] > 0) {
       if (sk_sockaddr_check(addrs + (size_t)i * sizeof(struct sockaddr_storage), (size_t)lens[i]) < 0) {
-        sk_throw_range(env, "sendmmsg: bad address length");
+        sk_throw_arg(&a, 3, true, "has an invalid address length");
         return NULL;
       }
       msgs[i].msg_hdr.msg_name = addrs + (size_t)i * sizeof(struct sockaddr_storage);
       msgs[i].msg_hdr.msg_namelen = (socklen_t)lens[i];
     }
     if (ctl_array) {
-      napi_get_element(env, a.argv[4], i, &one.argv[0]);
       uint8_t *c;
       size_t cn;
-      if (!sk_arg_bytes(&one, 0, true, &c, &cn)) return NULL;
-      if (cn > INT_MAX || (cn && sk_cmsg_check(c, cn) < 0)) { sk_throw_range(env, "sendmmsg: malformed control data"); return NULL; }
+      if (!sk_arg_element_bytes(&a, 4, i, true, &c, &cn)) return NULL;
+      if (cn > INT_MAX || (cn && sk_cmsg_check(c, cn) < 0)) { sk_throw_arg(&a, 4, true, "has malformed control data"); return NULL; }
       if (c && cn) {
         msgs[i].msg_hdr.msg_control = c;
         msgs[i].msg_hdr.msg_controllen = cn;
@@ -158,7 +155,7 @@ static napi_value sk_sendmmsg(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_mmsg_exports[] = {
-  { "recvmmsg", sk_recvmmsg },
-  { "sendmmsg", sk_sendmmsg },
+  { "recvmmsg", sk_recvmmsg, "fd,batch,slot,count,flags,addrs,control,ctlSlot,meta,pack" },
+  { "sendmmsg", sk_sendmmsg, "fd,datas,addrs,addrLens,controls,flags" },
   { NULL, NULL },
 };

@@ -1,16 +1,20 @@
-// Readiness on Node's event loop. Exactly one uv_poll_t per fd, kept in a
-// per-environment table indexed by fd, so a second watcher on one fd cannot
-// exist. Readable is armed only while an operation waits, writable only after
-// EAGAIN (TypeScript decides; this file just starts and stops). A handle is
-// stopped before its fd may be closed and freed in its uv_close callback. An
-// async cleanup hook closes whatever is left when a worker or the process
-// exits. Events reach JS through one dispatch function called with
-// napi_make_callback and the handle's async context. The blocking poll(2)
-// waits of the ...Sync calls and select() are in wait.c.
+// Readiness on the runtime's event loop, and the fds Socket objects own.
+// Two backends, chosen once per environment by pollSetup: libuv's uv_poll_t
+// (here; Node), or an epoll thread (epoll.c; Bun and Deno, whose Node-API has
+// no usable uv_poll, or any runtime when BERKELEY_READINESS=epoll). With
+// uv_poll: exactly one uv_poll_t per fd, kept in a per-environment table
+// indexed by fd, so a second watcher on one fd cannot exist. Readable is
+// armed only while an operation waits, writable only after EAGAIN
+// (TypeScript decides; this file just starts and stops). A handle is stopped
+// before its fd may be closed and freed in its uv_close callback. A cleanup
+// hook stops whatever is left and closes the fds Sockets still own when a
+// worker or the process exits. Events reach JS through one dispatch function
+// called with napi_make_callback and the handle's async context. The
+// blocking poll(2) waits of the ...Sync calls and select() are in wait.c.
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
-#include "berkeley.h"
+#include "poll.h"
 
 typedef struct sk_poll_env sk_poll_env;
 
@@ -31,13 +35,17 @@ struct sk_poll_env {
   uint8_t *owned;          // fds that Socket objects own: closed at teardown
   size_t size;
   size_t closing;          // handles whose close callback has not run yet
-  napi_async_cleanup_hook_handle hook;
+  sk_epoll *epoll;         // the epoll backend, or NULL for uv_poll
+  bool set_up;             // pollSetup chose the backend
+  bool libuv_loop;         // `loop` is libuv's own (Node): its watcher table may be read
+  napi_async_cleanup_hook_handle hook;  // uv_poll backend
+  bool env_hook;           // epoll backend: the plain cleanup hook has not run yet
   bool tearing_down;
   bool finalized;
 };
 
 static void sk__poll_env_maybe_free(sk_poll_env *s) {
-  if (s->finalized && s->hook == NULL && s->closing == 0) {
+  if (s->finalized && s->hook == NULL && !s->env_hook && s->closing == 0) {
     free(s->by_fd);
     free(s->owned);
     free(s);
@@ -93,9 +101,10 @@ static void sk__poll_on_event(uv_poll_t *h, int status, int events) {
 // Environment teardown (worker terminated, process exiting): stop every
 // watcher and close the fds Socket objects still owned, which no JS code
 // will ever close now.
-static void sk__poll_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
-  sk_poll_env *s = arg;
+static void sk__poll_teardown(sk_poll_env *s) {
   s->tearing_down = true;
+  if (s->epoll) sk_epoll_destroy(s->epoll);
+  s->epoll = NULL;
   for (size_t fd = 0; fd < s->size; fd++) {
     if (s->by_fd[fd]) sk__poll_release(s, (int)fd);
     if (s->owned[fd]) {
@@ -103,11 +112,28 @@ static void sk__poll_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
       close((int)fd);
     }
   }
+}
+
+// uv_poll backend: an async hook, because the uv_close callbacks of the
+// handles must run before the environment is gone.
+static void sk__poll_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  sk_poll_env *s = arg;
+  sk__poll_teardown(s);
   if (s->closing == 0) {
     napi_remove_async_cleanup_hook(hook);
     s->hook = NULL;
     sk__poll_env_maybe_free(s);
   }
+}
+
+// epoll backend: a plain hook; everything it stops is stopped synchronously.
+// Deno (2.9) double-frees in napi_remove_async_cleanup_hook at exit, and it
+// always runs this backend, so it never sees the async hook.
+static void sk__poll_env_cleanup(void *arg) {
+  sk_poll_env *s = arg;
+  sk__poll_teardown(s);
+  s->env_hook = false;
+  sk__poll_env_maybe_free(s);
 }
 
 static void sk__poll_finalize(napi_env env, void *data, void *hint) {
@@ -124,12 +150,14 @@ bool sk_poll_init(napi_env env) {
   sk_poll_env *s = calloc(1, sizeof *s);
   if (!s) return false;
   s->env = env;
-  if (napi_get_uv_event_loop(env, &s->loop) != napi_ok ||
-      napi_add_async_cleanup_hook(env, sk__poll_cleanup, s, &s->hook) != napi_ok) {
+  // Bun and Deno answer with a loop that is not libuv's: kept, but used only
+  // when pollSetup says it is.
+  if (napi_get_uv_event_loop(env, &s->loop) != napi_ok) s->loop = NULL;
+  if (napi_set_instance_data(env, s, sk__poll_finalize, NULL) != napi_ok) {
     free(s);
     return false;
   }
-  return napi_set_instance_data(env, s, sk__poll_finalize, NULL) == napi_ok;
+  return true;
 }
 
 static sk_poll_env *sk__state(napi_env env) {
@@ -138,22 +166,43 @@ static sk_poll_env *sk__state(napi_env env) {
   return s;
 }
 
-// Registers the JS function that receives (fd, status, events).
+// (dispatch, epoll, libuvLoop) -> 0 or -errno. Registers the JS function that
+// receives (fd, status, events) and chooses the backend, once: epoll (true)
+// or uv_poll (false, only where libuvLoop says the runtime's loop is
+// libuv's). libuvLoop also allows own() to look into the loop's watchers.
 static napi_value sk_poll_setup(napi_env env, napi_callback_info info) {
   sk_args a;
-  if (!sk_args_get(env, info, 1, &a)) return NULL;
+  bool use_epoll, libuv_loop;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_bool(&a, 1, &use_epoll) || !sk_arg_bool(&a, 2, &libuv_loop))
+    return NULL;
   napi_valuetype t;
   napi_typeof(env, a.argv[0], &t);
-  if (t != napi_function) { sk_throw_type(env, "pollSetup: expected a function"); return NULL; }
+  if (t != napi_function) { sk_throw_arg(&a, 0, false, "must be a function"); return NULL; }
   sk_poll_env *s = sk__state(env);
-  if (s->dispatch) napi_delete_reference(env, s->dispatch);
-  napi_create_reference(env, a.argv[0], 1, &s->dispatch);
-  if (!s->resource) {
+  if (s->set_up) return sk_int(env, -EALREADY);
+  if (!use_epoll && (!libuv_loop || !s->loop)) return sk_int(env, -ENOTSUP);
+  if (use_epoll) {
+    int err;
+    s->epoll = sk_epoll_create(env, a.argv[0], &err);
+    if (!s->epoll) return sk_int(env, err);
+    // Added after the threadsafe function, so it runs before the runtime's
+    // own teardown of that function (hooks run last-in, first-out).
+    if (napi_add_env_cleanup_hook(env, sk__poll_env_cleanup, s) != napi_ok) {
+      sk_epoll_destroy(s->epoll);
+      s->epoll = NULL;
+      return sk_int(env, -ENOMEM);
+    }
+    s->env_hook = true;
+  } else {
+    if (napi_add_async_cleanup_hook(env, sk__poll_cleanup, s, &s->hook) != napi_ok) return sk_int(env, -ENOMEM);
+    napi_create_reference(env, a.argv[0], 1, &s->dispatch);
     napi_value res;
     napi_create_object(env, &res);
     napi_create_reference(env, res, 1, &s->resource);
   }
-  return sk_undefined(env);
+  s->set_up = true;
+  s->libuv_loop = libuv_loop && s->loop;
+  return sk_int(env, 0);
 }
 
 // Grows the per-fd tables to hold `fd`; false when out of memory.
@@ -175,7 +224,7 @@ static bool sk__grow(sk_poll_env *s, int fd) {
 
 static bool sk__fd_arg(sk_args *a, int32_t *fd) {
   if (!sk_arg_int32(a, 0, fd)) return false;
-  if (*fd < 0) { sk_throw_range(a->env, "native call: negative fd"); return false; }
+  if (*fd < 0) { sk_throw_arg(a, 0, true, "must not be negative"); return false; }
   return true;
 }
 
@@ -189,9 +238,10 @@ static napi_value sk_poll_start(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 3, &a) || !sk__fd_arg(&a, &fd) || !sk_arg_int32(&a, 1, &events) ||
       !sk_arg_bool(&a, 2, &ref))
     return NULL;
-  events &= UV_READABLE | UV_WRITABLE;
+  events &= SK_READABLE | SK_WRITABLE;
   sk_poll_env *s = sk__state(env);
-  if (!s->dispatch) { sk_throw_type(env, "pollStart: pollSetup was not called"); return NULL; }
+  if (!s->set_up) return sk_int(env, -ENOTCONN);  // pollSetup was not called
+  if (s->epoll) return sk_int(env, sk_epoll_start(s->epoll, fd, events, ref));
   if ((size_t)fd >= s->size) {
     if (events == 0) return sk_int(env, 0);
     if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
@@ -236,7 +286,7 @@ static napi_value sk_own(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 1, &a) || !sk__fd_arg(&a, &fd)) return NULL;
   sk_poll_env *s = sk__state(env);
   if ((size_t)fd < s->size && s->owned[fd]) return sk_int(env, -EEXIST);
-  if (sk__loop_watches(s->loop, fd)) return sk_int(env, -EEXIST);
+  if (s->libuv_loop && sk__loop_watches(s->loop, fd)) return sk_int(env, -EEXIST);
   if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
   s->owned[fd] = 1;
   return sk_int(env, 0);
@@ -245,6 +295,7 @@ static napi_value sk_own(napi_env env, napi_callback_info info) {
 // Gives up an fd: releases its poll handle (stop + uv_close) and ownership,
 // without closing it (detach, or just before close).
 static void sk__release_fd(sk_poll_env *s, int fd) {
+  if (s->epoll) sk_epoll_release(s->epoll, fd);
   if ((size_t)fd < s->size) {
     if (s->by_fd[fd]) sk__poll_release(s, fd);
     s->owned[fd] = 0;
@@ -269,14 +320,16 @@ static napi_value sk_close_owned(napi_env env, napi_callback_info info) {
   return sk_int(env, rc < 0 && errno != EINTR ? -errno : 0);
 }
 
-// uv_ref / uv_unref on the fd's handle, if it has one.
+// uv_ref / uv_unref on the fd's handle (or the epoll registration's
+// equivalent), if it has one.
 static napi_value sk_poll_ref(napi_env env, napi_callback_info info) {
   sk_args a;
   int32_t fd;
   bool ref;
   if (!sk_args_get(env, info, 2, &a) || !sk__fd_arg(&a, &fd) || !sk_arg_bool(&a, 1, &ref)) return NULL;
   sk_poll_env *s = sk__state(env);
-  if ((size_t)fd < s->size && s->by_fd[fd]) {
+  if (s->epoll) sk_epoll_ref(s->epoll, fd, ref);
+  else if ((size_t)fd < s->size && s->by_fd[fd]) {
     if (ref) uv_ref((uv_handle_t *)&s->by_fd[fd]->handle);
     else uv_unref((uv_handle_t *)&s->by_fd[fd]->handle);
   }
@@ -284,11 +337,11 @@ static napi_value sk_poll_ref(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_poll_exports[] = {
-  { "pollSetup", sk_poll_setup },
-  { "pollStart", sk_poll_start },
-  { "own", sk_own },
-  { "release", sk_release },
-  { "closeOwned", sk_close_owned },
-  { "pollRef", sk_poll_ref },
+  { "pollSetup", sk_poll_setup, "dispatch,epoll,libuvLoop" },
+  { "pollStart", sk_poll_start, "fd,events,ref" },
+  { "own", sk_own, "fd" },
+  { "release", sk_release, "fd" },
+  { "closeOwned", sk_close_owned, "fd" },
+  { "pollRef", sk_poll_ref, "fd,ref" },
   { NULL, NULL },
 };

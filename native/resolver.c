@@ -118,7 +118,7 @@ static bool sk__gni_args(napi_env env, napi_callback_info info, sk__gai_req *r) 
   int32_t flags;
   if (!sk_args_get(env, info, 3, &a) || !sk_arg_sockaddr_in(&a, 0, &sa, &len) || !sk_arg_int32(&a, 2, &flags))
     return false;
-  if (!sa) { sk_throw_type(env, "getnameinfo: address required"); return false; }
+  if (!sa) { sk_throw_arg(&a, 0, false, "must be a Uint8Array"); return false; }
   memcpy(&r->addr, sa, len);
   r->addrlen = len;
   r->flags = flags;
@@ -157,8 +157,13 @@ static void sk__gni_execute(napi_env env, void *data) {
   sk__gni_run(data);
 }
 
+// Runs on the JS thread when the lookup is done. It creates JS values, so it
+// opens its own handle scope: Node happens to open one around completion
+// callbacks, but Node-API does not promise it, and another runtime need not.
 static void sk__lookup_complete(napi_env env, napi_status status, void *data, bool is_gai) {
   sk__gai_req *r = data;
+  napi_handle_scope scope;
+  bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
   if (status == napi_ok) {
     napi_value v = is_gai ? sk__gai_result(env, r) : sk__gni_result(env, r);
     napi_resolve_deferred(env, r->deferred, v);
@@ -166,6 +171,7 @@ static void sk__lookup_complete(napi_env env, napi_status status, void *data, bo
     // Cancelled (environment teardown): settle with EAI_CANCELED-like failure.
     napi_resolve_deferred(env, r->deferred, sk__gai_error(env, EAI_SYSTEM, ECANCELED));
   }
+  if (scoped) napi_close_handle_scope(env, scope);
   napi_delete_async_work(env, r->work);
   if (r->res) freeaddrinfo(r->res);
   free(r);
@@ -199,7 +205,7 @@ static napi_value sk__queue(napi_env env, sk__gai_req *r, const char *name, napi
 // getaddrinfo(3) on the thread pool: a Promise of the same result as the blocking form.
 static napi_value sk_getaddrinfo_async(napi_env env, napi_callback_info info) {
   sk__gai_req *r = calloc(1, sizeof *r);
-  if (!r) { sk_throw_range(env, "out of memory"); return NULL; }
+  if (!r) { napi_throw_error(env, "ENOMEM", "out of memory"); return NULL; }
   if (!sk__gai_args(env, info, r)) { free(r); return NULL; }
   return sk__queue(env, r, "berkeley:getaddrinfo", sk__gai_execute, sk__gai_complete);
 }
@@ -207,7 +213,7 @@ static napi_value sk_getaddrinfo_async(napi_env env, napi_callback_info info) {
 // getnameinfo(3) on the thread pool.
 static napi_value sk_getnameinfo_async(napi_env env, napi_callback_info info) {
   sk__gai_req *r = calloc(1, sizeof *r);
-  if (!r) { sk_throw_range(env, "out of memory"); return NULL; }
+  if (!r) { napi_throw_error(env, "ENOMEM", "out of memory"); return NULL; }
   if (!sk__gni_args(env, info, r)) { free(r); return NULL; }
   return sk__queue(env, r, "berkeley:getnameinfo", sk__gni_execute, sk__gni_complete);
 }
@@ -273,7 +279,7 @@ static napi_value sk_inet_pton(napi_env env, napi_callback_info info) {
   size_t outlen;
   if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &family) || !sk_arg_bytes(&a, 2, false, &out, &outlen))
     return NULL;
-  if (outlen < 16) { sk_throw_range(env, "native call: inet_pton buffer too small"); return NULL; }
+  if (outlen < 16) { sk_throw_arg(&a, 2, true, "must hold 16 bytes"); return NULL; }
   size_t tlen = 0;
   napi_get_value_string_utf8(env, a.argv[1], NULL, 0, &tlen);
   if (tlen >= sizeof text) return sk_int(env, 0);  // too long to be an address
@@ -292,7 +298,7 @@ static napi_value sk_inet_ntop(napi_env env, napi_callback_info info) {
     return NULL;
   size_t need = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
   if (need == 0) return sk_int(env, -EAFNOSUPPORT);
-  if (n != need) { sk_throw_range(env, "native call: inet_ntop length"); return NULL; }
+  if (n != need) { sk_throw_arg(&a, 1, true, "must be 4 bytes (AF_INET) or 16 (AF_INET6)"); return NULL; }
   char text[INET6_ADDRSTRLEN];
   if (!inet_ntop(family, p, text, sizeof text)) return sk_int(env, -errno);
   napi_value s;
@@ -301,15 +307,15 @@ static napi_value sk_inet_ntop(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_resolver_exports[] = {
-  { "getaddrinfo", sk_getaddrinfo },
-  { "getnameinfo", sk_getnameinfo },
-  { "getaddrinfoAsync", sk_getaddrinfo_async },
-  { "getnameinfoAsync", sk_getnameinfo_async },
-  { "gaiStrerror", sk_gai_strerror },
-  { "if_nametoindex", sk_if_nametoindex },
-  { "if_indextoname", sk_if_indextoname },
+  { "getaddrinfo", sk_getaddrinfo, "host,service,family,socktype,protocol,flags" },
+  { "getnameinfo", sk_getnameinfo, "addr,addrlen,flags" },
+  { "getaddrinfoAsync", sk_getaddrinfo_async, "host,service,family,socktype,protocol,flags" },
+  { "getnameinfoAsync", sk_getnameinfo_async, "addr,addrlen,flags" },
+  { "gaiStrerror", sk_gai_strerror, "code" },
+  { "if_nametoindex", sk_if_nametoindex, "name" },
+  { "if_indextoname", sk_if_indextoname, "index" },
   { "if_nameindex", sk_if_nameindex },
-  { "inet_pton", sk_inet_pton },
-  { "inet_ntop", sk_inet_ntop },
+  { "inet_pton", sk_inet_pton, "family,text,out" },
+  { "inet_ntop", sk_inet_ntop, "family,bytes" },
   { NULL, NULL },
 };

@@ -52,7 +52,7 @@ static napi_value sk_bind(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) ||
       !sk_arg_sockaddr_in(&a, 1, &sa, &len))
     return NULL;
-  if (!sa) { sk_throw_type(env, "bind: address required"); return NULL; }
+  if (!sa) { sk_throw_arg(&a, 1, false, "must be a Uint8Array"); return NULL; }
   SK_RETRY(int, rc, bind(fd, sa, len));
   return sk_int(env, rc);
 }
@@ -101,7 +101,7 @@ static napi_value sk_connect(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) ||
       !sk_arg_sockaddr_in(&a, 1, &sa, &len))
     return NULL;
-  if (!sa) { sk_throw_type(env, "connect: address required"); return NULL; }
+  if (!sa) { sk_throw_arg(&a, 1, false, "must be a Uint8Array"); return NULL; }
   if (connect(fd, sa, len) == 0) return sk_int(env, 0);
   if (errno != EINTR) return sk_int(env, -errno);
   int fl = fcntl(fd, F_GETFL);
@@ -209,19 +209,19 @@ static napi_value sk_setcloexec(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_socket_exports[] = {
-  { "socket", sk_socket },
-  { "socketpair", sk_socketpair },
-  { "bind", sk_bind },
-  { "listen", sk_listen },
-  { "accept", sk_accept },
-  { "connect", sk_connect },
-  { "shutdown", sk_shutdown },
-  { "close", sk_close },
-  { "getsockname", sk_getsockname },
-  { "getpeername", sk_getpeername },
-  { "setblocking", sk_setblocking },
-  { "fdflags", sk_fdflags },
-  { "dup", sk_dup },
-  { "setcloexec", sk_setcloexec },
+  { "socket", sk_socket, "domain,type,protocol" },
+  { "socketpair", sk_socketpair, "domain,type,protocol,out" },
+  { "bind", sk_bind, "fd,addr,addrlen" },
+  { "listen", sk_listen, "fd,backlog" },
+  { "accept", sk_accept, "fd,flags,addr,out" },
+  { "connect", sk_connect, "fd,addr,addrlen" },
+  { "shutdown", sk_shutdown, "fd,how" },
+  { "close", sk_close, "fd" },
+  { "getsockname", sk_getsockname, "fd,addr,out" },
+  { "getpeername", sk_getpeername, "fd,addr,out" },
+  { "setblocking", sk_setblocking, "fd,blocking" },
+  { "fdflags", sk_fdflags, "fd" },
+  { "dup", sk_dup, "fd" },
+  { "setcloexec", sk_setcloexec, "fd,on" },
   { NULL, NULL },
 };

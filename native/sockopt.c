@@ -13,7 +13,7 @@ static napi_value sk_getsockopt(napi_env env, napi_callback_info info) {
       !sk_arg_int32(&a, 2, &name) || !sk_arg_bytes(&a, 3, false, &p, &n) ||
       !sk_arg_int32_array(&a, 4, 1, &out))
     return NULL;
-  if (n > 65536) { sk_throw_range(env, "native call: option buffer too large"); return NULL; }
+  if (n > 65536) { sk_throw_arg(&a, 3, true, "must be at most 65536 bytes"); return NULL; }
   socklen_t len = (socklen_t)n;
   if (getsockopt(fd, level, name, p, &len) < 0) return sk_int(env, -errno);
   out[0] = (int32_t)(len > n ? n : len);
@@ -29,13 +29,13 @@ static napi_value sk_setsockopt(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &level) ||
       !sk_arg_int32(&a, 2, &name) || !sk_arg_bytes(&a, 3, false, &p, &n))
     return NULL;
-  if (n > 65536) { sk_throw_range(env, "native call: option buffer too large"); return NULL; }
+  if (n > 65536) { sk_throw_arg(&a, 3, true, "must be at most 65536 bytes"); return NULL; }
   if (setsockopt(fd, level, name, n ? p : NULL, (socklen_t)n) < 0) return sk_int(env, -errno);
   return sk_int(env, 0);
 }
 
 const sk_export sk_sockopt_exports[] = {
-  { "getsockopt", sk_getsockopt },
-  { "setsockopt", sk_setsockopt },
+  { "getsockopt", sk_getsockopt, "fd,level,name,buf,out" },
+  { "setsockopt", sk_setsockopt, "fd,level,name,buf" },
   { NULL, NULL },
 };

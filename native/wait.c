@@ -89,14 +89,14 @@ static napi_value sk_poll_many(napi_env env, napi_callback_info info) {
   bool ta1 = false, ta2 = false;
   napi_is_typedarray(env, a.argv[0], &ta1);
   napi_is_typedarray(env, a.argv[1], &ta2);
-  if (!ta1 || !ta2) { sk_throw_type(env, "pollMany: expected two Int32Arrays"); return NULL; }
+  if (!ta1 || !ta2) { sk_throw_arg(&a, ta1 ? 1 : 0, false, "must be an Int32Array"); return NULL; }
   napi_get_typedarray_info(env, a.argv[0], &t1, &n, &p1, NULL, NULL);
   napi_get_typedarray_info(env, a.argv[1], &t2, &n2, &p2, NULL, NULL);
   if (t1 != napi_int32_array || t2 != napi_int32_array || n != n2) {
-    sk_throw_type(env, "pollMany: expected two Int32Arrays of one length");
+    sk_throw_arg(&a, t1 != napi_int32_array ? 0 : 1, false, t1 != napi_int32_array || t2 != napi_int32_array ? "must be an Int32Array" : "must be as long as argument 1");
     return NULL;
   }
-  if (n > 65536) { sk_throw_range(env, "pollMany: too many fds"); return NULL; }
+  if (n > 65536) { sk_throw_arg(&a, 0, true, "must hold at most 65536 fds"); return NULL; }
   if (!sk_arg_int64(&a, 2, &timeout)) return NULL;
   fds = p1;
   events = p2;
@@ -114,7 +114,7 @@ static napi_value sk_poll_many(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_wait_exports[] = {
-  { "pollWait", sk_poll_wait },
-  { "pollMany", sk_poll_many },
+  { "pollWait", sk_poll_wait, "fd,events,timeoutMs" },
+  { "pollMany", sk_poll_many, "fds,events,timeoutMs" },
   { NULL, NULL },
 };

@@ -1,10 +1,13 @@
-// Waiting for readiness on Node's event loop. One Readiness per open socket
-// fd; the addon keeps exactly one uv_poll_t per fd and reports events here.
+// Waiting for readiness on the runtime's event loop. One Readiness per open
+// socket fd; the addon keeps exactly one watcher per fd (a uv_poll_t on Node,
+// a registration with its epoll thread on Bun and Deno) and reports events
+// here.
 // Readable is armed only while someone waits to read, writable only while
 // someone waits after EAGAIN; a direction nobody waits on any more is
 // disarmed once the woken waiters have had their turn.
+import { constants } from 'node:os';
 import { binding } from '../sys/binding.js';
-import { abortError } from '../errors.js';
+import { abortError, invalidArgValue, systemError } from '../errors.js';
 import { MAX_TIMER } from './deadline.js';
 
 export const READ = 1;
@@ -32,12 +35,37 @@ function settleAll(): void {
   unsettled.clear();
 }
 
-binding.pollSetup((fd, status, events) => {
+// Whether the event loop is libuv's as Node runs it: Bun and Deno implement
+// Node-API without it, and both say who they are in process.versions.
+const isNodeLoop = !('bun' in process.versions) && !('deno' in process.versions);
+
+/**
+ * The readiness backend of this process, chosen once at load time: 'uv'
+ * (libuv's uv_poll, Node's default) or 'epoll' (an epoll instance watched by
+ * a helper thread: Bun, whose Node-API aborts on uv_poll_init, and Deno,
+ * whose event loop is not libuv's). BERKELEY_READINESS=epoll forces the
+ * latter on Node too (the test suite runs both); BERKELEY_READINESS=uv is
+ * accepted on Node only.
+ */
+export const readinessBackend: 'uv' | 'epoll' = chooseBackend();
+
+function chooseBackend(): 'uv' | 'epoll' {
+  const wanted = process.env.BERKELEY_READINESS;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'uv' && wanted !== 'epoll') {
+    throw invalidArgValue('BERKELEY_READINESS', wanted, "must be 'uv' or 'epoll'");
+  }
+  return wanted === 'epoll' || !isNodeLoop ? 'epoll' : 'uv';
+}
+
+const setup = binding.pollSetup((fd, status, events) => {
   const r = watching.get(fd);
   // An error status (e.g. EBADF) wakes both directions: the retried system
   // call then reports the real error.
   if (r) r.wake(status < 0 ? READ | WRITE : events);
-});
+}, readinessBackend === 'epoll', isNodeLoop);
+// -EALREADY: another copy of this module (a second import path of the
+// package) set the environment up first; its dispatch then serves both.
+if (setup < 0 && setup !== -constants.errno.EALREADY) throw systemError(setup, 'pollSetup');
 
 export class Readiness {
   readonly fd: number;

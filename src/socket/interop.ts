@@ -21,15 +21,25 @@ export function toNodeSocket(s: SocketState, detach: () => number): net.Socket {
   if (rc < 0) throw systemError(rc, 'toNodeSocket');
   const buffered = s.input.length > 0 ? s.input.take(s.input.length) : null;
   const fd = detach();
-  const n = new net.Socket({ fd, readable: true, writable: true });
+  // Bun's `new net.Socket({ fd })` makes a socket that is not attached to
+  // the fd (remoteAddress undefined, every write ERR_SOCKET_CLOSED); its
+  // net.connect({ fd }) attaches it. Node's net.connect({ fd }) would try
+  // to connect again, so Node and Deno take the constructor.
+  const n = isBun
+    ? net.connect({ fd, readable: true, writable: true } as unknown as net.NetConnectOpts)
+    : new net.Socket({ fd, readable: true, writable: true });
   if (buffered) n.unshift(buffered);
   return n;
 }
 
+const isBun = 'bun' in process.versions;
+
 /** A close-on-exec duplicate of the fd under a node:net or node:dgram socket, for `adopt` to own. */
 export function fromNodeSocket<S>(node: unknown, adopt: (fd: number) => S): S {
-  const dup = sys.dup(nodeFd(node));
+  const found = nodeFd(node);
+  const dup = found.duplicate ? found.fd : sys.dup(found.fd);
   if (dup < 0) throw systemError(dup, 'fcntl');
+  if (found.duplicate) sys.setcloexec(dup, true);
   try {
     return adopt(dup);
   } catch (err) {
@@ -38,12 +48,25 @@ export function fromNodeSocket<S>(node: unknown, adopt: (fd: number) => S): S {
   }
 }
 
-/** The fd under a node:net or node:dgram socket (Unix). */
-function nodeFd(s: unknown): number {
-  const handleFd = (h: unknown) => (h && typeof (h as { fd?: unknown }).fd === 'number' ? (h as { fd: number }).fd : -1);
+/**
+ * The fd under a node:net or node:dgram socket (Unix). Node and Bun show it
+ * as the handle's `fd`; Deno's handles have none, but their fdForIpc()
+ * (what child_process uses to pass a socket on) returns a new duplicate,
+ * which is then ours (`duplicate`).
+ */
+function nodeFd(s: unknown): { fd: number; duplicate: boolean } {
+  const handleFd = (h: unknown): { fd: number; duplicate: boolean } | null => {
+    const handle = h as { fd?: unknown; fdForIpc?: unknown } | null | undefined;
+    if (handle && typeof handle.fd === 'number' && handle.fd >= 0) return { fd: handle.fd, duplicate: false };
+    if (handle && typeof handle.fdForIpc === 'function') {
+      const fd: unknown = (handle.fdForIpc as () => unknown).call(handle);
+      if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) return { fd, duplicate: true };
+    }
+    return null;
+  };
   if (s instanceof net.Socket) {
     const fd = handleFd((s as unknown as { _handle?: unknown })._handle);
-    if (fd >= 0) return fd;
+    if (fd) return fd;
     throw invalidArgValue('socket', 'net.Socket', 'has no fd (not connected yet, or destroyed)');
   }
   if (s && typeof s === 'object' && typeof (s as { address?: unknown }).address === 'function' && typeof (s as { send?: unknown }).send === 'function') {
@@ -51,7 +74,7 @@ function nodeFd(s: unknown): number {
     for (const sym of Object.getOwnPropertySymbols(s)) {
       const state = (s as Record<symbol, unknown>)[sym] as { handle?: unknown } | undefined;
       const fd = handleFd(state?.handle);
-      if (fd >= 0) return fd;
+      if (fd) return fd;
     }
     throw invalidArgValue('socket', 'dgram.Socket', 'has no fd (bind it first)');
   }

@@ -87,7 +87,12 @@ export interface Binding {
   /** getprotobyname_r(3): the protocol number, undefined when not found, or -errno. */
   getprotobyname(name: string): number | undefined;
 
-  pollSetup(dispatch: (fd: number, status: number, events: number) => void): void;
+  /**
+   * Chooses the readiness backend (epoll thread, or uv_poll where libuvLoop
+   * says the runtime's loop is libuv's) and its dispatch, once per
+   * environment; 0 or -errno (-EALREADY when already set up).
+   */
+  pollSetup(dispatch: (fd: number, status: number, events: number) => void, epoll: boolean, libuvLoop: boolean): number;
   pollStart(fd: number, events: number, ref: boolean): number;
   /** Marks an fd as owned by a Socket (closed at environment teardown); 0 or -errno. */
   own(fd: number): number;
