@@ -1,5 +1,5 @@
 // berkeley demo: a short tour that exercises every family and type this
-// machine offers and prints a table of what each step did and how long it took.
+// machine offers and prints, as each step runs, what it did and how long it took.
 import { features, Socket, interfaces, getaddrinfo } from '../index.js';
 import { parse, type Command } from './usage.js';
 import { readInterfaces } from './netlink.js';
@@ -9,8 +9,8 @@ const usage = `Usage: berkeley demo
 A tour of berkeley on this machine: TCP over IPv4 and IPv6, UDP, Unix
 stream, datagram and seqpacket sockets, abstract names, socketpair, fd
 passing, batched datagrams, netlink and ICMP echo to 127.0.0.1. Prints what
-each step did and how long it took. Exits 1 if a step that should work here
-failed.`;
+each step did and how long it took, a row as each step runs. Exits 1 if a
+step that should work here failed.`;
 
 type Step = { what: string; run: () => Promise<string> };
 
@@ -146,9 +146,12 @@ export const demo: Command = {
   usage,
   async run(argv) {
     if (!parse(argv, {}, usage, false)) return 0;
-    const rows: [string, string, string][] = [];
+    const w0 = Math.max(...steps.map((s) => s.what.length));
     let failed = 0;
+    process.stdout.write(`berkeley demo: BSD sockets from TypeScript on ${process.platform}, Node ${process.version}\n\n`);
     for (const step of steps) {
+      // Each row as it runs: the step's name first, so a step that hangs is seen hanging.
+      process.stdout.write(`${step.what.padEnd(w0)}  `);
       const t0 = performance.now();
       let result: string;
       try {
@@ -160,12 +163,8 @@ export const demo: Command = {
         if (!skip) failed++;
         result = `${skip ? 'skipped' : 'FAILED'}: ${(err as Error).message}`;
       }
-      rows.push([step.what, `${(performance.now() - t0).toFixed(2)} ms`, result]);
+      process.stdout.write(`${`${(performance.now() - t0).toFixed(2)} ms`.padStart(11)}  ${result}\n`);
     }
-    const w0 = Math.max(...rows.map((r) => r[0].length));
-    const w1 = Math.max(...rows.map((r) => r[1].length));
-    process.stdout.write(`berkeley demo: BSD sockets from TypeScript on ${process.platform}, Node ${process.version}\n\n`);
-    for (const [what, ms, result] of rows) process.stdout.write(`${what.padEnd(w0)}  ${ms.padStart(w1)}  ${result}\n`);
     process.stdout.write(`\n${interfaces().length} interfaces; features: ${Object.entries(features).filter(([, v]) => v).map(([n]) => n).join(', ')}\n`);
     return failed ? 1 : 0;
   },

@@ -2,7 +2,8 @@
 // raw socket where those are not allowed (as root), with per-reply RTT and
 // the summary ping users expect.
 import { Socket, constants as k, getaddrinfo, type SocketAddress } from '../index.js';
-import { numberOption, parse, UsageError, type Command } from './usage.js';
+import { readFileSync } from 'node:fs';
+import { integerOption, numberOption, parse, UsageError, type Command } from './usage.js';
 
 const usage = `Usage: berkeley ping HOST [options]
 
@@ -26,6 +27,18 @@ function checksum(b: Buffer): number {
   return ~sum & 0xffff;
 }
 
+const PING_GROUP_RANGE = '/proc/sys/net/ipv4/ping_group_range';
+
+/** Why an unprivileged ICMP socket was refused, and what would allow it. */
+function explainRefusal(err: Error): Error {
+  let range = 'unreadable';
+  try { range = readFileSync(PING_GROUP_RANGE, 'utf8').trim().replace(/\s+/, ' '); } catch { /* no such sysctl here */ }
+  const gid = process.getgid?.() ?? '?';
+  return new Error(`${err.message}: unprivileged ICMP sockets are allowed only to the groups in net.ipv4.ping_group_range ` +
+    `(now '${range}', group ${gid} not in it; sysctl -w net.ipv4.ping_group_range='0 2147483647' allows every group), ` +
+    'and raw ICMP sockets need CAP_NET_RAW (root)');
+}
+
 /** An ICMP socket for the family: datagram (unprivileged) first, raw as a fallback. */
 function icmpSocket(v6: boolean): Socket {
   const proto = v6 ? 'icmpv6' : 'icmp';
@@ -35,7 +48,8 @@ function icmpSocket(v6: boolean): Socket {
     try {
       return new Socket(v6 ? 'inet6' : 'inet', 'raw', proto);
     } catch {
-      throw err;
+      // EACCES: this group is outside ping_group_range (the datagram socket); the raw one then fails with EPERM.
+      throw (err as { code?: string }).code === 'EACCES' ? explainRefusal(err as Error) : err;
     }
   }
 }
@@ -54,12 +68,11 @@ export const ping: Command = {
     const [host, extra] = args.positionals;
     if (host === undefined || extra !== undefined) throw new UsageError('expected one HOST');
     const v = args.values;
-    const count = v.count === undefined ? Infinity : numberOption(v.count, 'count', 0);
-    if (count !== Infinity && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count must be a whole number >= 1');
+    if (v[4] && v[6]) throw new UsageError('-4 and -6 exclude each other');
+    const count = integerOption(v.count, 'count', Infinity, 1, 2 ** 31 - 1);
     const interval = numberOption(v.interval, 'interval', 1) * 1000;
     const waitMs = numberOption(v.timeout, 'timeout', 1) * 1000;
-    const size = numberOption(v.size, 'size', 56);
-    if (!Number.isInteger(size) || size > 65000) throw new UsageError('--size must be a whole number up to 65000');
+    const size = integerOption(v.size, 'size', 56, 0, 65000);
 
     const [ai] = await getaddrinfo(host, null, { family: v[4] ? 'inet' : v[6] ? 'inet6' : undefined, type: 'raw' })
       .catch(() => getaddrinfo(host, null, { family: v[4] ? 'inet' : v[6] ? 'inet6' : undefined }));

@@ -1,4 +1,6 @@
 // berkeley resolve: getaddrinfo (and getnameinfo with --reverse).
+import { isIP } from 'node:net';
+import { portOf } from '../codec/address.js';
 import { constants as k, getaddrinfo, getnameinfo, type Family, type SocketType } from '../index.js';
 import { parse, UsageError, type Command } from './usage.js';
 
@@ -20,6 +22,14 @@ address up with getnameinfo(3).
 const PROTOCOLS: Record<number, string> = { [k.IPPROTO_TCP]: 'tcp', [k.IPPROTO_UDP]: 'udp', [k.IPPROTO_IP]: 'ip', [k.IPPROTO_RAW]: 'raw' };
 const TYPES: Record<number, string> = { [k.SOCK_STREAM]: 'stream', [k.SOCK_DGRAM]: 'dgram', [k.SOCK_RAW]: 'raw' };
 
+/** A port for getnameinfo: 0..65535 by the library's port rule, and numeric. */
+function numericPort(text: string): number {
+  let port;
+  try { port = portOf(text); } catch { port = null; }
+  if (typeof port !== 'number') throw new UsageError(`the port must be a number from 0 to 65535, not '${text}'`);
+  return port;
+}
+
 export const resolve: Command = {
   name: 'resolve',
   summary: 'getaddrinfo / getnameinfo',
@@ -36,10 +46,11 @@ export const resolve: Command = {
     const v = args.values;
     if (v[4] && v[6]) throw new UsageError('-4 and -6 exclude each other');
     if (v.reverse) {
-      const port = service === undefined ? 0 : Number(service);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port '${service}'`);
-      const family = name.includes(':') ? 'inet6' : 'inet';
-      const r = await getnameinfo({ family, address: name, port } as never, v['numeric-host'] ? k.NI_NUMERICHOST : 0);
+      const port = service === undefined ? 0 : numericPort(service);
+      const version = isIP(name);
+      if (version === 0) throw new UsageError(`--reverse needs a numeric IPv4 or IPv6 address, not '${name}'`);
+      const family = version === 6 ? 'inet6' : 'inet';
+      const r = await getnameinfo({ family, address: name, port }, v['numeric-host'] ? k.NI_NUMERICHOST : 0);
       process.stdout.write(`${r.host} ${r.service}\n`);
       return 0;
     }
