@@ -2,11 +2,21 @@
 // readiness notification (sd_notify, sd_pid_notify_with_fds), written over
 // the public Socket as users would write them by hand, following libsystemd's
 // sd-daemon.c: the same variables, the same checks, the same wire format.
+/**
+ * systemd integration without libsystemd: {@link listenFds} for socket
+ * activation (sd_listen_fds_with_names) and {@link notify} /
+ * {@link notifySync} for readiness, status, watchdog and fd-store
+ * notifications (sd_notify).
+ *
+ * @packageDocumentation
+ */
 import { constants as os } from 'node:os';
 import { invalidArgType, invalidArgValue, unavailableError } from './errors.js';
 import { Socket } from './socket/socket.js';
 import { validateBoolean, validateFd, validateObject } from './validate.js';
 import { MAX_FDS } from './codec/message.js';
+
+export { SocketError } from './errors.js';
 
 /** The first fd systemd passes (SD_LISTEN_FDS_START). */
 const LISTEN_FDS_START = 3;
