@@ -56,7 +56,7 @@ const ipv4Scratch = Buffer.alloc(16);
  */
 export function dualstackOption(value: unknown, host: string, family: unknown, ipv6Only: unknown): boolean {
   if (value === undefined || !validateBoolean(value, 'options.dualstack')) return false;
-  if (AF.inet !== undefined && !host.includes('%') && sys.inet_pton(AF.inet, host, ipv4Scratch) === 1) {
+  if (AF.inet !== undefined && sys.inet_pton(AF.inet, host, ipv4Scratch) === 1) {
     throw invalidArgValue('host', host, "must be an IPv6 address or a name with dualstack: an IPv4 address cannot take IPv6 connections ('::' takes both)");
   }
   if (family === 'inet') throw invalidArgValue('options.family', family, "must be 'inet6' or omitted with dualstack");
