@@ -15,6 +15,8 @@ export class Handle {
   /** The fd, or -1 when there is none (closed, detached, or not created yet). */
   fd = -1;
   readiness: Readiness | null = null;
+  /** The public object this handle belongs to (weakly): readiness holds it while a wait is pending. */
+  owner: WeakRef<object> | null = null;
   /** LuaSocket's timeouts in ms: 'block' bounds each wait, 'total' each call; null = no limit. */
   block: number | null = null;
   total: number | null = null;
@@ -43,7 +45,7 @@ export class Handle {
   /** Starts watching `fd` (which this handle now owns) for readiness. */
   watch(fd: number): void {
     this.fd = fd;
-    this.readiness = new Readiness(fd);
+    this.readiness = new Readiness(fd, this);
     if (!this.ref) this.readiness.setRef(false);
   }
 

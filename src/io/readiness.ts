@@ -67,15 +67,24 @@ const setup = binding.pollSetup((fd, status, events) => {
 // package) set the environment up first; its dispatch then serves both.
 if (setup < 0 && setup !== -constants.errno.EALREADY) throw systemError(setup, 'pollSetup');
 
+/** Who owns the socket: a weak reference to its public object, for wait() to hold. */
+export interface OwnerRef { owner: WeakRef<object> | null }
+
 export class Readiness {
   readonly fd: number;
   #waiters: [Waiter[], Waiter[]] = [[], []];
   #armed = 0;
   #ref = true;
   #closedWith: unknown = null;
+  readonly #holder: OwnerRef | null;
+  // The socket's public object, held while someone waits: a Socket whose last
+  // use was starting a wait is garbage to JavaScriptCore (Bun), and its
+  // FinalizationRegistry entry would close the fd under the wait.
+  #held: object | undefined;
 
-  constructor(fd: number) {
+  constructor(fd: number, holder: OwnerRef | null = null) {
     this.fd = fd;
+    this.#holder = holder;
   }
 
   /**
@@ -91,6 +100,7 @@ export class Readiness {
       delay = deadline - performance.now();
       if (delay <= 0) return Promise.resolve(false);
     }
+    this.#held ??= this.#holder?.owner?.deref();
     return new Promise<boolean>((resolve, reject) => {
       const w: Waiter = { resolve, reject };
       const list = this.#waiters[dir - 1];
@@ -127,6 +137,7 @@ export class Readiness {
         w.resolve(true);
       }
     }
+    this.#letGo();
     this.#settleSoon();
   }
 
@@ -149,6 +160,7 @@ export class Readiness {
       cleanup(w);
       w.reject(err);
     }
+    this.#held = undefined;
   }
 
   /** Whether pending waits keep the process alive (uv_ref/uv_unref and timer refs). */
@@ -166,11 +178,17 @@ export class Readiness {
     if (i < 0) return;
     list.splice(i, 1);
     cleanup(w);
+    this.#letGo();
     settle();
     // Disarm now, not in the batched settle: that runs in an unref'd
     // setImmediate, which never runs while the loop blocks on this very
     // handle, so a timed-out or aborted wait would keep the process alive.
     this.settle();
+  }
+
+  /** Stops holding the owner once nobody waits. */
+  #letGo(): void {
+    if (this.#waiters[0].length === 0 && this.#waiters[1].length === 0) this.#held = undefined;
   }
 
   #arm(events: number): void {

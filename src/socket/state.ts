@@ -58,6 +58,7 @@ export class SocketState extends Handle {
 
   /** Closes the fd this state owns when `owner` is garbage-collected without being closed. */
   track(owner: object): void {
+    this.owner = new WeakRef(owner);
     registry.register(owner, this);
   }
 
