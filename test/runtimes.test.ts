@@ -35,6 +35,9 @@ const runtimes: Runtime[] = [
 /** The runtime's version, or why it cannot run here. */
 function probe(r: Runtime): { version?: string; missing?: string } {
   if (!existsSync(r.command[0]!)) return { missing: `${r.command[0]} is not installed (npm install)` };
+  // npm run test:asan preloads the sanitizer runtime for Node's run; Bun and
+  // Deno bring their own allocators and are not run under it.
+  if (r.command[0] !== process.execPath && /asan/.test(process.env.LD_PRELOAD ?? '')) return { missing: 'not under AddressSanitizer' };
   const out = spawnSync(r.command[0]!, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...quiet } });
   if (out.status !== 0) return { missing: `${r.command[0]} --version failed: ${out.error?.message ?? out.stderr}` };
   return { version: out.stdout.split('\n')[0]!.trim() };
