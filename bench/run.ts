@@ -1,6 +1,6 @@
 // npm run bench: every benchmark of bench/README.md, every peer in the same
 // run, interleaved; writes bench/results/latest.md, latest.svg, latest.json.
-//   --only a,b     groups whose id starts with one of these (stream-bulk, rr-latency, ...)
+//   --only a,b     groups whose id starts with one of these (stream-bulk, rr-latency, ...; bench/README.md lists them)
 //   --reps N       timed runs per case (default 5, after one warm-up)
 //   --duration S   seconds per timed run (default 1)
 //   --count N      datagrams per drain and per Unix flood (default 50000)
@@ -21,6 +21,7 @@ import { unixDgram } from './suites/unix-dgram.ts';
 import { smallMsgs } from './suites/small-msgs.ts';
 import { gsoGro } from './suites/gso-gro.ts';
 import { boundary } from './suites/boundary.ts';
+import { optionRead } from './suites/option-read.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,10 +37,25 @@ const settings: Settings = { duration: Number(values.duration), count: Number(va
 if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
 
 const only = values.only?.split(',');
-const groups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, boundary]
+const groups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary]
   .flatMap((make) => make(settings))
   .filter((g) => !only || only.some((o) => g.id.startsWith(o)));
 if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);
+
+/** The versions of the peers that ran, so that a table names what it compared against. */
+function peerVersions(): string {
+  const first = (cmd: string, args: string[]): string | null => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0] : null;
+  };
+  return [
+    first('python3', ['--version']),
+    first('cc', ['--version'])?.replace(/^cc /, 'cc: '),
+    first('lua5.4', ['-v'])?.replace(/\s+Copyright.*/, ''),
+    first('sockperf', ['--version'])?.replace(/^sockperf: /, ''),
+    first('iperf3', ['--version'])?.replace(/\s+\(.*/, ''),
+  ].filter(Boolean).join('; ');
+}
 
 const cpuModel = cpus()[0]?.model ?? (/model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU');
 const machine: Machine = {
@@ -48,13 +64,14 @@ const machine: Machine = {
   cpu: cpuModel.trim(),
   cores: availableParallelism(),
   node: process.version,
+  peers: peerVersions(),
   commit: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: benchDir, encoding: 'utf8' }).stdout?.trim() || 'unknown commit',
-  pinning: pinning ? 'The measured process runs on core 0, its counterpart on core 1 (taskset).' : 'Not pinned (taskset missing or a single core).',
+  pinning: pinning ? 'The measured process runs on core 0, its counterpart on core 1 (taskset), except in the rr-latency groups "on one CPU", where both run on core 0.' : 'Not pinned (taskset missing or a single core).',
   reps,
   duration: settings.duration,
   count: settings.count,
 };
-console.log(`${machine.date}: Linux ${machine.kernel}, ${machine.cpu} x${machine.cores}, Node ${machine.node}; ${machine.pinning}`);
+console.log(`${machine.date}: Linux ${machine.kernel}, ${machine.cpu} x${machine.cores}, Node ${machine.node}; ${machine.pinning}\npeers: ${machine.peers}`);
 
 const results: GroupResult[] = [];
 for (const group of groups) {
@@ -75,7 +92,8 @@ for (const group of groups) {
   for (const c of cases) {
     const s = summarize(c);
     const cpu = s.cpuPerOp === null ? '' : `  ${s.cpuPerOp.toFixed(2)} µs CPU/${group.op}`;
-    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(0).padStart(12)} ${group.unit}`}${cpu}`);
+    const flow = s.sent === null && s.delivered === null ? '' : `  sent ${s.sent?.toFixed(0) ?? '–'}/s, delivered ${s.delivered?.toFixed(0) ?? '–'}/s, loss ${s.loss === null ? '–' : `${(s.loss * 100).toFixed(1)}%`}`;
+    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(0).padStart(12)} ${group.unit}`}${cpu}${flow}`);
   }
   results.push({ group, cases });
 }

@@ -18,8 +18,9 @@
 //                                            waits (queue filled), drains it, reports
 //   peer fill PORT COUNT SIZE                queues COUNT datagrams on 127.0.0.1:PORT
 //                                            (sendmmsg; the drains' setup, not measured)
-//   peer ud-recv PATH COUNT                  Unix datagrams: receives COUNT
-//   peer ud-send PATH COUNT SIZE             Unix datagrams: sends COUNT
+//   peer ud-recv PATH COUNT [mmsg]           Unix datagrams: receives COUNT (recv, or recvmmsg)
+//   peer ud-send PATH COUNT SIZE [mmsg]      Unix datagrams: sends COUNT (send, or sendmmsg)
+//   peer option SECONDS                      getsockopt(SO_TYPE) in a loop (one option read)
 //
 // TARGET is PORT (127.0.0.1) for tcp/udp, a path for unix.
 #define _GNU_SOURCE
@@ -284,7 +285,10 @@ static int mode_udp_recv(int argc, char **argv) {
         msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
                                            .msg_control = gro ? ctl[i] : NULL, .msg_controllen = gro ? sizeof ctl[i] : 0 };
       }
-      int n = recvmmsg(s, msgs, BATCH, segs ? 0 : MSG_WAITFORONE, NULL);
+      // MSG_WAITFORONE: wait for the first, take what else is queued. Without
+      // it a blocking recvmmsg waits for all BATCH, and the last call of a
+      // flood sat out the whole 300 ms timeout inside the measured interval.
+      int n = recvmmsg(s, msgs, BATCH, MSG_WAITFORONE, NULL);
       if (n <= 0 && !segs) die("udp-recv: nothing arrived");
       if (n <= 0) break;
       if (!segs) { c0 = cpu(); t0 = now(); }
@@ -421,16 +425,34 @@ static int mode_drain(int argc, char **argv) {
 
 static int mode_ud_recv(int argc, char **argv) {
   if (argc < 4) return 2;
+  int mmsg = argc > 4 && strcmp(argv[4], "mmsg") == 0;
   int s = bind_ready("unix", argv[2], SOCK_DGRAM, 0, 0);
   long long count = atoll(argv[3]), got = 0, bytes = 0;
-  char buf[CHUNK];
-  ssize_t n = recv(s, buf, sizeof buf, 0); // the first starts the clock
+  size_t slot = 2048;
+  char *buf = malloc(CHUNK > slot * BATCH ? CHUNK : slot * BATCH);
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  ssize_t n = recv(s, buf, CHUNK, 0); // the first starts the clock
   if (n < 0) die("recv");
+  got = 1;
   double c0 = cpu(), t0 = now();
-  while (++got < count) {
-    n = recv(s, buf, sizeof buf, 0);
-    if (n < 0) die("recv");
-    bytes += n;
+  while (got < count) {
+    if (mmsg) {
+      for (int i = 0; i < BATCH; i++) {
+        iov[i] = (struct iovec){ buf + (size_t)i * slot, slot };
+        msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+      }
+      long long want = count - got < BATCH ? count - got : BATCH;
+      int r = recvmmsg(s, msgs, (unsigned)want, MSG_WAITFORONE, NULL);
+      if (r < 0) die("recvmmsg");
+      for (int i = 0; i < r; i++) bytes += msgs[i].msg_len;
+      got += r;
+    } else {
+      n = recv(s, buf, CHUNK, 0);
+      if (n < 0) die("recv");
+      bytes += n;
+      got++;
+    }
   }
   report(got - 1, bytes, now() - t0, cpu() - c0, NULL);
   unlink(argv[2]);
@@ -439,14 +461,45 @@ static int mode_ud_recv(int argc, char **argv) {
 
 static int mode_ud_send(int argc, char **argv) {
   if (argc < 5) return 2;
+  int mmsg = argc > 5 && strcmp(argv[5], "mmsg") == 0;
   int s = connect_to("unix", argv[2], SOCK_DGRAM);
   long long count = atoll(argv[3]);
   size_t size = (size_t)atoi(argv[4]);
   char *buf = filled(size);
+  struct iovec iov = { buf, size };
+  struct mmsghdr msgs[BATCH];
+  for (int i = 0; i < BATCH; i++) msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
   double c0 = cpu(), t0 = now();
-  for (long long i = 0; i < count; i++)
-    if (send(s, buf, size, 0) < 0) die("send");
+  for (long long i = 0; i < count;) {
+    if (mmsg) {
+      int r = sendmmsg(s, msgs, (unsigned)(count - i < BATCH ? count - i : BATCH), 0);
+      if (r < 0) die("sendmmsg");
+      i += r;
+    } else {
+      if (send(s, buf, size, 0) < 0) die("send");
+      i++;
+    }
+  }
   report(count, count * (long long)size, now() - t0, cpu() - c0, NULL);
+  return 0;
+}
+
+// One option read, the cheapest complete trip into the kernel and back.
+static int mode_option(int argc, char **argv) {
+  if (argc < 3) return 2;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) die("socketpair");
+  long long ops = 0;
+  double c0 = cpu(), t0 = now(), end = t0 + atof(argv[2]);
+  while (now() < end) {
+    for (int i = 0; i < 1000; i++) {
+      int type;
+      socklen_t len = sizeof type;
+      if (getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) < 0) die("getsockopt");
+    }
+    ops += 1000;
+  }
+  report(ops, 0, now() - t0, cpu() - c0, NULL);
   return 0;
 }
 
@@ -463,6 +516,7 @@ int main(int argc, char **argv) {
   else if (strcmp(mode, "udp-send") == 0) rc = mode_udp_send(argc, argv);
   else if (strcmp(mode, "drain") == 0) rc = mode_drain(argc, argv);
   else if (strcmp(mode, "fill") == 0) rc = mode_fill(argc, argv);
+  else if (strcmp(mode, "option") == 0) rc = mode_option(argc, argv);
   else if (strcmp(mode, "ud-recv") == 0) rc = mode_ud_recv(argc, argv);
   else if (strcmp(mode, "ud-send") == 0) rc = mode_ud_send(argc, argv);
   if (rc == 2) fprintf(stderr, "peer: bad arguments for %s (see bench/c/peer.c)\n", mode);

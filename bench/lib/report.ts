@@ -20,6 +20,8 @@ export interface Machine {
   cpu: string;
   cores: number;
   node: string;
+  /** Versions of the peer programs (Python, the C compiler, Lua, sockperf, iperf3). */
+  peers: string;
   /** The commit measured (git describe), with "-dirty" for uncommitted changes. */
   commit: string;
   pinning: string;
@@ -43,6 +45,8 @@ export interface Summary {
   p50: number | null;
   p99: number | null;
   loss: number | null;
+  sent: number | null;
+  delivered: number | null;
 }
 
 export function summarize(c: CaseResult): Summary {
@@ -55,6 +59,8 @@ export function summarize(c: CaseResult): Summary {
     p50: median(defined(c.samples.map((s) => s.p50))),
     p99: median(defined(c.samples.map((s) => s.p99))),
     loss: median(defined(c.samples.map((s) => s.loss))),
+    sent: median(defined(c.samples.map((s) => s.sent))),
+    delivered: median(defined(c.samples.map((s) => s.delivered))),
   };
 }
 
@@ -98,6 +104,7 @@ export function markdown(results: GroupResult[], m: Machine): string {
   const lines: string[] = [];
   lines.push('# berkeley benchmarks', '');
   lines.push(`Run ${m.date} of berkeley ${m.commit}: Linux ${m.kernel}, ${m.cpu} x${m.cores}, Node ${m.node}. ${m.pinning}`);
+  lines.push(`Peers: ${m.peers}.`);
   lines.push(`Each case: one warm-up run, then ${m.reps} timed runs of ${m.duration} s (drains and Unix floods: ${m.count} datagrams), all cases of a group interleaved. Figures are medians, with min and max of the rate; CPU time is the measured process's own (getrusage / process.cpuUsage). Reproduce with \`npm run bench\` (see bench/README.md).`, '');
   const ts = targets(results);
   if (ts.length) {
@@ -111,12 +118,15 @@ export function markdown(results: GroupResult[], m: Machine): string {
     const bk = cases.map((c, i) => [c, sums[i]] as const).filter(([c]) => c.berkeley);
     const hasLat = sums.some((s) => s.p50 !== null);
     const hasLoss = sums.some((s) => s.loss !== null);
-    const head = ['case', `${g.unit} (median)`, 'min', 'max', `CPU µs per ${g.op}`, ...(hasLat ? ['p50 RTT µs', 'p99 RTT µs'] : []), ...(hasLoss ? ['loss'] : []), ...bk.map(([c]) => `${c.label} ÷ this`)];
+    // Flows: the rate column is the measured end's; beside it, the other end's rate.
+    const other = g.measures === 'sender' ? 'delivered/s (receiver)' : g.measures === 'receiver' ? 'sent/s (sender)' : null;
+    const head = ['case', `${g.unit} (median)`, 'min', 'max', `CPU µs per ${g.op}`, ...(hasLat ? ['p50 RTT µs', 'p99 RTT µs'] : []), ...(other ? [other] : []), ...(hasLoss ? ['loss'] : []), ...bk.map(([c]) => `${c.label} ÷ this`)];
     lines.push(`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`);
     cases.forEach((c, i) => {
       const s = sums[i];
       const row = [c.berkeley ? `**${c.label}**` : c.label, fmt(s.rate), fmt(s.min), fmt(s.max), fmt(s.cpuPerOp, 2)];
       if (hasLat) row.push(fmt(s.p50, 1), fmt(s.p99, 1));
+      if (other) row.push(fmt(g.measures === 'sender' ? s.delivered : s.sent));
       if (hasLoss) row.push(s.loss === null ? '–' : `${(s.loss * 100).toFixed(1)}%`);
       for (const [b, bs] of bk) row.push(b === c ? '' : ((r) => (r === null ? '–' : `${r.toFixed(2)}x`))(ratio(g, bs.rate, s.rate)));
       if (c.errors.length) row[0] += ` (${c.errors.length} failed: ${c.errors[0].replace(/\|/g, '/').slice(0, 120)})`;

@@ -13,6 +13,9 @@ export interface Sample {
   p99?: number;
   /** Share of datagrams sent but not delivered (0..1). */
   loss?: number;
+  /** Where a receiver may lose datagrams: what the sender sent per second, and what the receiver got. */
+  sent?: number;
+  delivered?: number;
 }
 
 export interface Case {
@@ -37,6 +40,8 @@ export interface Group {
   /** What one operation is, for CPU time per operation. */
   op: string;
   lowerIsBetter?: boolean;
+  /** Flows (UDP floods): which end the rate is from; the table adds the other end's rate and the loss. */
+  measures?: 'sender' | 'receiver';
   cases: Case[];
   /** Peers that cannot run here and why: printed with the results. */
   skipped: string[];

@@ -213,6 +213,9 @@ async function udRecv([path, countArg, variant]: string[]): Promise<void> {
   while (got < count) {
     if (variant === 'batch') {
       for (const m of await s.recvMany({ maxMessages: 64, size: 2048, buffer: batchBuf })) { bytes += m.data.length; got++; }
+    } else if (variant === 'recv') {
+      bytes += (await s.recv(2048)).length;
+      got++;
     } else {
       bytes += sync ? s.recvIntoSync(buf) : await s.recvInto(buf);
       got++;
@@ -249,6 +252,9 @@ async function boundary([what, seconds]: string[]): Promise<void> {
     // getsockopt(SO_TYPE): the cheapest complete round trip into C and the kernel.
     const fd = a.fd;
     while (now() < end) { for (let i = 0; i < 1000; i++) posix.getsockopt(fd, k.SOL_SOCKET, k.SO_TYPE); ops += 1000; }
+  } else if (what === 'option') {
+    // The same system call through the socket's option table.
+    while (now() < end) { for (let i = 0; i < 1000; i++) a.getOption('type'); ops += 1000; }
   } else if (what === 'wake') {
     // recv finds nothing (EAGAIN), waits on uv_poll, the peer writes on the next turn, recv completes.
     const one = Buffer.from('x');

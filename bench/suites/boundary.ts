@@ -1,5 +1,6 @@
 // boundary: what the layers themselves cost (a regression guard, no peers):
-// one native call, one readiness wake-up through libuv, one address decode.
+// one readiness wake-up through libuv, one address decode. (One native call,
+// getsockopt(SO_TYPE), is measured against C and Python in option-read.)
 import { SUBJECT_CORE, peers, start } from '../lib/harness.ts';
 import { type Case, type Group, type Settings } from '../lib/suite.ts';
 
@@ -18,7 +19,6 @@ export function boundary(cfg: Settings): Group[] {
     op: 'step',
     lowerIsBetter: true,
     cases: [
-      step('native call: getsockopt(SO_TYPE)', 'call'),
       step('readiness wake-up: recv waits, peer writes, recv completes', 'wake'),
       step('address decode: sockaddr_in6 bytes to an object', 'decode'),
     ],

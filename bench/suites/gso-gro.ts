@@ -19,8 +19,9 @@ export function gsoGro(cfg: Settings): Group[] {
     {
       id: 'gso-gro-send',
       title: 'gso-gro, sending 1400-byte segments (GSO, 45 per call) to a C GRO receiver',
-      unit: 'segments/s',
+      unit: 'segments sent/s',
       op: 'segment sent',
+      measures: 'sender',
       cases: [
         sendCase('C sendmmsg + GSO', groSink, (p) => peers.c('udp-send', p, d, SEG, 'gso')),
         sendCase('node:dgram (no GSO)', groSink, (p) => peers.node('udp-send', p, d, SEG)),
@@ -32,8 +33,9 @@ export function gsoGro(cfg: Settings): Group[] {
     {
       id: 'gso-gro-recv',
       title: 'gso-gro, receiving a C GSO flood of 1400-byte segments (GRO)',
-      unit: 'segments/s',
+      unit: 'segments received/s',
       op: 'segment received',
+      measures: 'receiver',
       cases: [
         recvCase('C recvmmsg + GRO', groSink, gsoFlood),
         recvCase('node:dgram (no GRO)', peers.node('udp-recv'), gsoFlood),

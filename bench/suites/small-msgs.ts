@@ -42,6 +42,7 @@ export function smallMsgs(cfg: Settings): Group[] {
       },
     });
   }
+  if (missing.python()) skipped.push(`Python: ${missing.python()}`); else cases.push(writer('Python sendall', peers.python, ''));
   cases.push(writer('berkeley send (async)', peers.berkeley, 'async', true), writer('berkeley sendSync', peers.berkeley, 'sync', true));
   return [{ id: 'small-msgs', title: 'small-msgs: 64-byte messages on one TCP stream, one write per message', unit: 'messages/s', op: 'message written', cases, skipped }];
 }
