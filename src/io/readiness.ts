@@ -35,6 +35,12 @@ function settleAll(): void {
   unsettled.clear();
 }
 
+// Deno without --allow-env throws on reading the environment: then the
+// variable is simply not set.
+function readEnv(name: string): string | undefined {
+  try { return process.env[name]; } catch { return undefined; }
+}
+
 // Whether the event loop is libuv's as Node runs it: Bun and Deno implement
 // Node-API without it, and both say who they are in process.versions.
 const isNodeLoop = !('bun' in process.versions) && !('deno' in process.versions);
@@ -50,7 +56,7 @@ const isNodeLoop = !('bun' in process.versions) && !('deno' in process.versions)
 export const readinessBackend: 'uv' | 'epoll' = chooseBackend();
 
 function chooseBackend(): 'uv' | 'epoll' {
-  const wanted = process.env.BERKELEY_READINESS;
+  const wanted = readEnv('BERKELEY_READINESS');
   if (wanted !== undefined && wanted !== '' && wanted !== 'uv' && wanted !== 'epoll') {
     throw invalidArgValue('BERKELEY_READINESS', wanted, "must be 'uv' or 'epoll'");
   }
