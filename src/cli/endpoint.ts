@@ -13,6 +13,12 @@ export type Framing = 'stream' | 'record' | 'datagram';
 export interface Endpoint {
   name: string;
   framing: Framing;
+  /**
+   * Whether the end of the data toward this side can be passed on (a
+   * socket's sending half is shut) with the other direction going on. Not
+   * for stdout: when the socket's data ends, the session ends, as nc's does.
+   */
+  halfCloses: boolean;
   read(signal: AbortSignal): Promise<Buffer | null>;
   write(data: Buffer, signal: AbortSignal): Promise<void>;
   /** Tells the peer no more data comes: shutdown(SHUT_WR) for streams and seqpacket, as nc -N does. */
@@ -34,6 +40,7 @@ export function socketEndpoint(s: Socket, name: string): Endpoint {
   return {
     name,
     framing,
+    halfCloses: true,
     async read(signal) {
       try {
         const b = await s.recv(CHUNK, { signal });
@@ -73,6 +80,7 @@ export function stdioEndpoint(): Endpoint {
   return {
     name: 'stdio',
     framing: 'stream',
+    halfCloses: false,
     async read(signal) {
       try {
         const r = await Promise.race([it.next(), whenAborted(signal)]);

@@ -3,7 +3,9 @@
 // the reader (through the kernel's buffers back to the sender) and memory
 // holds at most one chunk per direction. How it ends:
 //   - a stream or seqpacket side ends with its empty read; the other side's
-//     sending half is then shut (as nc -N does);
+//     sending half is then shut (as nc -N does), and the other direction
+//     goes on until its own end; but when the data toward stdout ends, the
+//     relay ends (as nc's does: stdout cannot pass a half-close on);
 //   - datagram sides never end by themselves: once a direction has ended,
 //     or from the start under --timeout, the relay stops after a quiet
 //     period measured from the last chunk in either direction, cutting
@@ -77,7 +79,10 @@ export async function relay(a: Endpoint, b: Endpoint, o: RelayOptions, first?: B
   if (o.timeout !== null) quiet.arm();
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   if (o.signal?.aborted) stop.abort();
-  const ended = () => { if (datagrams) quiet.arm(); };
+  const ended = (to: Endpoint) => () => {
+    if (!to.halfCloses) stop.abort();
+    else if (datagrams) quiet.arm();
+  };
   let progress: NodeJS.Timeout | undefined;
   if (o.progress) {
     const t0 = performance.now();
@@ -89,8 +94,8 @@ export async function relay(a: Endpoint, b: Endpoint, o: RelayOptions, first?: B
   }
   try {
     if (first) { await b.write(first, stop.signal); c.ab += first.length; }
-    const forward = pump(a, b, quiet, stop.signal, (n) => { c.ab += n; }).finally(ended);
-    const backward = o.oneWay ? null : pump(b, a, quiet, stop.signal, (n) => { c.ba += n; }).finally(ended);
+    const forward = pump(a, b, quiet, stop.signal, (n) => { c.ab += n; }).finally(ended(b));
+    const backward = o.oneWay ? null : pump(b, a, quiet, stop.signal, (n) => { c.ba += n; }).finally(ended(a));
     // The first failure ends the relay; the other direction then ends as its side closes, unobserved.
     for (const p of [forward, backward]) p?.catch(() => {});
     await Promise.all([forward, backward]);

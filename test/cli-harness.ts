@@ -1,0 +1,124 @@
+// What the test/cli*.test.ts files share: running `berkeley` as a user would
+// (a spawned process), peer tools, free ports, and waiting for a listener.
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Socket } from '../src/index.ts';
+import { isRoot } from './helpers.ts';
+
+export const MAIN = process.env.BERKELEY_MAIN ?? new URL('../src/cli/main.ts', import.meta.url).pathname;
+/** The command line that runs berkeley from source. */
+export const BERKELEY = [process.execPath, '--import', 'tsx', MAIN];
+
+export interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
+export interface Spawned { child: ChildProcess; done: Promise<Run> }
+
+export interface SpawnOptions {
+  /** Written to stdin, which is then closed; 'open' leaves stdin open (a pipe nobody writes to). */
+  input?: Buffer | string | 'open';
+  /** stdin other than a pipe: 'ignore' is /dev/null. */
+  stdin?: 'ignore';
+  onStderr?: (text: string) => void;
+  /** Killed after this many ms (default 30 s), so a hang fails the test instead of the run. */
+  killAfter?: number;
+  /** A command prefix, e.g. ['ip', 'netns', 'exec', NAME]. */
+  prefix?: string[];
+}
+
+function collect(child: ChildProcess, o: SpawnOptions): Promise<Run> {
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout?.on('data', (d) => out.push(d));
+  child.stderr?.on('data', (d) => { err += d; o.onStderr?.(String(d)); });
+  if (child.stdin) {
+    child.stdin.on('error', () => { /* the child exited before reading all of it */ });
+    if (o.input === undefined) child.stdin.end();
+    else if (o.input !== 'open') child.stdin.end(o.input);
+  }
+  const kill = setTimeout(() => child.kill('SIGKILL'), o.killAfter ?? 30_000);
+  return new Promise<Run>((resolve) => child.on('close', (status, signal) => {
+    clearTimeout(kill);
+    resolve({ status, signal, stdout: Buffer.concat(out), stderr: err });
+  }));
+}
+
+/** Runs `berkeley ARGS`; resolves when it exits. */
+export function berkeley(args: string[], o: SpawnOptions = {}): Spawned {
+  const [cmd, ...rest] = [...(o.prefix ?? []), ...BERKELEY, ...args];
+  const stdio: StdioOptions = [o.stdin ?? 'pipe', 'pipe', 'pipe'];
+  const child = spawn(cmd, rest, { stdio });
+  return { child, done: collect(child, o) };
+}
+
+/** Runs a peer tool (socat, nc, python3, logger, ip); resolves when it exits. */
+export function tool(cmd: string, args: string[], o: SpawnOptions = {}): Spawned {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (o.input === undefined) o = { ...o, input: 'open' }; // a server tool keeps its stdin
+  return { child, done: collect(child, o) };
+}
+
+/** A Python 3 program as a peer, its source given inline. */
+export function python(source: string, args: string[] = [], o: SpawnOptions = {}): Spawned {
+  return tool('python3', ['-c', source, ...args], { input: '', ...o });
+}
+
+/** A free TCP/UDP port on 127.0.0.1 (bound and released). */
+export function freePort(type: 'stream' | 'dgram' = 'stream'): number {
+  const s = new Socket('inet', type);
+  s.bind('127.0.0.1:0');
+  const port = (s.localAddress() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+/** Resolves once berkeley's --verbose stderr says it is listening. */
+export function whenListening(): { onStderr: (l: string) => void; ready: Promise<void> } {
+  let resolve!: () => void;
+  const ready = new Promise<void>((r) => { resolve = r; });
+  let seen = '';
+  return { onStderr: (l) => { seen += l; if (seen.includes('listening on')) resolve(); }, ready };
+}
+
+/** Waits until something listens on 127.0.0.1:port (TCP) or a Unix stream path. */
+export async function listening(target: number | string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const s = new Socket(typeof target === 'number' ? 'inet' : 'unix', 'stream');
+    try {
+      await s.connect(typeof target === 'number' ? `127.0.0.1:${target}` : target, { timeout: 1000 });
+      s.close();
+      return;
+    } catch {
+      s.close();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  throw new Error(`nothing listens on ${target}`);
+}
+
+/** CPU time (user + system) a live process has used, in clock ticks (/proc/PID/stat fields 14 and 15). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Resident set size of a live process in bytes (VmRSS). */
+export function rss(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export const have = (cmd: string, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined;
+
+/** Installs Debian packages when missing and allowed (root with apt); a reason to skip otherwise. */
+export function needTools(tools: Record<string, string>): string | false {
+  const missing = Object.entries(tools).filter(([cmd]) => !have(cmd, ['-h']));
+  if (missing.length === 0) return false;
+  if (!isRoot || spawnSync('which', ['apt-get']).status !== 0) return `${missing.map(([c]) => c).join(', ')} not installed`;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...new Set(missing.map(([, pkg]) => pkg))], { stdio: 'ignore', env, timeout: 300_000 });
+  const still = missing.filter(([cmd]) => !have(cmd, ['-h']));
+  return still.length === 0 ? false : `installing ${still.map(([, p]) => p).join(', ')} failed`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
