@@ -8,9 +8,12 @@
 // - one registration per fd, kept in a table indexed by fd on the JS thread;
 //   only the JS thread calls epoll_ctl, so a registration is always gone
 //   from the epoll set before its fd is closed;
-// - level-triggered like uv_poll, but EPOLLONESHOT: the helper thread sees an
-//   fd once, and the JS thread re-arms it after JS has had the event, so a
-//   ready fd cannot make the thread spin while JS is busy;
+// - EPOLLONESHOT: an fd is reported once, then its reported directions stay
+//   disarmed until JS waits on them again (pollStart is called for every
+//   wait on this backend) and the other directions are re-armed at once. A
+//   ready fd nobody waits on is never reported twice, so neither the thread
+//   nor the JS thread can spin on it; one still ready when a wait starts is
+//   reported at once, as a level-triggered uv_poll would;
 // - each registration carries a generation in its epoll data: an event queued
 //   for an fd that was released (and maybe reused) since is dropped;
 // - the threadsafe function is referenced only while some fd is armed by a
@@ -35,7 +38,9 @@
 
 typedef struct {
   uint32_t gen;     // 0: no registration
-  int events;       // armed SK_READABLE|SK_WRITABLE; 0 = not in the epoll set
+  int events;       // the directions JS waits on (SK_READABLE|SK_WRITABLE)
+  int armed;        // the directions armed in the kernel (events less those reported since)
+  bool in_set;      // in the epoll set (possibly disarmed by EPOLLONESHOT)
   bool ref;
 } sk_epoll_reg;
 
@@ -129,29 +134,30 @@ static void sk__epoll_set_ref(sk_epoll *ep, sk_epoll_reg *r, bool ref) {
   if (counted != counts) ep->refs += counts ? 1 : (size_t)-1;
 }
 
-// Puts an fd's registration in the epoll set for `events`, or takes it out
-// (events 0). -> 0 or -errno.
-static int sk__epoll_arm(sk_epoll *ep, int fd, sk_epoll_reg *r, int events) {
-  if (events == 0) {
-    if (r->events) epoll_ctl(ep->epfd, EPOLL_CTL_DEL, fd, NULL);
-  } else {
-    struct epoll_event ev = { .events = (uint32_t)sk__to_epoll(events), .data.u64 = sk__key(r->gen, fd) };
-    if (epoll_ctl(ep->epfd, r->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0) {
-      // MOD after the fd left the set behind our back (closed and reopened
-      // elsewhere): add it again.
-      if (!(r->events && errno == ENOENT && epoll_ctl(ep->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)) return -errno;
+// Arms `armed` (a subset of r->events) in the kernel: ADD, MOD, or DEL when
+// JS waits on nothing any more. -> 0 or -errno.
+static int sk__epoll_arm(sk_epoll *ep, int fd, sk_epoll_reg *r, int armed) {
+  if (r->events == 0) {
+    if (r->in_set) epoll_ctl(ep->epfd, EPOLL_CTL_DEL, fd, NULL);
+    r->in_set = false;
+  } else if (armed == 0) {
+    // Everything armed was just reported: EPOLLONESHOT disarmed it already.
+  } else if (armed != r->armed || !r->in_set) {
+    struct epoll_event ev = { .events = (uint32_t)sk__to_epoll(armed), .data.u64 = sk__key(r->gen, fd) };
+    if (epoll_ctl(ep->epfd, r->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0) {
+      // MOD after the fd left the set behind our back (its file closed
+      // through every descriptor): add it again.
+      if (!(r->in_set && errno == ENOENT && epoll_ctl(ep->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)) return -errno;
     }
+    r->in_set = true;
   }
-  bool was_ref = r->ref;
-  sk__epoll_set_ref(ep, r, false);
-  r->events = events;
-  sk__epoll_set_ref(ep, r, was_ref);
+  r->armed = r->events ? armed : 0;
   return 0;
 }
 
 // The JS side of the tsfn: drains the queue, dispatching each event whose
-// registration is still the one it was armed for, then re-arms it (level
-// triggered: still ready means another event).
+// registration is still the one it was armed for. The directions reported
+// stay disarmed until JS waits on them again; the others are re-armed.
 static void sk__epoll_call_js(napi_env env, napi_value fn, void *context, void *data) {
   (void)data;
   sk_epoll *ep = context;
@@ -169,11 +175,16 @@ static void sk__epoll_call_js(napi_env env, napi_value fn, void *context, void *
     for (size_t i = 0; i < n; i++) {
       int fd = (int)(uint32_t)batch[i].key;
       uint32_t gen = (uint32_t)(batch[i].key >> 32);
-      if ((size_t)fd >= ep->size || ep->regs[fd].gen != gen || ep->regs[fd].events == 0) continue;
+      if ((size_t)fd >= ep->size || ep->regs[fd].gen != gen || ep->regs[fd].armed == 0) continue;
+      sk_epoll_reg *r = &ep->regs[fd];
       uint32_t e = batch[i].events;
       int events = (e & EPOLLIN ? SK_READABLE : 0) | (e & EPOLLOUT ? SK_WRITABLE : 0);
       // Error or hangup: wake what is armed; the retried call reports it.
-      if (e & (EPOLLERR | EPOLLHUP)) events |= ep->regs[fd].events;
+      if (e & (EPOLLERR | EPOLLHUP)) events |= r->armed;
+      events &= r->armed;
+      // One-shot: the kernel disarmed the fd; re-arm what was not reported.
+      sk__epoll_arm(ep, fd, r, r->armed & ~events);
+      if (events == 0) continue;
       napi_handle_scope scope;
       if (napi_open_handle_scope(env, &scope) != napi_ok) return;
       napi_value recv, argv[3], result;
@@ -181,14 +192,12 @@ static void sk__epoll_call_js(napi_env env, napi_value fn, void *context, void *
       napi_create_int32(env, fd, &argv[0]);
       napi_create_int32(env, 0, &argv[1]);
       napi_create_int32(env, events, &argv[2]);
+      // JS may release, re-arm or replace the registration during the call.
       if (napi_call_function(env, recv, fn, 3, argv, &result) == napi_pending_exception) {
         napi_value err;
         if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
       }
       napi_close_handle_scope(env, scope);
-      // JS may have released, re-armed or replaced the registration.
-      sk_epoll_reg *r = &ep->regs[fd];
-      if (r->gen == gen && r->events) sk__epoll_arm(ep, fd, r, r->events);
     }
   }
 }
@@ -248,8 +257,11 @@ int sk_epoll_start(sk_epoll *ep, int fd, int events, bool ref) {
     r->gen = ep->next_gen++;
     if (ep->next_gen == 0) ep->next_gen = 1;
   }
-  sk__epoll_set_ref(ep, r, ref);
-  int rc = events == r->events ? 0 : sk__epoll_arm(ep, fd, r, events);
+  // Each wait re-arms its direction, reported or not since.
+  sk__epoll_set_ref(ep, r, false);  // uncounted under the old directions,
+  r->events = events;
+  sk__epoll_set_ref(ep, r, ref);    // counted under the new ones
+  int rc = sk__epoll_arm(ep, fd, r, events);
   sk__epoll_update_ref(ep);
   return rc;
 }
@@ -262,8 +274,11 @@ void sk_epoll_ref(sk_epoll *ep, int fd, bool ref) {
 
 void sk_epoll_release(sk_epoll *ep, int fd) {
   if ((size_t)fd >= ep->size || ep->regs[fd].gen == 0) return;
-  sk__epoll_arm(ep, fd, &ep->regs[fd], 0);
-  ep->regs[fd] = (sk_epoll_reg){ 0 };
+  sk_epoll_reg *r = &ep->regs[fd];
+  sk__epoll_set_ref(ep, r, false);
+  r->events = 0;
+  sk__epoll_arm(ep, fd, r, 0);
+  *r = (sk_epoll_reg){ 0 };
   sk__epoll_update_ref(ep);
 }
 

@@ -127,7 +127,9 @@ export class Readiness {
         w.onAbort = () => this.#drop(dir, w, () => reject(abortError(signal)));
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
-      if (!(this.#armed & dir)) this.#arm(this.#armed | dir);
+      // The epoll backend reports a direction once per wait (EPOLLONESHOT),
+      // so every wait re-arms it there; uv_poll stays armed until stopped.
+      if (!(this.#armed & dir) || readinessBackend === 'epoll') this.#arm(this.#armed | dir);
     });
   }
 
