@@ -195,6 +195,20 @@ scenario('toNodeSocket with node:http', async () => {
   } finally { server.close(); web.close(); }
 });
 
+scenario('toNodeSocket on a Unix stream keeps what receive() buffered', async () => {
+  const [a, b] = Socket.pair('stream');
+  try {
+    await a.send('first\nsecond and more');
+    assert.equal((await b.receive('line', undefined, { timeout: 5000 })).toString(), 'first');
+    const ns = b.toNodeSocket();
+    try {
+      assert.equal((await new Promise((resolve) => ns.once('data', resolve))).toString(), 'second and more');
+      ns.write('from node:net');
+      assert.equal((await a.recv(100, { timeout: 5000 })).toString(), 'from node:net');
+    } finally { ns.destroy(); }
+  } finally { a.close(); }
+});
+
 scenario('fromNodeSocket: a berkeley Socket on a node:net connection', async () => {
   const server = net.createServer((c) => c.on('data', (d) => c.write(d)));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
