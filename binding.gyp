@@ -8,6 +8,7 @@
         "native/codec.c",
         "native/constants.c",
         "native/epoll.c",
+        "native/file.c",
         "native/io.c",
         "native/mmsg.c",
         "native/netdb.c",

@@ -30,6 +30,7 @@
 #define SK_HAVE_KERNEL_ABI 1   // Linux kernel ABI values glibc may leave out (below)
 #define SK_HAVE_VSOCK 1        // AF_VSOCK, struct sockaddr_vm (<linux/vm_sockets.h>)
 #define SK_HAVE_EPOLL 1        // epoll(7), eventfd(2): the readiness backend without libuv (epoll.c)
+#define SK_HAVE_SENDFILE 1     // sendfile(2) from a file to a socket (<sys/sendfile.h>)
 #endif
 
 #endif  // BERKELEY_COMPAT_PLATFORM_H
@@ -54,6 +55,10 @@
 #include <poll.h>
 #include <errno.h>
 #include <unistd.h>
+
+#ifdef SK_HAVE_SENDFILE
+#include <sys/sendfile.h>
+#endif
 
 #ifdef SK_HAVE_NETLINK
 #include <linux/netlink.h>

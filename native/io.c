@@ -1,6 +1,6 @@
-// Data transfer: send, recv, sendto, recvfrom, sendmsg, recvmsg. Data always
-// moves through caller-owned buffers (buffer, offset, length); nothing is
-// allocated per call. Sends always carry MSG_NOSIGNAL, receives of control
+// Data transfer: send, recv, sendto, recvfrom, sendmsg, recvmsg (into one
+// buffer or scattered). Data always moves through caller-owned buffers
+// (buffer, offset, length); nothing is allocated per call. Sends always carry MSG_NOSIGNAL, receives of control
 // data always MSG_CMSG_CLOEXEC.
 #include <limits.h>
 #include <string.h>
@@ -154,6 +154,40 @@ static napi_value sk_recvmsg(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
+// recvmsg(2) scattering into several buffers, filled in order (Python's
+// recvmsg_into): (fd, buffers[], flags, addr | null, control | null, out)
+// -> bytes or -errno; out as recvmsg's.
+static napi_value sk_recvmsgv(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, flags, *out;
+  uint8_t *ctl, *sa;
+  size_t ctllen, salen;
+  if (!sk_args_get(env, info, 6, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 2, &flags) ||
+      !sk_arg_bytes(&a, 3, true, &sa, &salen) || !sk_arg_bytes(&a, 4, true, &ctl, &ctllen) ||
+      !sk_arg_int32_array(&a, 5, 3, &out))
+    return NULL;
+  if (sa && salen < sizeof(struct sockaddr_storage)) {
+    sk_throw_arg(&a, 3, true, "must hold a sockaddr_storage");
+    return NULL;
+  }
+  if (ctllen > INT_MAX) { sk_throw_arg(&a, 4, true, "is too large"); return NULL; }
+  struct iovec iov[IOV_MAX];
+  int niov = sk__gather(&a, 1, iov);
+  if (niov < 0) return NULL;
+  struct msghdr msg = {
+    .msg_name = sa, .msg_namelen = sa ? sizeof(struct sockaddr_storage) : 0,
+    .msg_iov = iov, .msg_iovlen = (size_t)niov,
+    .msg_control = ctllen ? ctl : NULL, .msg_controllen = ctllen,
+  };
+  SK_RETRY(ssize_t, rc, recvmsg(fd, &msg, flags | SK_MSG_CMSG_CLOEXEC));
+  if (rc >= 0) {
+    out[0] = (int32_t)(msg.msg_namelen > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : msg.msg_namelen);
+    out[1] = (int32_t)(msg.msg_controllen > ctllen ? ctllen : msg.msg_controllen);
+    out[2] = msg.msg_flags & ~SK_MSG_CMSG_CLOEXEC;
+  }
+  return sk_int(env, rc);
+}
+
 const sk_export sk_io_exports[] = {
   { "send", sk_send, "fd,buf,off,len,flags" },
   { "recv", sk_recv, "fd,buf,off,len,flags" },
@@ -161,5 +195,6 @@ const sk_export sk_io_exports[] = {
   { "recvfrom", sk_recvfrom, "fd,buf,off,len,flags,addr,out" },
   { "sendmsg", sk_sendmsg, "fd,data,addr,addrlen,control,flags" },
   { "recvmsg", sk_recvmsg, "fd,buf,off,len,flags,addr,control,out" },
+  { "recvmsgv", sk_recvmsgv, "fd,buffers,flags,addr,control,out" },
   { NULL, NULL },
 };

@@ -9,10 +9,11 @@
  * @packageDocumentation
  */
 export {
-  Socket, type SocketBase, type IoOptions, type AddressLike, type SocketType, type AddressOf, type InetAddress, type Inet6Address, type UnixAddress,
+  Socket, type SocketBase, type SocketTransfer, type IoOptions, type AddressLike, type SocketType, type AddressOf, type InetAddress, type Inet6Address, type UnixAddress,
   type FamilyOf, type MessagesOptions, type AddressByFamily, type FlagOptions, type RecvMsgOptions, type RecvManyOptions, type OptionLevel,
 } from './socket/socket.js';
-export type { Datagram } from './socket/receive.js';
+export type { Datagram, DatagramInto, MessageInto } from './socket/receive.js';
+export type { RecvMsgIntoOptions, SendFileOptions } from './socket/types.js';
 export { select, selectSync, type SelectResult } from './select.js';
 export {
   getaddrinfo, getaddrinfoSync, getnameinfo, getnameinfoSync, interfaces, ifNameToIndex, ifIndexToName, type LookupHints,

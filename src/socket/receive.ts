@@ -3,7 +3,7 @@
 // holds in user space first (receive()'s input buffer, datagrams the
 // iterator read ahead), then makes one system call into shared scratch and
 // takes the result out; the engine does the waiting.
-import { eofError, invalidArgType, invalidArgValue, withProgress } from '../errors.js';
+import { eofError, invalidArgType, invalidArgValue, outOfRange, withProgress } from '../errors.js';
 import { changedBuffer, isBytes, notDetached, validateInteger, validateLength } from '../validate.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
@@ -63,8 +63,7 @@ export class RecvInto extends Op<number, SocketState> {
   constructor(private readonly buffer: unknown, private readonly opts: unknown) { super(); }
 
   start(s: SocketState, job: Job): void {
-    if (!isBytes(this.buffer)) throw invalidArgType('buffer', 'an instance of Uint8Array', this.buffer);
-    this.#length = notDetached(this.buffer, 'buffer').byteLength;
+    this.#length = callerBuffer(this.buffer, 'buffer').byteLength;
     job.call = callOptions(this.opts);
     this.#s = s;
   }
@@ -147,8 +146,7 @@ export class RecvMsg extends Op<ReceivedMessage, SocketState> {
     job.call = callOptions(this.opts);
     const o = job.call.raw;
     this.#size = o.size === undefined ? DEFAULT_RECV : validateLength(o.size, 'options.size');
-    this.#maxFds = o.maxFds === undefined ? MAX_FDS : validateInteger(o.maxFds, 'options.maxFds', 0, MAX_FDS);
-    this.#ctlLen = o.controlLength === undefined ? controlSpace(this.#maxFds) : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
+    [this.#maxFds, this.#ctlLen] = controlOptions(o);
     this.#s = s;
   }
 
@@ -172,6 +170,131 @@ export class RecvMsg extends Op<ReceivedMessage, SocketState> {
     job.moved = data.length;
     return receivedMessage(data, decodeAddress(sys.sockaddr, sys.results[0]), sys.results[2], ctl, sys.results[1], this.#maxFds);
   }
+}
+
+/** recvMsg's and recvMsgInto's `maxFds` and `controlLength` (which defaults to room for maxFds fds). */
+function controlOptions(o: Readonly<Record<string, unknown>>): [maxFds: number, controlLength: number] {
+  const maxFds = o.maxFds === undefined ? MAX_FDS : validateInteger(o.maxFds, 'options.maxFds', 0, MAX_FDS);
+  const ctlLen = o.controlLength === undefined ? controlSpace(maxFds) : validateInteger(o.controlLength, 'options.controlLength', 0, 65536);
+  return [maxFds, ctlLen];
+}
+
+/** What recvFromInto returns: the bytes written into the buffer, the sender, and whether the datagram was longer. */
+export interface DatagramInto { bytes: number; address: SocketAddress | null; truncated: boolean }
+
+/** recvfrom(2) into the caller's buffer (Python's recvfrom_into). */
+export class RecvFromInto extends Op<DatagramInto, SocketState> {
+  readonly syscall = 'recvfrom';
+  #s!: SocketState;
+  #length = 0;
+  #flags = 0;
+  constructor(private readonly buffer: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState, job: Job): void {
+    this.#length = callerBuffer(this.buffer, 'buffer').byteLength;
+    job.call = callOptions(this.opts);
+    this.#flags = job.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+    this.#s = s;
+  }
+
+  attempt(fd: number, job: Job): DatagramInto | number {
+    const s = this.#s;
+    const buffer = this.buffer as Uint8Array;
+    if (buffer.byteLength !== this.#length) throw changedBuffer('buffer', buffer, this.#length);
+    const flags = this.#flags;
+    if (fromInput(s, flags)) return { bytes: s.input.takeInto(buffer), address: null, truncated: false };
+    const m = s.nextAhead(flags);
+    if (m !== null) {
+      const bytes = aheadInto(m, buffer, flags & ~MSG_TRUNC);
+      job.moved = bytes;
+      return { bytes, address: m.address, truncated: m.truncated || m.data.length > buffer.length };
+    }
+    const n = sys.recvfrom(fd, buffer, 0, buffer.length, flags);
+    if (n < 0) return n;
+    const bytes = Math.min(n, buffer.length);
+    job.moved = bytes;
+    return { bytes, address: lastSender(s), truncated: n > buffer.length };
+  }
+}
+
+/** What recvMsgInto returns: recvMsg's message without `data`, and the bytes scattered into the buffers. */
+export type MessageInto = Omit<ReceivedMessage, 'data'> & { bytes: number };
+
+/** The most buffers one recvmsg(2) scatters into (IOV_MAX). */
+const MAX_BUFFERS = 1024;
+
+/** recvmsg(2) scattering into the caller's buffers in order (Python's recvmsg_into): fds and control as recvMsg. */
+export class RecvMsgInto extends Op<MessageInto, SocketState> {
+  readonly syscall = 'recvmsg';
+  #s!: SocketState;
+  #buffers: Uint8Array[] = [];
+  #lengths: number[] = [];
+  #total = 0;
+  #maxFds = MAX_FDS;
+  #ctlLen = 0;
+  constructor(private readonly buffers: unknown, private readonly opts: unknown) { super(); }
+
+  start(s: SocketState, job: Job): void {
+    if (!Array.isArray(this.buffers)) throw invalidArgType('buffers', 'an instance of Array', this.buffers);
+    // Read once: a getter or a later push cannot change what is filled.
+    const list = Array.from(this.buffers as unknown[]);
+    if (list.length > MAX_BUFFERS) throw outOfRange('buffers.length', `<= ${MAX_BUFFERS}`, list.length);
+    this.#buffers = list.map((b, i) => callerBuffer(b, `buffers[${i}]`));
+    this.#lengths = this.#buffers.map((b) => b.byteLength);
+    this.#total = this.#lengths.reduce((a, b) => a + b, 0);
+    job.call = callOptions(this.opts);
+    [this.#maxFds, this.#ctlLen] = controlOptions(job.call.raw);
+    this.#s = s;
+  }
+
+  attempt(fd: number, job: Job): MessageInto | number {
+    const s = this.#s;
+    const buffers = this.#buffers;
+    buffers.forEach((b, i) => { if (b.byteLength !== this.#lengths[i]) throw changedBuffer(`buffers[${i}]`, b, this.#lengths[i]); });
+    const flags = job.call.flags;
+    if (fromInput(s, flags)) {
+      let bytes = 0;
+      for (const b of buffers) bytes += s.input.takeInto(b);
+      return { bytes, address: null, flags: 0, fds: [], control: [], truncated: false, controlTruncated: false };
+    }
+    const m = s.nextAhead(flags);
+    if (m !== null) {
+      const msg = aheadMessage(m, this.#total, this.#maxFds, flags);
+      return withoutData(msg, scatter(msg.data, buffers), job);
+    }
+    const ctl = controlBuffer(this.#ctlLen);
+    const n = sys.recvmsgv(fd, buffers, flags, ctl);
+    if (n < 0) return n;
+    const msg = receivedMessage(EMPTY, decodeAddress(sys.sockaddr, sys.results[0]), sys.results[2], ctl, sys.results[1], this.#maxFds);
+    return withoutData(msg, Math.min(n, this.#total), job);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Copies `data` into `buffers` in order: the bytes copied. */
+function scatter(data: Uint8Array, buffers: Uint8Array[]): number {
+  let off = 0;
+  for (const b of buffers) {
+    if (off >= data.length) break;
+    const n = Math.min(b.length, data.length - off);
+    b.set(data.subarray(off, off + n));
+    off += n;
+  }
+  return off;
+}
+
+function withoutData(msg: ReceivedMessage, bytes: number, job: Job): MessageInto {
+  job.moved = bytes;
+  const { data, ...rest } = msg;
+  void data;
+  return { ...rest, bytes };
+}
+
+/** A caller's buffer to receive into: a Uint8Array (any view of bytes), not detached. */
+function callerBuffer(value: unknown, name: string): Uint8Array {
+  if (!isBytes(value)) throw invalidArgType(name, 'an instance of Uint8Array', value);
+  return notDetached(value, name);
 }
 
 /** recvmmsg(2): at least one datagram, up to maxMessages, copied out or received into the caller's buffer. */

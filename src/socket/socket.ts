@@ -3,8 +3,10 @@
 // by idea (receive.ts, send.ts, connect.ts, sockopt.ts), tcp()/udp()'s
 // deferred family (family.ts), iteration (iterate.ts), node:net interop
 // (interop.ts), the public types (types.ts), lifecycle, timeouts, options
-// and stats (base.ts), and this façade: every I/O method an async/sync pair
-// of one-liners over one op, run by the engine's two drivers (io/engine.ts).
+// and stats (base.ts), sending and receiving (transfer.ts), and this façade:
+// constructors, naming, connecting and accepting, interop and iteration.
+// Every I/O method is an async/sync pair of one-liners over one op, run by
+// the engine's two drivers (io/engine.ts).
 import type net from 'node:net';
 import type dgram from 'node:dgram';
 import { systemError } from '../errors.js';
@@ -12,27 +14,24 @@ import { validateFd } from '../validate.js';
 import type { AddressLike } from '../codec/address.js';
 import { familyNumber, protocolNumber, shutdownNumber, typeNumber, type Family, type SocketType } from '../codec/names.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
-import type { Message, ReceivedMessage } from '../codec/message.js';
+import type { ReceivedMessage } from '../codec/message.js';
 import { AF_UNSPEC, SOCK_NONBLOCK, SOL_SOCKET, SOMAXCONN, SO_DOMAIN, SO_PROTOCOL, SO_TYPE } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { runAsync, runSync } from '../io/engine.js';
-import { Ready } from '../io/ready.js';
-import { READ, WRITE } from '../io/readiness.js';
 import { Accept, bind, Connect, listen } from './connect.js';
 import { fromNodeSocket, toNodeSocket } from './interop.js';
 import { connections as acceptLoop, iterate, messages as receiveLoop } from './iterate.js';
-import { DEFAULT_RECV, Receive, Recv, RecvFrom, RecvInto, RecvMany, RecvMsg, type Datagram } from './receive.js';
-import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.js';
 import { intOption } from './sockopt.js';
 import { SocketBase } from './base.js';
+import { SocketTransfer } from './transfer.js';
 import { kState, SocketState } from './state.js';
 import { dupState } from './descriptor.js';
 import { toWebStreams, type WebStreams } from './webstreams.js';
 
 export type { AddressLike, SocketType };
-export { SocketBase };
+export { SocketBase, SocketTransfer };
 export type { AddressByFamily, AddressOf, FamilyOf, FlagOptions, Inet6Address, InetAddress, IoOptions, MessagesOptions, OptionLevel, RecvManyOptions, RecvMsgOptions, UnixAddress } from './types.js';
-import type { AddressOf, FlagOptions, IoOptions, MessagesOptions, RecvManyOptions, RecvMsgOptions } from './types.js';
+import type { AddressOf, IoOptions, MessagesOptions } from './types.js';
 
 /** Made by this module for its own constructor calls: `new Socket(kAdopt, state)` wraps an existing state. */
 const kAdopt = Symbol('berkeley.adopt');
@@ -79,7 +78,7 @@ export function deferredSocket(type: number, protocol: number, v6only?: boolean)
  * await client.connect({ host: '127.0.0.1', port });
  * const conn = await server.accept();
  */
-export class Socket<out F extends Family | number = Family | number> extends SocketBase<F> {
+export class Socket<out F extends Family | number = Family | number> extends SocketTransfer<F> {
 
   /**
    * socket(2): a new non-blocking, close-on-exec socket.
@@ -236,175 +235,6 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
     const rc = sys.shutdown(this[kState].open('shutdown'), shutdownNumber(how));
     if (rc < 0) throw systemError(rc, 'shutdown');
   }
-
-  // ---- sending --------------------------------------------------------------
-
-  /**
-   * One send(2) (MSG_NOSIGNAL): the number of bytes sent, possibly fewer
-   * than given on a stream socket (sendAll sends everything). Waits while
-   * the send buffer is full.
-   *
-   * @throws {@link SocketError} `EPIPE`/`ECONNRESET` when the peer is gone,
-   * `EMSGSIZE` for a datagram too big, `ENOTCONN`, `ETIMEDOUT`,
-   * `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts.
-   * @example
-   * const n = await sock.send('hello');                  // bytes sent
-   * await sock.send(bytes, { flags: constants.MSG_OOB });
-   */
-  send(data: Uint8Array | string, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new Send(data, opts)); }
-  /** The blocking twin of send(). */
-  sendSync(data: Uint8Array | string, opts?: FlagOptions): number { return runSync(this[kState], new Send(data, opts)); }
-  /**
-   * Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out).
-   *
-   * With `i` (and `j`), LuaSocket's send(data, i, j): sends the bytes Lua's
-   * string.sub(data, i, j) selects (1-based, inclusive, negative from the
-   * end, clamped; strings count UTF-8 bytes) and resolves to the index of the
-   * last byte sent within [i, j] (i - 1 when the range is empty). A failure
-   * carries that index as `lastIndex`, so `sendAll(data, err.lastIndex + 1, j)`
-   * resumes. Indices are integers (RangeError otherwise).
-   *
-   * @throws {@link SocketError} `EPIPE`, `ECONNRESET`, `ETIMEDOUT`, ...,
-   * carrying `sent` (and `lastIndex` with `i`); `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts (with `sent`).
-   * @example
-   * await sock.sendAll('GET / HTTP/1.0\r\n\r\n');
-   * const last = await sock.sendAll('hello world', 7);     // sends 'world', resolves to 11
-   * await sock.sendAll(bytes, -3);                          // the last 3 bytes
-   */
-  sendAll(data: Uint8Array | string, opts?: IoOptions): Promise<void>;
-  sendAll(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): Promise<number>;
-  sendAll(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): Promise<number | void> { return runAsync(this[kState], new SendAll(data, i, j, opts)); }
-  /** The blocking twin of sendAll(): undefined, or with `i` the index of the last byte sent. */
-  sendAllSync(data: Uint8Array | string, opts?: IoOptions): void;
-  sendAllSync(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): number;
-  sendAllSync(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): number | void { return runSync(this[kState], new SendAll(data, i, j, opts)); }
-  /**
-   * sendto(2) (MSG_NOSIGNAL): one datagram to `address`; host names are
-   * resolved on the thread pool (first address). Returns the bytes sent.
-   *
-   * @throws {@link SocketError} `EMSGSIZE`, `ENETUNREACH`, `EACCES` (broadcast without the option), `ENOTFOUND`, `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
-   * @throws TypeError / RangeError for a malformed address, before any system call.
-   * @example
-   * await udp.sendTo('ping', '127.0.0.1:5353');
-   * await dgram.sendTo(bytes, { family: 'unix', path: '/run/app.sock' });
-   */
-  sendTo(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendTo(data, address, opts)); }
-  /** The blocking twin of sendTo(). */
-  sendToSync(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): number { return runSync(this[kState], new SendTo(data, address, opts)); }
-  /**
-   * sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds
-   * (SCM_RIGHTS), credentials, control messages, a GSO segment size (split
-   * into datagrams where the kernel lacks GSO). Returns the bytes sent.
-   *
-   * @throws {@link SocketError} `EMSGSIZE`, `EINVAL` (bad control data),
-   * `EPERM` (credentials that are not yours), `EPIPE`, `ETIMEDOUT`,
-   * `ERR_SOCKET_CLOSED`.
-   * @throws TypeError / RangeError for a malformed message (more than 253 fds, ...).
-   * @example
-   * const [a, b] = Socket.pair('stream');
-   * await a.sendMsg({ data: ['head', body], fds: [fileFd] });   // fileFd arrives as a new fd in b.recvMsg()
-   */
-  sendMsg(message: Message, opts?: FlagOptions): Promise<number> {
-    return splitSegments(message) ? runAsync(this[kState], new SendMany([message], opts, true)) : runAsync(this[kState], new SendMsg(message, opts));
-  }
-  /** The blocking twin of sendMsg(). */
-  sendMsgSync(message: Message, opts?: FlagOptions): number {
-    return splitSegments(message) ? runSync(this[kState], new SendMany([message], opts, true)) : runSync(this[kState], new SendMsg(message, opts));
-  }
-  /** sendmmsg(2): every message (bytes, strings, or Message objects), in batches of up to 256, waiting as needed. Returns how many were sent; a failure carries that count as `sent`. */
-  sendMany(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendMany(messages, opts)); }
-  /** The blocking twin of sendMany(). */
-  sendManySync(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): number { return runSync(this[kState], new SendMany(messages, opts)); }
-
-  // ---- receiving ------------------------------------------------------------
-
-  /**
-   * One recv(2) of up to `size` bytes (default 65536); buffered receive()
-   * data comes first. An empty Buffer at end of stream.
-   *
-   * @throws {@link SocketError} `ECONNRESET`, `ENOTCONN`, `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts.
-   * @example
-   * const chunk = await sock.recv(4096, { timeout: 1000 });
-   * if (chunk.length === 0) console.log('the peer closed');
-   */
-  recv(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Buffer> { return runAsync(this[kState], new Recv(size, opts)); }
-  /** The blocking twin of recv(). */
-  recvSync(size = DEFAULT_RECV, opts?: FlagOptions): Buffer { return runSync(this[kState], new Recv(size, opts)); }
-  /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
-  recvInto(buffer: Uint8Array, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new RecvInto(buffer, opts)); }
-  /** The blocking twin of recvInto(). */
-  recvIntoSync(buffer: Uint8Array, opts?: FlagOptions): number { return runSync(this[kState], new RecvInto(buffer, opts)); }
-  /**
-   * recvfrom(2): one datagram (up to `size` bytes, default 65536), its
-   * sender (null where the socket has none to report), and whether it was
-   * cut short.
-   *
-   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNREFUSED` (an ICMP error for an earlier datagram on a connected UDP socket), `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts.
-   * @example
-   * const { data, address, truncated } = await udp.recvFrom(1500);
-   * if (address) await udp.sendTo(data, address);   // echo
-   */
-  recvFrom(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Datagram> { return runAsync(this[kState], new RecvFrom(size, opts)); }
-  /** The blocking twin of recvFrom(). */
-  recvFromSync(size = DEFAULT_RECV, opts?: FlagOptions): Datagram { return runSync(this[kState], new RecvFrom(size, opts)); }
-  /**
-   * recvmsg(2) (MSG_CMSG_CLOEXEC): data (up to `size`, default 65536),
-   * sender, fds (up to `maxFds`, default 253; the rest are closed and
-   * `controlTruncated` set), credentials, control messages, truncation
-   * flags, and pktinfo/timestamp/segmentSize where those options are on.
-   *
-   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNRESET`, `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts.
-   * @example
-   * const msg = await b.recvMsg({ maxFds: 4 });
-   * for (const fd of msg.fds) Socket.from(fd);    // received fds are yours to close
-   */
-  recvMsg(opts?: RecvMsgOptions): Promise<ReceivedMessage> { return runAsync(this[kState], new RecvMsg(opts)); }
-  /** The blocking twin of recvMsg(). */
-  recvMsgSync(opts?: RecvMsgOptions): ReceivedMessage { return runSync(this[kState], new RecvMsg(opts)); }
-  /**
-   * recvmmsg(2): waits for at least one datagram, then returns up to
-   * `maxMessages` (default 32) of at most `size` bytes (default 4096) each,
-   * copied into one buffer sized to what arrived or, with `buffer` (at least
-   * maxMessages x size bytes, yours to reuse), received straight into it as
-   * views. Addresses are decoded when first read.
-   */
-  recvMany(opts?: RecvManyOptions): Promise<ReceivedMessage[]> { return runAsync(this[kState], new RecvMany(opts)); }
-  /** The blocking twin of recvMany(). */
-  recvManySync(opts?: RecvManyOptions): ReceivedMessage[] { return runSync(this[kState], new RecvMany(opts)); }
-  /**
-   * LuaSocket's receive: 'line' (default, also '*l': up to LF, without the LF
-   * and every CR), 'all' ('*a': until the peer closes), or a byte count
-   * (exactly that many). `prefix` is prepended. On ETIMEDOUT or EOF the
-   * error's `partial` holds prefix plus what was read, so
-   * receive(pattern, err.partial) resumes.
-   *
-   * @throws {@link SocketError} `ETIMEDOUT` and `EOF` (the peer closed
-   * first; for 'all' only when nothing was read), both with `partial`;
-   * `ECONNRESET`, `ERR_SOCKET_CLOSED`.
-   * @throws `AbortError` when `opts.signal` aborts (with `partial`).
-   * @example
-   * const status = (await sock.receive('line')).toString();    // 'HTTP/1.0 200 OK'
-   * const header = await sock.receive(16);                     // exactly 16 bytes
-   * const rest = await sock.receive('all');                    // until the peer closes
-   */
-  receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
-    return runAsync(this[kState], new Receive(pattern, prefix, opts));
-  }
-  /** The blocking twin of receive(). */
-  receiveSync(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Buffer {
-    return runSync(this[kState], new Receive(pattern, prefix, opts));
-  }
-  /** Whether receive() (or a loop's read-ahead) left input that a read returns without a system call. */
-  dirty(): boolean { return this[kState].buffered(); }
-  /** Resolves when a read would not block (buffered input counts); ETIMEDOUT past the deadline. */
-  readable(opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Ready(READ, opts)); }
-  /** Resolves when a write would not block; ETIMEDOUT past the deadline. */
-  writable(opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Ready(WRITE, opts)); }
 
   // ---- node:net interop and iteration ----------------------------------------------
 

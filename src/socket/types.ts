@@ -41,6 +41,10 @@ export type FlagOptions = IoOptions & { flags?: number };
 export type MessagesOptions = IoOptions & { size?: number; maxFds?: number };
 /** recvMsg()'s options: `size` (default 65536), `maxFds` (default 253), `controlLength` (bytes of control buffer). */
 export type RecvMsgOptions = FlagOptions & { size?: number; maxFds?: number; controlLength?: number };
+/** recvMsgInto()'s options: recvMsg's without `size` (the buffers give it). */
+export type RecvMsgIntoOptions = FlagOptions & { maxFds?: number; controlLength?: number };
+/** sendFile()'s options: `offset` to read the file from (default: the file's own position, which then advances), `count` bytes at most (default: to end of file). */
+export type SendFileOptions = IoOptions & { offset?: number; count?: number };
 /** recvMany()'s options: `maxMessages` (default 32), `size` per message (default 4096), `buffer` to receive into. */
 export type RecvManyOptions = FlagOptions & { maxMessages?: number; size?: number; controlLength?: number; buffer?: Uint8Array };
 /** An option level: a name or a SOL_* / IPPROTO_* number. */

@@ -62,6 +62,12 @@ export interface Binding {
   recvfrom(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array, out: Int32Array): number;
   sendmsg(fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number;
   recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+  /** recvmsg(2) scattering into `buffers` in order. */
+  recvmsgv(fd: number, buffers: Uint8Array[], flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+  /** sendfile(2) from `fileFd` at `offset` (-1: the file's own position, advanced); at most 0x7ffff000 bytes per call. */
+  sendfile(fd: number, fileFd: number, offset: number, count: number): number;
+  /** lseek(2): offset -1 returns the current position, any other sets it; the position or -errno. */
+  lseek(fd: number, offset: number): number;
 
   /** meta: per message [length, address length, msg_flags, control length]. */
   recvmmsg(fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null, control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: number): number;

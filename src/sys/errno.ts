@@ -9,3 +9,7 @@ export const ENAMETOOLONG = -E.ENAMETOOLONG;
 export const ENOPROTOOPT = -E.ENOPROTOOPT;
 export const ENODEV = -E.ENODEV;
 export const EAFNOSUPPORT = -E.EAFNOSUPPORT;
+export const EINVAL = -E.EINVAL;
+export const ENOSYS = -E.ENOSYS;
+export const EOPNOTSUPP = -E.EOPNOTSUPP;
+export const ESPIPE = -E.ESPIPE;

@@ -66,6 +66,13 @@ export const sendmsg = (fd: number, data: Uint8Array | Uint8Array[], addr: Uint8
 /** recvmsg(2) with MSG_CMSG_CLOEXEC; the sender lands in `sockaddr`, the counts in `results`. */
 export const recvmsg = (fd: number, buf: Uint8Array, off: number, len: number, flags: number, control: Uint8Array | null): number =>
   binding.recvmsg(fd, buf, off, len, flags, sockaddr, control, results);
+/** recvmsg(2) scattering into `buffers` in order; sender and counts as recvmsg's. */
+export const recvmsgv = (fd: number, buffers: Uint8Array[], flags: number, control: Uint8Array | null): number =>
+  binding.recvmsgv(fd, buffers, flags, sockaddr, control, results);
+/** sendfile(2) from a file to the socket `fd`; offset -1 reads at (and advances) the file's own position. */
+export const sendfile = (fd: number, fileFd: number, offset: number, count: number): number => binding.sendfile(fd, fileFd, offset, count);
+/** lseek(2) on a file (sendFile's fallback): offset -1 asks for the position. */
+export const lseek = (fd: number, offset: number): number => binding.lseek(fd, offset);
 /** recvmmsg(2): meta holds [length, address length, msg_flags, control length] per message. */
 export const recvmmsg = (fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null,
   control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: boolean): number =>
