@@ -1,7 +1,7 @@
 // Data transfer: send, recv, sendto, recvfrom, sendmsg, recvmsg (into one
 // buffer or scattered). Data always moves through caller-owned buffers
-// (buffer, offset, length); nothing is allocated per call. Sends always carry MSG_NOSIGNAL, receives of control
-// data always MSG_CMSG_CLOEXEC.
+// (buffer, offset, length); nothing is allocated per call. Sends always
+// carry MSG_NOSIGNAL, receives of control data always MSG_CMSG_CLOEXEC.
 #include <limits.h>
 #include <string.h>
 #include <sys/uio.h>
