@@ -24,7 +24,7 @@ static bool sk__name_arg(sk_args *a, size_t i, bool nullable, char *buf, const c
   size_t len;
   if (!sk_arg_string(a, i, buf, SK_NETDB_NAME_MAX + 1, &len)) return false;
   if (strlen(buf) != len) {  // an embedded NUL would silently shorten the name
-    sk_throw_type(a->env, "native call: name contains a null byte");
+    sk_throw_arg(a, i, false, "must not contain a null byte");
     return false;
   }
   *out = buf;
@@ -114,7 +114,7 @@ static napi_value sk_getservbyport(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 1, &a) || !sk_arg_int32(&a, 0, &port) || !sk__name_arg(&a, 1, true, proto, &c.proto))
     return NULL;
   if (port < 0 || port > 65535) {
-    sk_throw_range(env, "native call: port out of range");
+    sk_throw_arg(&a, 0, true, "must be >= 0 && <= 65535");
     return NULL;
   }
   c.port = htons((uint16_t)port);
@@ -137,8 +137,8 @@ static napi_value sk_getprotobyname(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_netdb_exports[] = {
-  { "getservbyname", sk_getservbyname },
-  { "getservbyport", sk_getservbyport },
-  { "getprotobyname", sk_getprotobyname },
-  { NULL, NULL },
+  { "getservbyname", sk_getservbyname, "name,proto" },
+  { "getservbyport", sk_getservbyport, "port,proto" },
+  { "getprotobyname", sk_getprotobyname, "name" },
+  { NULL, NULL, NULL },
 };
