@@ -14,10 +14,8 @@ static napi_value sk_sendfile(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &out_fd) || !sk_arg_int32(&a, 1, &in_fd) ||
       !sk_arg_int64(&a, 2, &offset) || !sk_arg_int64(&a, 3, &count))
     return NULL;
-  if (offset < -1 || count < 0) {
-    sk_throw_range(env, "native call: sendfile offset or count out of range");
-    return NULL;
-  }
+  if (offset < -1) { sk_throw_arg(&a, 2, true, "must be >= -1"); return NULL; }
+  if (count < 0) { sk_throw_arg(&a, 3, true, "must be >= 0"); return NULL; }
   // Linux moves at most 0x7ffff000 bytes per call; a larger count is a loop in the caller.
   size_t n = count > 0x7ffff000 ? 0x7ffff000 : (size_t)count;
 #ifdef SK_HAVE_SENDFILE
@@ -39,16 +37,13 @@ static napi_value sk_lseek(napi_env env, napi_callback_info info) {
   int32_t fd;
   int64_t offset;
   if (!sk_args_get(env, info, 2, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int64(&a, 1, &offset)) return NULL;
-  if (offset < -1) {
-    sk_throw_range(env, "native call: lseek offset out of range");
-    return NULL;
-  }
+  if (offset < -1) { sk_throw_arg(&a, 1, true, "must be >= -1"); return NULL; }
   off_t rc = offset < 0 ? lseek(fd, 0, SEEK_CUR) : lseek(fd, (off_t)offset, SEEK_SET);
   return sk_int(env, rc < 0 ? -errno : (int64_t)rc);
 }
 
 const sk_export sk_file_exports[] = {
-  { "sendfile", sk_sendfile },
-  { "lseek", sk_lseek },
+  { "sendfile", sk_sendfile, "fd,fileFd,offset,count" },
+  { "lseek", sk_lseek, "fd,offset" },
   { NULL, NULL },
 };
