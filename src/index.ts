@@ -27,7 +27,7 @@ export { constants } from './sys/constants.js';
 export { features, hasDualstackIPv6, gethostname } from './sys/features.js';
 export type { WebStreams } from './socket/webstreams.js';
 export type {
-  OptionName, OptionValues, OptionInputs, ReadableOptionName, WritableOptionName, Linger, Membership, SourceMembership,
+  OptionName, OptionValues, OptionInputs, SharedOptions, ReadableOptionName, WritableOptionName, Linger, Membership, SourceMembership,
   LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct,
 } from './codec/options.js';
 export type { SocketAddress } from './codec/sockaddr.js';

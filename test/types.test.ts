@@ -13,15 +13,21 @@ import { consumerProject, ROOT, typecheck } from './typecheck.ts';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'types-check.mts');
 
-/** The property names of an interface declared in a TypeScript file. */
+/** The property names of an interface declared in a TypeScript file, with those of the interfaces it extends there. */
 function interfaceKeys(file: string, name: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const decl = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
-  assert.ok(decl, `interface ${name} in ${file}`);
-  return decl.members.map((m) => {
-    assert.ok(m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)), `a plain member name in ${name}`);
-    return (m.name as ts.Identifier | ts.StringLiteral).text;
-  }).sort();
+  const own = (n: string): string[] => {
+    const decl = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === n);
+    assert.ok(decl, `interface ${n} in ${file}`);
+    const inherited = (decl.heritageClauses ?? []).flatMap((h) => h.types.map((t) => own(t.expression.getText(source))));
+    return inherited.flat().concat(decl.members.map((m) => {
+      assert.ok(m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)), `a plain member name in ${n}`);
+      return (m.name as ts.Identifier | ts.StringLiteral).text;
+    }));
+  };
+  const keys = own(name);
+  assert.equal(new Set(keys).size, keys.length, `no member of ${name} declared twice`);
+  return keys.sort();
 }
 
 describe('types', () => {

@@ -112,16 +112,9 @@ export interface Membership { multiaddr: string; interface?: string | number }
 /** A source-specific IPv4 membership: receive `multiaddr` only from `source`; `interface` an IPv4 address. */
 export interface SourceMembership { multiaddr: string; source: string; interface?: string }
 
-/**
- * What getOption(name) returns, by option name: every option that can be
- * read (the membership options are write-only and are not here). The
- * options a tcp()/udp() socket remembers before it has a family read back
- * as they were given.
- */
-export interface OptionValues {
+/** The options read and set with values of the same type and meaning (OptionValues and OptionInputs add the rest). */
+export interface SharedOptions {
   keepalive: boolean;
-  /** `{ on, timeout }`, timeout in seconds. */
-  linger: Linger;
   reuseaddr: boolean;
   reuseport: boolean;
   broadcast: boolean;
@@ -131,22 +124,8 @@ export interface OptionValues {
   rcvbuf: number;
   sndlowat: number;
   rcvlowat: number;
-  /** Milliseconds; null: no limit. */
-  sndtimeo: number | null;
-  /** Milliseconds; null: no limit. */
-  rcvtimeo: number | null;
   priority: number;
   mark: number;
-  /** The interface name ('' when none). */
-  bindtodevice: string;
-  /** Read-only: the pending error as a code ('ECONNREFUSED'), or null. Reading it clears it. */
-  error: SocketErrorCode | null;
-  /** Read-only: the socket type by name, or its SOCK_* number when it has no name. */
-  type: SocketType | number;
-  /** Read-only: whether the socket is listening. */
-  acceptconn: boolean;
-  /** Read-only: the peer's credentials (Unix sockets). */
-  peercred: Credentials;
   passcred: boolean;
   timestamp: boolean;
   timestampns: boolean;
@@ -159,17 +138,11 @@ export interface OptionValues {
   'tcp-fastopen': number;
   'tcp-maxseg': number;
   'tcp-user-timeout': number;
-  /** The congestion control algorithm ('cubic', 'reno', ...). */
-  'tcp-congestion': string;
-  /** Read-only: struct tcp_info as an object of numbers (state, rtt, snd_cwnd, ...; the fields this platform's struct has). */
-  'tcp-info': Record<string, number>;
   'tcp-notsent-lowat': number;
   'tcp-defer-accept': number;
   'ip-ttl': number;
   'ip-tos': number;
   'ip-hdrincl': boolean;
-  /** Read-only: the path MTU of a connected socket. */
-  'ip-mtu': number;
   'ip-mtu-discover': number;
   'ip-pktinfo': boolean;
   'ip-recvtos': boolean;
@@ -179,15 +152,11 @@ export interface OptionValues {
   'ip-bind-address-no-port': boolean;
   'ip-multicast-ttl': number;
   'ip-multicast-loop': boolean;
-  /** The interface's IPv4 address ('0.0.0.0': the kernel's choice), or null when the kernel returned none. */
-  'ip-multicast-if': string | null;
   'ip-multicast-all': boolean;
   'ipv6-v6only': boolean;
   'ipv6-unicast-hops': number;
   'ipv6-multicast-hops': number;
   'ipv6-multicast-loop': boolean;
-  /** The interface index (0: the kernel's choice). */
-  'ipv6-multicast-if': number;
   'ipv6-recvpktinfo': boolean;
   'ipv6-tclass': number;
   'ipv6-recvtclass': boolean;
@@ -201,63 +170,59 @@ export interface OptionValues {
 }
 
 /**
+ * What getOption(name) returns, by option name: every option that can be
+ * read (the membership options are write-only and are not here). The
+ * options a tcp()/udp() socket remembers before it has a family read back
+ * as they were given.
+ */
+export interface OptionValues extends SharedOptions {
+  /** `{ on, timeout }`, timeout in seconds. */
+  linger: Linger;
+  /** Milliseconds; null: no limit. */
+  sndtimeo: number | null;
+  /** Milliseconds; null: no limit. */
+  rcvtimeo: number | null;
+  /** The interface name ('' when none). */
+  bindtodevice: string;
+  /** Read-only: the pending error as a code ('ECONNREFUSED'), or null. Reading it clears it. */
+  error: SocketErrorCode | null;
+  /** Read-only: the socket type by name, or its SOCK_* number when it has no name. */
+  type: SocketType | number;
+  /** Read-only: whether the socket is listening. */
+  acceptconn: boolean;
+  /** Read-only: the peer's credentials (Unix sockets). */
+  peercred: Credentials;
+  /** The congestion control algorithm ('cubic', 'reno', ...). */
+  'tcp-congestion': string;
+  /** Read-only: struct tcp_info as an object of numbers (state, rtt, snd_cwnd, ...; the fields this platform's struct has). */
+  'tcp-info': Record<string, number>;
+  /** Read-only: the path MTU of a connected socket. */
+  'ip-mtu': number;
+  /** The interface's IPv4 address ('0.0.0.0': the kernel's choice), or null when the kernel returned none. */
+  'ip-multicast-if': string | null;
+  /** The interface index (0: the kernel's choice). */
+  'ipv6-multicast-if': number;
+}
+
+/**
  * What setOption(name, value) takes, by option name: every option that can
  * be set (the read-only `error`, `type`, `acceptconn`, `peercred`,
  * `tcp-info` and `ip-mtu` are not here). Flags take booleans only (not 0 or
  * 1); numbers are int32 integers unless said otherwise.
  */
-export interface OptionInputs {
-  keepalive: boolean;
+export interface OptionInputs extends SharedOptions {
   /** `{ on, timeout }`: timeout in seconds, default 0. */
   linger: { on: boolean; timeout?: number };
-  reuseaddr: boolean;
-  reuseport: boolean;
-  broadcast: boolean;
-  dontroute: boolean;
-  oobinline: boolean;
-  sndbuf: number;
-  rcvbuf: number;
-  sndlowat: number;
-  rcvlowat: number;
   /** Milliseconds (an integer >= 0); null or 0: no limit. */
   sndtimeo: number | null;
   /** Milliseconds (an integer >= 0); null or 0: no limit. */
   rcvtimeo: number | null;
-  priority: number;
-  mark: number;
   /** An interface name, shorter than IFNAMSIZ bytes ('' unbinds). */
   bindtodevice: string;
-  passcred: boolean;
-  timestamp: boolean;
-  timestampns: boolean;
-  'tcp-nodelay': boolean;
-  'tcp-cork': boolean;
-  'tcp-keepidle': number;
-  'tcp-keepintvl': number;
-  'tcp-keepcnt': number;
-  'tcp-quickack': boolean;
-  'tcp-fastopen': number;
-  'tcp-maxseg': number;
-  'tcp-user-timeout': number;
   /** A congestion control algorithm the kernel has ('cubic', 'reno', ...). */
   'tcp-congestion': string;
-  'tcp-notsent-lowat': number;
-  'tcp-defer-accept': number;
-  'ip-ttl': number;
-  'ip-tos': number;
-  'ip-hdrincl': boolean;
-  'ip-mtu-discover': number;
-  'ip-pktinfo': boolean;
-  'ip-recvtos': boolean;
-  'ip-recvttl': boolean;
-  'ip-freebind': boolean;
-  'ip-transparent': boolean;
-  'ip-bind-address-no-port': boolean;
-  'ip-multicast-ttl': number;
-  'ip-multicast-loop': boolean;
   /** An interface by name or index, or an IPv4 address. */
   'ip-multicast-if': string | number;
-  'ip-multicast-all': boolean;
   /** Write-only: joins an IPv4 group. */
   'ip-add-membership': Membership;
   /** Write-only: leaves an IPv4 group. */
@@ -266,26 +231,12 @@ export interface OptionInputs {
   'ip-add-source-membership': SourceMembership;
   /** Write-only: leaves a source-specific membership. */
   'ip-drop-source-membership': SourceMembership;
-  'ipv6-v6only': boolean;
-  'ipv6-unicast-hops': number;
-  'ipv6-multicast-hops': number;
-  'ipv6-multicast-loop': boolean;
   /** An interface by name or index. */
   'ipv6-multicast-if': string | number;
   /** Write-only: joins an IPv6 group (interface by name or index). */
   'ipv6-add-membership': Membership;
   /** Write-only: leaves an IPv6 group. */
   'ipv6-drop-membership': Membership;
-  'ipv6-recvpktinfo': boolean;
-  'ipv6-tclass': number;
-  'ipv6-recvtclass': boolean;
-  'ipv6-mtu': number;
-  'ipv6-mtu-discover': number;
-  'ipv6-freebind': boolean;
-  /** The GSO segment size in bytes (0: off). */
-  'udp-segment': number;
-  'udp-gro': boolean;
-  'udp-cork': boolean;
 }
 
 /** The options getOption can read. */
