@@ -9,7 +9,7 @@ import { SocketError } from '../errors.js';
 import { controlSpace, MAX_FDS, type ReceivedMessage } from '../codec/message.js';
 import { SOCK_DGRAM, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
-import { callOptions, Job, Op, runAsync } from '../io/engine.js';
+import { callOptions, countReceived, Job, Op, runAsync } from '../io/engine.js';
 import { Batch } from '../io/batch.js';
 import { ReadAhead } from '../io/readahead.js';
 import { DEFAULT_RECV, RecvMsg } from './receive.js';
@@ -110,7 +110,7 @@ function loop<T>(s: SocketState, mode: Mode, accept: (() => Promise<unknown>) | 
       if (!listening && !stream && !cut && opts?.signal?.aborted !== true) {
         const m = s.nextAhead(0);
         if (m !== null) {
-          s.received += m.data.length;
+          countReceived(s, m.data.length);
           return Promise.resolve(datagram(m) === null ? end() : yielded(m));
         }
       }
