@@ -10,18 +10,16 @@
  *
  * @packageDocumentation
  */
-import { constants as os } from 'node:os';
 import { invalidArgType, invalidArgValue, unavailableError } from './errors.js';
 import { Socket } from './socket/socket.js';
 import { validateBoolean, validateFd, validateObject } from './validate.js';
 import { MAX_FDS } from './codec/message.js';
+import { EAFNOSUPPORT, EINVAL } from './sys/errno.js';
 
 export { SocketError } from './errors.js';
 
 /** The first fd systemd passes (SD_LISTEN_FDS_START). */
 const LISTEN_FDS_START = 3;
-const EINVAL = -os.errno.EINVAL;
-const EAFNOSUPPORT = -os.errno.EAFNOSUPPORT;
 
 /** A socket systemd passed, with the name its unit gave it (FileDescriptorName=, `--fdname`). */
 export interface ListenFd {
