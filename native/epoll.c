@@ -30,6 +30,7 @@
 
 #ifdef SK_HAVE_EPOLL
 #include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
@@ -223,7 +224,13 @@ sk_epoll *sk_epoll_create(napi_env env, napi_value dispatch, int *err) {
   if (*err == 0) {
     // Unreferenced until a socket waits: an idle library keeps nothing alive.
     napi_unref_threadsafe_function(env, ep->tsfn);
+    // Every signal blocked in the helper thread: the runtime's handlers run
+    // on its own threads, never on ours.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&ep->thread, NULL, sk__epoll_thread, ep);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) *err = -rc;
     else ep->thread_started = true;
   }
