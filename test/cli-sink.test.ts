@@ -69,7 +69,7 @@ describe('berkeley cat: a receive-only datagram listener (syslog sink)', { skip:
   test("socat's UNIX-RECV: is receive-only whatever stdin is", T, async () => {
     const path = tmpPath('cli-unix-recv');
     const w = whenListening();
-    const b = berkeley(['cat', `UNIX-RECV:${path}`, '--timeout', '1', '-v'], { input: 'open', onStderr: w.onStderr });
+    const b = berkeley(['cat', `UNIX-RECV:${path}`, '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     await w.ready;
     assert.ok(existsSync(path));
     await tool('logger', ['-u', path, 'via UNIX-RECV'], { input: '' }).done;
@@ -82,7 +82,7 @@ describe('berkeley cat: a receive-only datagram listener (syslog sink)', { skip:
   test('--recv-only with stdin readable; --timeout ends it after the quiet period (exit 0)', T, async () => {
     const path = tmpPath('cli-recv-only');
     const w = whenListening();
-    const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--recv-only', '--timeout', '1', '-v'], { input: 'open', onStderr: w.onStderr });
+    const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--recv-only', '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     await w.ready;
     await python(UNNAMED_SENDER, [path, 'a;', 'b;', 'c;']).done;
     const r = await b.done;
@@ -92,7 +92,7 @@ describe('berkeley cat: a receive-only datagram listener (syslog sink)', { skip:
 
   test('udp-listen with --recv-only takes datagrams from several senders', T, async () => {
     const w = whenListening();
-    const b = berkeley(['cat', 'UDP-LISTEN:0', '--recv-only', '--timeout', '1', '-v'], { input: 'open', onStderr: w.onStderr });
+    const b = berkeley(['cat', 'UDP-LISTEN:0', '--recv-only', '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     let port = 0;
     b.child.stderr!.on('data', (d) => { const m = /listening on [^:]+:(\d+)/.exec(String(d)); if (m) port = Number(m[1]); });
     await w.ready;
@@ -110,7 +110,7 @@ for m in (b'one;', b'two;'):
   test('an unnamed first sender with stdin readable: its datagram is kept, receive-only from there on', T, async () => {
     const path = tmpPath('cli-unnamed');
     const w = whenListening();
-    const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--timeout', '1', '-v'], { input: 'open', onStderr: w.onStderr });
+    const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     await w.ready;
     await python(UNNAMED_SENDER, [path, 'kept']).done;
     const r = await b.done;

@@ -68,7 +68,7 @@ export interface Shortcuts { listen?: boolean; udp?: boolean; unix?: boolean }
  */
 function inetTarget(rest: string, text: string, listen: boolean): { host: string; port: number | string } {
   if (rest.includes(',')) {
-    throw new UsageError(`bad address '${text}': socat's address options (',${rest.split(',')[1]}') are not supported; see the options of berkeley cat --help`);
+    throw new UsageError(`bad address '${text}': address options in the socat manner (',${rest.split(',')[1]}') are not supported: see the options of berkeley cat --help`);
   }
   const spelled = listen && /^[^:[\]]*$/.test(rest) ? `*:${rest}` : rest;
   let target;

@@ -51,9 +51,11 @@ Options:
 
 End of stream: when stdin (or the first address) ends, a stream or seqpacket
 socket's sending half is shut (as nc -N does) and cat waits for the peer's
-end. Datagrams have no end: once one direction ended, cat stops after half a
-second (or --timeout) without a datagram either way. SIGINT and SIGTERM end
-a listener or relay cleanly (its socket file removed).`;
+end; between two sockets each end is passed on and cat waits for both.
+Datagrams have no end, and stdout cannot pass one on: once one direction
+ended in a relay with a datagram side, or the socket's data toward stdout
+ended, cat stops after half a second (or --timeout) without data either way.
+SIGINT and SIGTERM end a listener or relay cleanly (its socket file removed).`;
 
 /** Whether stdin can give data: not closed, not write-only, not /dev/null. */
 function stdinReadable(): boolean {

@@ -16,7 +16,7 @@ export interface Endpoint {
   /**
    * Whether the end of the data toward this side can be passed on (a
    * socket's sending half is shut) with the other direction going on. Not
-   * for stdout: when the socket's data ends, the session ends, as nc's does.
+   * for stdout: once the socket's data ended, the quiet period applies.
    */
   halfCloses: boolean;
   read(signal: AbortSignal): Promise<Buffer | null>;

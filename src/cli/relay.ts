@@ -3,18 +3,20 @@
 // the reader (through the kernel's buffers back to the sender) and memory
 // holds at most one chunk per direction. How it ends:
 //   - a stream or seqpacket side ends with its empty read; the other side's
-//     sending half is then shut (as nc -N does), and the other direction
-//     goes on until its own end; but when the data toward stdout ends, the
-//     relay ends (as nc's does: stdout cannot pass a half-close on);
-//   - datagram sides never end by themselves: once a direction has ended,
-//     or from the start under --timeout, the relay stops after a quiet
-//     period measured from the last chunk in either direction, cutting
-//     short a read that is already waiting;
+//     sending half is then shut (as nc -N does), and between two sockets
+//     the other direction goes on until its own end;
+//   - datagram sides never end by themselves, and stdout cannot pass a
+//     half-close on: once a direction has ended in a relay with a datagram
+//     side, or the data toward stdout has ended (a peer that hung up while
+//     stdin stays open), the relay stops after a quiet period measured from
+//     the last chunk in either direction (socat's -t), cutting short a read
+//     that is already waiting; so stdin still being read is sent, and a
+//     terminal left open does not hold the relay forever;
 //   - --timeout is also the inactivity limit of stream relays.
 import type { Endpoint } from './endpoint.js';
 
-/** socat's default: half a second of quiet ends a datagram relay once one direction ended. */
-export const DATAGRAM_QUIET = 500;
+/** socat's -t default: half a second of quiet ends a relay that cannot end by itself. */
+export const QUIET_PERIOD = 500;
 
 export interface Counters { ab: number; ba: number }
 
@@ -75,14 +77,11 @@ export async function relay(a: Endpoint, b: Endpoint, o: RelayOptions, first?: B
   const c: Counters = { ab: 0, ba: 0 };
   const stop = new AbortController();
   const datagrams = a.framing === 'datagram' || b.framing === 'datagram';
-  const quiet = new Quiet(o.timeout ?? DATAGRAM_QUIET, stop);
+  const quiet = new Quiet(o.timeout ?? QUIET_PERIOD, stop);
   if (o.timeout !== null) quiet.arm();
   o.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   if (o.signal?.aborted) stop.abort();
-  const ended = (to: Endpoint) => () => {
-    if (!to.halfCloses) stop.abort();
-    else if (datagrams) quiet.arm();
-  };
+  const ended = (to: Endpoint) => () => { if (datagrams || !to.halfCloses) quiet.arm(); };
   let progress: NodeJS.Timeout | undefined;
   if (o.progress) {
     const t0 = performance.now();

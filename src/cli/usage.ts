@@ -25,10 +25,13 @@ const quoted = (message: string) => /(--[^' ,]+)/.exec(message)?.[1] ?? /'(-[^' 
 /** parseArgs' errors in one line of our own: its texts carry an unbalanced quote and a hint that does not apply. */
 function parseError(err: unknown): UsageError {
   const { code, message } = err as { code?: string; message: string };
-  const option = quoted(message);
+  const option = quoted(message.split('\n')[0]);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option '${option}'`);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    return new UsageError(/argument missing/.test(message) ? `option '${option}' needs a value` : `option '${option}' takes no value`);
+    if (/argument missing/.test(message)) return new UsageError(`option '${option}' needs a value`);
+    // A value that starts with '-' ('-w -1') is taken for an option unless it is joined: '-w-1', '--timeout=-1'.
+    if (/ambiguous/.test(message)) return new UsageError(`option '${option}' needs a value (join one that starts with '-': ${option}${option.startsWith('--') ? '=' : ''}VALUE)`);
+    return new UsageError(`option '${option}' takes no value`);
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument '${/'([^']*)'/.exec(message)?.[1] ?? ''}'`);
   return new UsageError(message.split('\n')[0]);
