@@ -9,7 +9,11 @@ import type { Spec } from './address.js';
 /** How the data of a side ends: 'stream' and 'record' with an empty read, 'datagram' never. */
 export type Framing = 'stream' | 'record' | 'datagram';
 
-/** One side of a relay. read() gives null at the end (or once `signal` aborts); nothing is buffered here. */
+/**
+ * One side of a relay. read() gives null at the end (or once `signal`
+ * aborts); its chunk may be overwritten by the next read(), so write() has
+ * sent or copied it when it resolves. Nothing is buffered beyond that chunk.
+ */
 export interface Endpoint {
   name: string;
   framing: Framing;
@@ -37,13 +41,15 @@ const END_CODES = new Set(['ABORT_ERR', 'ERR_SOCKET_CLOSED', 'ECONNRESET']);
 
 export function socketEndpoint(s: Socket, name: string): Endpoint {
   const framing: Framing = s.type === 'stream' ? 'stream' : s.type === 'seqpacket' ? 'record' : 'datagram';
+  const chunk = Buffer.allocUnsafe(CHUNK);
   return {
     name,
     framing,
     halfCloses: true,
     async read(signal) {
       try {
-        const b = await s.recv(CHUNK, { signal });
+        // One buffer per side, reused: the relay writes a chunk out before it reads the next.
+        const b = chunk.subarray(0, await s.recvInto(chunk, { signal }));
         // recv(2) gives 0 bytes at end of stream; on seqpacket that is also
         // what a hang-up gives, again and again, so it ends the stream there
         // too (a zero-length record cannot be told apart, as for socat).
@@ -90,7 +96,8 @@ export function stdioEndpoint(): Endpoint {
       }
     },
     async write(data, signal) {
-      if (!process.stdout.write(data)) await Promise.race([once(process.stdout, 'drain'), whenAborted(signal)]);
+      // A copy: stdout may keep the chunk queued after write() returns, and the reader reuses it.
+      if (!process.stdout.write(Buffer.from(data))) await Promise.race([once(process.stdout, 'drain'), whenAborted(signal)]);
     },
     endWrite() { /* stdout stays open until exit */ },
     close() { process.stdin.destroy(); },
