@@ -14,6 +14,7 @@
         "native/netdb.c",
         "native/poll.c",
         "native/resolver.c",
+        "native/scratch.c",
         "native/socket.c",
         "native/sockopt.c",
         "native/tcpinfo.c",

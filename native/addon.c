@@ -21,6 +21,9 @@ static napi_value sk__init(napi_env env, napi_value exports) {
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
     if (!sk__register(env, exports, tables[i])) return NULL;
   if (!sk_poll_init(env)) return NULL;
+  napi_value scratch = sk_scratch_init(env);
+  if (!scratch) return NULL;
+  napi_set_named_property(env, exports, "scratch", scratch);
   napi_set_named_property(env, exports, "constants", sk_constants(env));
   napi_set_named_property(env, exports, "layout", sk_layout(env));
   napi_set_named_property(env, exports, "features", sk_features(env));

@@ -60,6 +60,20 @@ bool sk_arg_int32_array(sk_args *a, size_t i, size_t min, int32_t **data);
 // A string copied into buf (NUL-terminated); throws RangeError if it does not fit.
 bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len);
 
+// The per-environment scratch (scratch.c): what calls return by reference.
+#define SK_RESULTS 4             // [0] address or value length, [1] control length / second fd, [2] msg_flags
+#define SK_OPTION_MAX 65536      // the largest option value read
+typedef struct {
+  napi_env env;
+  napi_ref ref;
+  uint8_t *sockaddr;             // a struct sockaddr_storage
+  int32_t *results;              // SK_RESULTS counts
+  uint8_t *option;               // SK_OPTION_MAX bytes
+} sk_scratch;
+napi_value sk_scratch_init(napi_env env);
+// The calling environment's scratch, or NULL after throwing.
+sk_scratch *sk_scratch_of(sk_args *a);
+
 napi_value sk_int(napi_env env, int64_t v);
 napi_value sk_undefined(napi_env env);
 void sk_throw_type(napi_env env, const char *msg);

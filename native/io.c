@@ -48,18 +48,19 @@ static napi_value sk_sendto(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
-// recvfrom(2): (fd, buffer, offset, length, flags, addr, out) -> bytes or -errno;
-// out[0] = address length (0 when the peer is unnamed).
+// recvfrom(2): (fd, buffer, offset, length, flags) -> bytes or -errno; the
+// sender in the scratch sockaddr, its length in results[0] (0 when unnamed).
 static napi_value sk_recvfrom(napi_env env, napi_callback_info info) {
   sk_args a;
-  int32_t fd, flags, *out;
+  int32_t fd, flags;
   uint8_t *p;
   size_t n;
-  struct sockaddr *sa;
-  if (!sk_args_get(env, info, 7, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_region(&a, 1, &p, &n) ||
-      !sk_arg_int32(&a, 4, &flags) || !sk_arg_sockaddr_out(&a, 5, &sa) ||
-      !sk_arg_int32_array(&a, 6, 1, &out))
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 5, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_region(&a, 1, &p, &n) ||
+      !sk_arg_int32(&a, 4, &flags) || !(s = sk_scratch_of(&a)))
     return NULL;
+  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
+  int32_t *out = s->results;
   socklen_t len = sizeof(struct sockaddr_storage);
   SK_RETRY(ssize_t, rc, recvfrom(fd, p, n, flags, sa, &len));
   out[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
@@ -123,78 +124,64 @@ static napi_value sk_sendmsg(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
-// recvmsg(2): (fd, buffer, offset, length, flags, addr | null, control | null, out)
-// -> bytes or -errno; out = [address length, control length, msg_flags].
-static napi_value sk_recvmsg(napi_env env, napi_callback_info info) {
-  sk_args a;
-  int32_t fd, flags, *out;
-  uint8_t *p, *ctl, *sa;
-  size_t n, ctllen, salen;
-  if (!sk_args_get(env, info, 8, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_region(&a, 1, &p, &n) ||
-      !sk_arg_int32(&a, 4, &flags) || !sk_arg_bytes(&a, 5, true, &sa, &salen) ||
-      !sk_arg_bytes(&a, 6, true, &ctl, &ctllen) || !sk_arg_int32_array(&a, 7, 3, &out))
-    return NULL;
-  if (sa && salen < sizeof(struct sockaddr_storage)) {
-    sk_throw_arg(&a, 5, true, "must hold a sockaddr_storage");
-    return NULL;
-  }
-  if (ctllen > INT_MAX) { sk_throw_arg(&a, 6, true, "is too large"); return NULL; }
-  struct iovec iov = { .iov_base = p, .iov_len = n };
+// recvmsg(2) into `niov` buffers: the sender in the scratch sockaddr,
+// results = [address length, control length, msg_flags].
+static napi_value sk__recvmsg(napi_env env, sk_scratch *s, int fd, struct iovec *iov, int niov, int flags,
+                              uint8_t *ctl, size_t ctllen) {
   struct msghdr msg = {
-    .msg_name = sa, .msg_namelen = sa ? sizeof(struct sockaddr_storage) : 0,
-    .msg_iov = &iov, .msg_iovlen = 1,
-    .msg_control = ctllen ? ctl : NULL, .msg_controllen = ctllen,
-  };
-  SK_RETRY(ssize_t, rc, recvmsg(fd, &msg, flags | SK_MSG_CMSG_CLOEXEC));
-  if (rc >= 0) {
-    out[0] = (int32_t)(msg.msg_namelen > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : msg.msg_namelen);
-    out[1] = (int32_t)(msg.msg_controllen > ctllen ? ctllen : msg.msg_controllen);
-    out[2] = msg.msg_flags & ~SK_MSG_CMSG_CLOEXEC;  // the kernel echoes our own flag
-  }
-  return sk_int(env, rc);
-}
-
-// recvmsg(2) scattering into several buffers, filled in order (Python's
-// recvmsg_into): (fd, buffers[], flags, addr | null, control | null, out)
-// -> bytes or -errno; out as recvmsg's.
-static napi_value sk_recvmsgv(napi_env env, napi_callback_info info) {
-  sk_args a;
-  int32_t fd, flags, *out;
-  uint8_t *ctl, *sa;
-  size_t ctllen, salen;
-  if (!sk_args_get(env, info, 6, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 2, &flags) ||
-      !sk_arg_bytes(&a, 3, true, &sa, &salen) || !sk_arg_bytes(&a, 4, true, &ctl, &ctllen) ||
-      !sk_arg_int32_array(&a, 5, 3, &out))
-    return NULL;
-  if (sa && salen < sizeof(struct sockaddr_storage)) {
-    sk_throw_arg(&a, 3, true, "must hold a sockaddr_storage");
-    return NULL;
-  }
-  if (ctllen > INT_MAX) { sk_throw_arg(&a, 4, true, "is too large"); return NULL; }
-  struct iovec iov[IOV_MAX];
-  int niov = sk__gather(&a, 1, iov);
-  if (niov < 0) return NULL;
-  struct msghdr msg = {
-    .msg_name = sa, .msg_namelen = sa ? sizeof(struct sockaddr_storage) : 0,
+    .msg_name = s->sockaddr, .msg_namelen = sizeof(struct sockaddr_storage),
     .msg_iov = iov, .msg_iovlen = (size_t)niov,
     .msg_control = ctllen ? ctl : NULL, .msg_controllen = ctllen,
   };
   SK_RETRY(ssize_t, rc, recvmsg(fd, &msg, flags | SK_MSG_CMSG_CLOEXEC));
   if (rc >= 0) {
-    out[0] = (int32_t)(msg.msg_namelen > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : msg.msg_namelen);
-    out[1] = (int32_t)(msg.msg_controllen > ctllen ? ctllen : msg.msg_controllen);
-    out[2] = msg.msg_flags & ~SK_MSG_CMSG_CLOEXEC;
+    s->results[0] = (int32_t)(msg.msg_namelen > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : msg.msg_namelen);
+    s->results[1] = (int32_t)(msg.msg_controllen > ctllen ? ctllen : msg.msg_controllen);
+    s->results[2] = msg.msg_flags & ~SK_MSG_CMSG_CLOEXEC;  // the kernel echoes our own flag
   }
   return sk_int(env, rc);
+}
+
+// recvmsg(2): (fd, buffer, offset, length, flags, control | null) -> bytes or -errno.
+static napi_value sk_recvmsg(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, flags;
+  uint8_t *p, *ctl;
+  size_t n, ctllen;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 6, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_region(&a, 1, &p, &n) ||
+      !sk_arg_int32(&a, 4, &flags) || !sk_arg_bytes(&a, 5, true, &ctl, &ctllen) || !(s = sk_scratch_of(&a)))
+    return NULL;
+  if (ctllen > INT_MAX) { sk_throw_arg(&a, 5, true, "is too large"); return NULL; }
+  struct iovec iov = { .iov_base = p, .iov_len = n };
+  return sk__recvmsg(env, s, fd, &iov, 1, flags, ctl, ctllen);
+}
+
+// recvmsg(2) scattering into several buffers, filled in order (Python's
+// recvmsg_into): (fd, buffers[], flags, control | null) -> bytes or -errno.
+static napi_value sk_recvmsgv(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, flags;
+  uint8_t *ctl;
+  size_t ctllen;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 2, &flags) ||
+      !sk_arg_bytes(&a, 3, true, &ctl, &ctllen) || !(s = sk_scratch_of(&a)))
+    return NULL;
+  if (ctllen > INT_MAX) { sk_throw_arg(&a, 3, true, "is too large"); return NULL; }
+  struct iovec iov[IOV_MAX];
+  int niov = sk__gather(&a, 1, iov);
+  if (niov < 0) return NULL;
+  return sk__recvmsg(env, s, fd, iov, niov, flags, ctl, ctllen);
 }
 
 const sk_export sk_io_exports[] = {
   { "send", sk_send, "fd,buf,off,len,flags" },
   { "recv", sk_recv, "fd,buf,off,len,flags" },
   { "sendto", sk_sendto, "fd,buf,off,len,flags,addr,addrlen" },
-  { "recvfrom", sk_recvfrom, "fd,buf,off,len,flags,addr,out" },
+  { "recvfrom", sk_recvfrom, "fd,buf,off,len,flags" },
   { "sendmsg", sk_sendmsg, "fd,data,addr,addrlen,control,flags" },
-  { "recvmsg", sk_recvmsg, "fd,buf,off,len,flags,addr,control,out" },
-  { "recvmsgv", sk_recvmsgv, "fd,buffers,flags,addr,control,out" },
+  { "recvmsg", sk_recvmsg, "fd,buf,off,len,flags,control" },
+  { "recvmsgv", sk_recvmsgv, "fd,buffers,flags,control" },
   { NULL, NULL },
 };

@@ -21,14 +21,15 @@ static napi_value sk_socket(napi_env env, napi_callback_info info) {
   return sk_int(env, fd);
 }
 
-// socketpair(2), both ends close-on-exec; the fds go into out[0], out[1].
+// socketpair(2), both ends close-on-exec; the fds go into scratch results[0], results[1].
 static napi_value sk_socketpair(napi_env env, napi_callback_info info) {
   sk_args a;
-  int32_t domain, type, protocol, *out;
-  if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &domain) ||
-      !sk_arg_int32(&a, 1, &type) || !sk_arg_int32(&a, 2, &protocol) ||
-      !sk_arg_int32_array(&a, 3, 2, &out))
+  int32_t domain, type, protocol;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &domain) ||
+      !sk_arg_int32(&a, 1, &type) || !sk_arg_int32(&a, 2, &protocol) || !(s = sk_scratch_of(&a)))
     return NULL;
+  int32_t *out = s->results;
   int fds[2];
 #ifdef SK_HAVE_SOCK_FLAGS
   if (socketpair(domain, type | SOCK_CLOEXEC, protocol, fds) < 0) return sk_int(env, -errno);
@@ -68,14 +69,16 @@ static napi_value sk_listen(napi_env env, napi_callback_info info) {
 }
 
 // accept4(2) with SOCK_CLOEXEC (plus the caller's flags, e.g. SOCK_NONBLOCK);
-// the peer address goes into addr, its length into out[0].
+// the peer address goes into the scratch sockaddr, its length into results[0].
 static napi_value sk_accept(napi_env env, napi_callback_info info) {
   sk_args a;
-  int32_t fd, flags, *out;
-  struct sockaddr *sa;
-  if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &flags) ||
-      !sk_arg_sockaddr_out(&a, 2, &sa) || !sk_arg_int32_array(&a, 3, 1, &out))
+  int32_t fd, flags;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 2, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &flags) ||
+      !(s = sk_scratch_of(&a)))
     return NULL;
+  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
+  int32_t *out = s->results;
   socklen_t len = sizeof(struct sockaddr_storage);
 #ifdef SK_HAVE_ACCEPT4
   SK_RETRY(int, cfd, accept4(fd, sa, &len, flags | SOCK_CLOEXEC));
@@ -139,11 +142,11 @@ typedef int (*sk__name_fn)(int, struct sockaddr *, socklen_t *);
 
 static napi_value sk__name(napi_env env, napi_callback_info info, sk__name_fn fn) {
   sk_args a;
-  int32_t fd, *out;
-  struct sockaddr *sa;
-  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) ||
-      !sk_arg_sockaddr_out(&a, 1, &sa) || !sk_arg_int32_array(&a, 2, 1, &out))
-    return NULL;
+  int32_t fd;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 1, &a) || !sk_arg_int32(&a, 0, &fd) || !(s = sk_scratch_of(&a))) return NULL;
+  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
+  int32_t *out = s->results;
   socklen_t len = sizeof(struct sockaddr_storage);
   if (fn(fd, sa, &len) < 0) return sk_int(env, -errno);
   out[0] = (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len);
@@ -210,15 +213,15 @@ static napi_value sk_setcloexec(napi_env env, napi_callback_info info) {
 
 const sk_export sk_socket_exports[] = {
   { "socket", sk_socket, "domain,type,protocol" },
-  { "socketpair", sk_socketpair, "domain,type,protocol,out" },
+  { "socketpair", sk_socketpair, "domain,type,protocol" },
   { "bind", sk_bind, "fd,addr,addrlen" },
   { "listen", sk_listen, "fd,backlog" },
-  { "accept", sk_accept, "fd,flags,addr,out" },
+  { "accept", sk_accept, "fd,flags" },
   { "connect", sk_connect, "fd,addr,addrlen" },
   { "shutdown", sk_shutdown, "fd,how" },
   { "close", sk_close, "fd" },
-  { "getsockname", sk_getsockname, "fd,addr,out" },
-  { "getpeername", sk_getpeername, "fd,addr,out" },
+  { "getsockname", sk_getsockname, "fd" },
+  { "getpeername", sk_getpeername, "fd" },
   { "setblocking", sk_setblocking, "fd,blocking" },
   { "fdflags", sk_fdflags, "fd" },
   { "dup", sk_dup, "fd" },

@@ -1,22 +1,25 @@
 // Socket options as raw bytes. Values are encoded and decoded in TypeScript
 // from a table (int, bool, linger, timeval, mreq, ...) using the struct sizes
 // the addon exports; here only the lengths are checked.
+#include <string.h>
 #include "berkeley.h"
 
-// getsockopt(2): (fd, level, name, buffer, out) -> 0 or -errno; out[0] = length.
+// getsockopt(2): (fd, level, name, size) -> 0 or -errno. The value lands in
+// the scratch option buffer (its first `size` bytes zeroed first, so a
+// shorter value reads as zero-extended), its length in results[0].
 static napi_value sk_getsockopt(napi_env env, napi_callback_info info) {
   sk_args a;
-  int32_t fd, level, name, *out;
-  uint8_t *p;
-  size_t n;
-  if (!sk_args_get(env, info, 5, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &level) ||
-      !sk_arg_int32(&a, 2, &name) || !sk_arg_bytes(&a, 3, false, &p, &n) ||
-      !sk_arg_int32_array(&a, 4, 1, &out))
+  int32_t fd, level, name;
+  uint32_t n;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 4, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_int32(&a, 1, &level) ||
+      !sk_arg_int32(&a, 2, &name) || !sk_arg_uint32(&a, 3, &n) || !(s = sk_scratch_of(&a)))
     return NULL;
-  if (n > 65536) { sk_throw_arg(&a, 3, true, "must be at most 65536 bytes"); return NULL; }
+  if (n > SK_OPTION_MAX) { sk_throw_arg(&a, 3, true, "must be at most 65536"); return NULL; }
+  memset(s->option, 0, n);
   socklen_t len = (socklen_t)n;
-  if (getsockopt(fd, level, name, p, &len) < 0) return sk_int(env, -errno);
-  out[0] = (int32_t)(len > n ? n : len);
+  if (getsockopt(fd, level, name, s->option, &len) < 0) return sk_int(env, -errno);
+  s->results[0] = (int32_t)(len > n ? n : len);
   return sk_int(env, 0);
 }
 
@@ -35,7 +38,7 @@ static napi_value sk_setsockopt(napi_env env, napi_callback_info info) {
 }
 
 const sk_export sk_sockopt_exports[] = {
-  { "getsockopt", sk_getsockopt, "fd,level,name,buf,out" },
+  { "getsockopt", sk_getsockopt, "fd,level,name,size" },
   { "setsockopt", sk_setsockopt, "fd,level,name,buf" },
   { NULL, NULL },
 };

@@ -35,7 +35,7 @@ export function socket(domain: number, type: number, protocol = 0): number {
 /** socketpair(2): two connected fds, both close-on-exec. */
 export function socketpair(domain: number, type: number, protocol = 0): [number, number] {
   check(sys.socketpair(validateInt32(domain, 'domain'), validateInt32(type, 'type'), validateInt32(protocol, 'protocol')), 'socketpair');
-  return [sys.pair[0], sys.pair[1]];
+  return [sys.results[0], sys.results[1]];
 }
 
 /** bind(2). Unix paths that do not fit sun_path throw ENAMETOOLONG. */
@@ -173,9 +173,8 @@ export function getsockopt(fd: number, level: number, name: number, kind?: 'int'
   validateInt32(level, 'level');
   validateInt32(name, 'name');
   const [size, decode] = optionValueReader(level, name, kind);
-  const buf = Buffer.alloc(size);
-  check(sys.getsockopt(fd, level, name, buf), 'getsockopt');
-  return decode(buf, sys.results[0]) as number | Buffer | string | LingerStruct | TimevalStruct;
+  check(sys.getsockopt(fd, level, name, size), 'getsockopt');
+  return decode(sys.option, sys.results[0]) as number | Buffer | string | LingerStruct | TimevalStruct;
 }
 
 /**

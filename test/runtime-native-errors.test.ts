@@ -12,7 +12,6 @@ import { fdCount } from './helpers.ts';
 
 const b = binding as unknown as Record<string, (...args: unknown[]) => unknown>;
 const buf = new Uint8Array(16);
-const out = new Int32Array(4);
 const storage = new Uint8Array(binding.layout.storage);
 // A control buffer whose first header claims more bytes than the buffer has.
 const badControl = new Uint8Array(binding.layout.cmsgSpace0 + 8);
@@ -26,14 +25,17 @@ const rows: [string, unknown[], ErrorConstructor, string, RegExp][] = [
   ['send', [1, 'text', 0, 1, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^send: argument 2 \(buf\) must be a Uint8Array$/],
   ['send', [1, buf, 10, 7, 0], RangeError, 'ERR_OUT_OF_RANGE', /^send: argument 3 \(off\) and argument 4 \(len\) must give a region inside argument 2 \(buf\)$/],
   ['recv', [1, buf, 0, 2 ** 53, 0], RangeError, 'ERR_OUT_OF_RANGE', /^recv: argument 4 \(len\) must be a safe integer$/],
-  ['recvfrom', [1, buf, 0, 1, 0, new Uint8Array(4), out], RangeError, 'ERR_OUT_OF_RANGE', /^recvfrom: argument 6 \(addr\) must hold a sockaddr_storage$/],
+  ['recvfrom', [1, buf, 0, 1], TypeError, 'ERR_INVALID_ARG_TYPE', /^recvfrom: 5 arguments expected \(fd,buf,off,len,flags\), 4 given$/],
+  ['recvmsgv', [1, [buf, 'x'], 0, null], TypeError, 'ERR_INVALID_ARG_TYPE', /^recvmsgv: argument 2 \(buffers\) element 1 must be a Uint8Array$/],
+  ['sendfile', [1, 2, -2, 1], RangeError, 'ERR_OUT_OF_RANGE', /^sendfile: argument 3 \(offset\) must be >= -1$/],
+  ['lseek', [1, 0.5], RangeError, 'ERR_OUT_OF_RANGE', /^lseek: argument 2 \(offset\) must be a safe integer$/],
   ['sendto', [1, buf, 0, 1, 0, storage, storage.length + 1], RangeError, 'ERR_OUT_OF_RANGE', /^sendto: argument 7 \(addrlen\) must be a valid sockaddr length/],
   ['sendmsg', [1, [buf, 'x'], null, 0, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^sendmsg: argument 2 \(data\) element 1 must be a Uint8Array$/],
   ['sendmsg', [1, buf, null, 0, badControl, 0], RangeError, 'ERR_OUT_OF_RANGE', /^sendmsg: argument 5 \(control\) is malformed control data$/],
   ['sendmmsg', [1, 'x', null, null, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^sendmmsg: argument 2 \(datas\) must be an array of Uint8Arrays$/],
   ['sendmmsg', [1, [], null, null, null, 0], RangeError, 'ERR_OUT_OF_RANGE', /^sendmmsg: argument 2 \(datas\) must hold 1 to 256 messages$/],
   ['sendmmsg', [1, [buf, 7], null, null, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^sendmmsg: argument 2 \(datas\) element 1 must be a Uint8Array$/],
-  ['getsockopt', [1, 1, 1, buf, new Float64Array(1)], TypeError, 'ERR_INVALID_ARG_TYPE', /^getsockopt: argument 5 \(out\) must be an Int32Array$/],
+  ['getsockopt', [1, 1, 1, 65537], RangeError, 'ERR_OUT_OF_RANGE', /^getsockopt: argument 4 \(size\) must be at most 65536$/],
   ['setsockopt', [1, 1, 1, new Uint8Array(65537)], RangeError, 'ERR_OUT_OF_RANGE', /^setsockopt: argument 4 \(buf\) must be at most 65536 bytes$/],
   ['setblocking', [1, 'yes'], TypeError, 'ERR_INVALID_ARG_TYPE', /^setblocking: argument 2 \(blocking\) must be a boolean$/],
   ['bind', [1, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^bind: argument 2 \(addr\) must be a Uint8Array$/],

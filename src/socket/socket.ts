@@ -145,7 +145,7 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
     const st = typeNumber(type);
     const rc = sys.socketpair(af, st | NONBLOCK, 0);
     if (rc < 0) throw systemError(rc, 'socketpair');
-    const [a, b] = sys.pair;
+    const [a, b] = [sys.results[0], sys.results[1]];
     let first: Socket | null = null;
     try {
       first = adopt(a, af, st, 0, true);

@@ -10,14 +10,6 @@ import { layout, readIntValue } from '../sys/struct.js';
 import * as sys from '../sys/fd.js';
 import type { SocketState } from './state.js';
 
-/** Option values are read into this scratch and decoded at once. */
-let scratch = Buffer.alloc(256);
-function readBuffer(size: number): Buffer {
-  if (scratch.length < size) scratch = Buffer.alloc(size);
-  scratch.fill(0, 0, size);
-  return scratch.subarray(0, size);
-}
-
 export function setOption(s: SocketState, name: OptionName, value: unknown): void {
   const [level, opt, bytes] = encodeOption(name, value);
   if (s.deferred) {
@@ -35,10 +27,9 @@ export function getOption(s: SocketState, name: OptionName): unknown {
     if (remembered) return remembered[1];
     throw noFamilyError('getsockopt');
   }
-  const buf = readBuffer(size);
-  const rc = sys.getsockopt(s.open('getsockopt'), level, opt, buf);
+  const rc = sys.getsockopt(s.open('getsockopt'), level, opt, size);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return decode(buf, sys.results[0]);
+  return decode(sys.option, sys.results[0]);
 }
 
 type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
@@ -71,18 +62,16 @@ export function getsockopt(s: SocketState, level: Level, name: number | string, 
   const lvl = levelNumber(level);
   const opt = optionNumber(level, name);
   const [size, decode] = optionValueReader(lvl, opt, kind);
-  const buf = readBuffer(size);
-  const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, buf);
+  const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, size);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return decode(buf, sys.results[0]);
+  return decode(sys.option, sys.results[0]);
 }
 
 /** An int-valued option read straight from an fd (SO_ERROR, SO_TYPE, ...). */
 export function intOption(fd: number, level: number, name: number): number {
-  const buf = readBuffer(layout.intSize);
-  const rc = sys.getsockopt(fd, level, name, buf);
+  const rc = sys.getsockopt(fd, level, name, layout.intSize);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return readIntValue(buf, sys.results[0]);
+  return readIntValue(sys.option, sys.results[0]);
 }
 
 // ---- multicast ----------------------------------------------------------------

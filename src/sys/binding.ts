@@ -36,19 +36,21 @@ export interface Binding {
   constants: Record<string, number>;
   layout: Layout;
   features: Record<string, boolean>;
+  /** This environment's scratch (native/scratch.c): where calls leave an address, counts and option values. */
+  scratch: { sockaddr: Buffer; results: Int32Array; option: Buffer };
   /** struct tcp_info: its size (0 where unknown) and each field's [offset, size]; wscale is a pair of nibbles. */
   tcpInfo: { size: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
 
   socket(domain: number, type: number, protocol: number): number;
-  socketpair(domain: number, type: number, protocol: number, out: Int32Array): number;
+  socketpair(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Uint8Array, len: number): number;
   listen(fd: number, backlog: number): number;
-  accept(fd: number, flags: number, addr: Uint8Array, out: Int32Array): number;
+  accept(fd: number, flags: number): number;
   connect(fd: number, addr: Uint8Array, len: number): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
-  getsockname(fd: number, addr: Uint8Array, out: Int32Array): number;
-  getpeername(fd: number, addr: Uint8Array, out: Int32Array): number;
+  getsockname(fd: number): number;
+  getpeername(fd: number): number;
   setblocking(fd: number, blocking: boolean): number;
   /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
   fdflags(fd: number): number;
@@ -59,11 +61,11 @@ export interface Binding {
   send(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
   recv(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
   sendto(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
-  recvfrom(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array, out: Int32Array): number;
+  recvfrom(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
   sendmsg(fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number;
-  recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+  recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, control: Uint8Array | null): number;
   /** recvmsg(2) scattering into `buffers` in order. */
-  recvmsgv(fd: number, buffers: Uint8Array[], flags: number, addr: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+  recvmsgv(fd: number, buffers: Uint8Array[], flags: number, control: Uint8Array | null): number;
   /** sendfile(2) from `fileFd` at `offset` (-1: the file's own position, advanced); at most 0x7ffff000 bytes per call. */
   sendfile(fd: number, fileFd: number, offset: number, count: number): number;
   /** lseek(2): offset -1 returns the current position, any other sets it; the position or -errno. */
@@ -73,7 +75,7 @@ export interface Binding {
   recvmmsg(fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null, control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: number): number;
   sendmmsg(fd: number, datas: Uint8Array[], addrs: Uint8Array | null, addrLens: Int32Array | null, controls: (Uint8Array | null)[] | null, flags: number): number;
 
-  getsockopt(fd: number, level: number, name: number, buf: Uint8Array, out: Int32Array): number;
+  getsockopt(fd: number, level: number, name: number, size: number): number;
   setsockopt(fd: number, level: number, name: number, buf: Uint8Array): number;
 
   getaddrinfo(host: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): RawAddrInfo[] | GaiFailure;

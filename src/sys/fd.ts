@@ -11,24 +11,24 @@
 import { hostname } from 'node:os';
 import { binding } from './binding.js';
 
-/** The sockaddr the last accept/recvfrom/recvmsg/getsockname/getpeername returned (length in `results[0]`). */
-export const sockaddr = Buffer.alloc(binding.layout.storage);
+/** The sockaddr the last accept/recvfrom/recvmsg/getsockname/getpeername returned (length in `results[0]`). The addon writes it: this environment's scratch (native/scratch.c). */
+export const sockaddr: Buffer = binding.scratch.sockaddr;
 /** Counts the last call returned by reference: [0] address length, [1] control length, [2] msg_flags. */
-export const results = new Int32Array(4);
-/** The two fds of the last socketpair. */
-export const pair = new Int32Array(2);
+export const results: Int32Array = binding.scratch.results;
+/** The value the last getsockopt read (length in `results[0]`), zero-extended to the size asked for. */
+export const option: Buffer = binding.scratch.option;
 
 // ---- lifecycle ------------------------------------------------------------
 
 /** socket(2), close-on-exec; `type` may carry SOCK_NONBLOCK. */
 export const socket = (domain: number, type: number, protocol: number): number => binding.socket(domain, type, protocol);
-/** socketpair(2), close-on-exec; the fds land in `pair`. */
-export const socketpair = (domain: number, type: number, protocol: number): number => binding.socketpair(domain, type, protocol, pair);
+/** socketpair(2), close-on-exec; the fds land in `results[0]` and `results[1]`. */
+export const socketpair = (domain: number, type: number, protocol: number): number => binding.socketpair(domain, type, protocol);
 export const bind = (fd: number, addr: Uint8Array, len: number): number => binding.bind(fd, addr, len);
 export const listen = (fd: number, backlog: number): number => binding.listen(fd, backlog);
 export const connect = (fd: number, addr: Uint8Array, len: number): number => binding.connect(fd, addr, len);
 /** accept4(2), close-on-exec plus `flags`; the peer lands in `sockaddr`. */
-export const accept = (fd: number, flags: number): number => binding.accept(fd, flags, sockaddr, results);
+export const accept = (fd: number, flags: number): number => binding.accept(fd, flags);
 export const shutdown = (fd: number, how: number): number => binding.shutdown(fd, how);
 /** close(2) of an fd no Socket owns (posix, fds received in messages). */
 export const close = (fd: number): number => binding.close(fd);
@@ -40,8 +40,8 @@ export const setcloexec = (fd: number, on: boolean): number => binding.setcloexe
 export const setblocking = (fd: number, blocking: boolean): number => binding.setblocking(fd, blocking);
 /** bit 0: O_NONBLOCK, bit 1: FD_CLOEXEC; or -errno. */
 export const fdflags = (fd: number): number => binding.fdflags(fd);
-export const getsockname = (fd: number): number => binding.getsockname(fd, sockaddr, results);
-export const getpeername = (fd: number): number => binding.getpeername(fd, sockaddr, results);
+export const getsockname = (fd: number): number => binding.getsockname(fd);
+export const getpeername = (fd: number): number => binding.getpeername(fd);
 
 // ---- ownership: an fd owned by a Socket has one poll handle and is closed at environment teardown ----
 
@@ -60,15 +60,15 @@ export const sendto = (fd: number, buf: Uint8Array, off: number, len: number, fl
   binding.sendto(fd, buf, off, len, flags, addr, addrlen);
 /** recvfrom(2); the sender lands in `sockaddr`. */
 export const recvfrom = (fd: number, buf: Uint8Array, off: number, len: number, flags: number): number =>
-  binding.recvfrom(fd, buf, off, len, flags, sockaddr, results);
+  binding.recvfrom(fd, buf, off, len, flags);
 export const sendmsg = (fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number =>
   binding.sendmsg(fd, data, addr, addrlen, control, flags);
 /** recvmsg(2) with MSG_CMSG_CLOEXEC; the sender lands in `sockaddr`, the counts in `results`. */
 export const recvmsg = (fd: number, buf: Uint8Array, off: number, len: number, flags: number, control: Uint8Array | null): number =>
-  binding.recvmsg(fd, buf, off, len, flags, sockaddr, control, results);
+  binding.recvmsg(fd, buf, off, len, flags, control);
 /** recvmsg(2) scattering into `buffers` in order; sender and counts as recvmsg's. */
 export const recvmsgv = (fd: number, buffers: Uint8Array[], flags: number, control: Uint8Array | null): number =>
-  binding.recvmsgv(fd, buffers, flags, sockaddr, control, results);
+  binding.recvmsgv(fd, buffers, flags, control);
 /** sendfile(2) from a file to the socket `fd`; offset -1 reads at (and advances) the file's own position. */
 export const sendfile = (fd: number, fileFd: number, offset: number, count: number): number => binding.sendfile(fd, fileFd, offset, count);
 /** lseek(2) on a file (sendFile's fallback): offset -1 asks for the position. */
@@ -82,8 +82,8 @@ export const sendmmsg = (fd: number, datas: Uint8Array[], addrs: Uint8Array | nu
 
 // ---- options ------------------------------------------------------------------
 
-/** getsockopt(2) into `buf`; the length the kernel wrote lands in `results[0]`. */
-export const getsockopt = (fd: number, level: number, name: number, buf: Uint8Array): number => binding.getsockopt(fd, level, name, buf, results);
+/** getsockopt(2) of at most `size` bytes into `option`; the length the kernel wrote lands in `results[0]`. */
+export const getsockopt = (fd: number, level: number, name: number, size: number): number => binding.getsockopt(fd, level, name, size);
 export const setsockopt = (fd: number, level: number, name: number, value: Uint8Array): number => binding.setsockopt(fd, level, name, value);
 
 // ---- blocking waits (poll(2)) ----------------------------------------------------
