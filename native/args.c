@@ -181,18 +181,6 @@ bool sk_arg_region(sk_args *a, size_t i, uint8_t **data, size_t *len) {
   return true;
 }
 
-bool sk_arg_sockaddr_out(sk_args *a, size_t i, struct sockaddr **sa) {
-  uint8_t *p;
-  size_t n;
-  if (!sk_arg_bytes(a, i, false, &p, &n)) return false;
-  if (n < sizeof(struct sockaddr_storage)) {
-    sk_throw_arg(a, i, true, "must hold a sockaddr_storage");
-    return false;
-  }
-  *sa = (struct sockaddr *)p;
-  return true;
-}
-
 bool sk_arg_sockaddr_in(sk_args *a, size_t i, struct sockaddr **sa, socklen_t *len) {
   uint8_t *p;
   size_t n;

@@ -51,8 +51,6 @@ bool sk_arg_element_bytes(sk_args *a, size_t i, uint32_t k, bool nullable, uint8
 // A region [off, off+len) of a Uint8Array passed as three arguments i, i+1, i+2;
 // throws RangeError when the region does not lie inside the array.
 bool sk_arg_region(sk_args *a, size_t i, uint8_t **data, size_t *len);
-// A caller-provided sockaddr buffer (at least sizeof(struct sockaddr_storage)).
-bool sk_arg_sockaddr_out(sk_args *a, size_t i, struct sockaddr **sa);
 // A sockaddr given as bytes plus a length, both checked.
 bool sk_arg_sockaddr_in(sk_args *a, size_t i, struct sockaddr **sa, socklen_t *len);
 // An Int32Array of at least `min` elements for results returned by reference.
