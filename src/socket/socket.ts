@@ -1,8 +1,9 @@
 // socket/ is the Socket class: its state behind a module-private symbol
 // (state.ts, shared with select(), net.ts and the iterator), its operations
-// by idea (receive.ts, send.ts, connect.ts, sockopt.ts), tcp()/udp()'s
-// deferred family (family.ts), iteration (iterate.ts), node:net interop
-// (interop.ts), the public types (types.ts), lifecycle, timeouts, options
+// by idea (receive.ts, send.ts, sendfile.ts, connect.ts, sockopt.ts),
+// tcp()/udp()'s deferred family (family.ts), iteration (iterate.ts), node:net
+// interop (interop.ts), Web Streams (webstreams.ts), dup and inheritance
+// (descriptor.ts), the public types (types.ts), lifecycle, timeouts, options
 // and stats (base.ts), sending and receiving (transfer.ts), and this façade:
 // constructors, naming, connecting and accepting, interop and iteration.
 // Every I/O method is an async/sync pair of one-liners over one op, run by
