@@ -79,7 +79,9 @@ export function udpDrain(cfg: Settings): Group[] {
       cases,
       skipped,
       targets: [
-        { subject: 'berkeley recvMany (async)', peer: 'C recvmmsg', min: 0.8 },
+        { subject: 'berkeley recvFrom (async)', peer: 'Python recvfrom_into', min: 1.0 },
+        { subject: 'berkeley recvFromSync', peer: 'Python recvfrom_into', min: 1.1 },
+        { subject: 'berkeley recvMany (async)', peer: 'C recvmmsg', min: 0.9 },
         { subject: 'berkeley recvMany (async)', peer: 'node:dgram', min: 5 },
         { subject: 'berkeley recvFrom (async)', peer: 'node:dgram', min: 3.5 },
       ],
