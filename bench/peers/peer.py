@@ -13,7 +13,9 @@ import time
 
 CHUNK = 65536
 SO_RCVBUFFORCE = getattr(socket, 'SO_RCVBUFFORCE', 33)
+UDP_SEGMENT = 103
 UDP_GRO = 104
+SOL_UDP = getattr(socket, 'SOL_UDP', 17)
 
 
 def report(ops, nbytes, seconds, cpu, **extra):
@@ -120,17 +122,21 @@ def source(transport, path, size, *_):
     report(writes, writes * len(buf), time.perf_counter() - t0, time.process_time() - c0)
 
 
-def udp_socket(rcvbuf):
+def udp_socket(rcvbuf, gro=False):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf)
     except PermissionError:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if gro:
+        s.setsockopt(SOL_UDP, UDP_GRO, 1)
     s.bind(('127.0.0.1', 0))
     return s
 
 
-def udp_recv(*_):
+def udp_recv(variant='', *_):
+    if variant == 'gro':
+        return udp_recv_gro()
     s = udp_socket(4 << 20)
     ready(s.getsockname()[1])
     buf = bytearray(2048)
@@ -154,7 +160,66 @@ def udp_recv(*_):
     report(segs, nbytes, last - t0, time.process_time() - c0)
 
 
-def udp_send(target, seconds, size, *_):
+def udp_recv_gro():
+    """UDP_GRO: one recvmsg_into per coalesced datagram, its segment size from the control message."""
+    s = udp_socket(4 << 20, gro=True)
+    ready(s.getsockname()[1])
+    buf = bytearray(CHUNK)
+    bufs = [buf]
+    space = socket.CMSG_SPACE(4)
+    recvmsg_into = s.recvmsg_into
+    clock = time.perf_counter
+
+    def segments(n, ancdata):
+        for level, kind, data in ancdata:
+            if level == SOL_UDP and kind == UDP_GRO:
+                seg = struct.unpack('i', data[:4])[0]
+                return (n + seg - 1) // seg
+        return 1
+
+    n, anc, _, _ = recvmsg_into(bufs, space)
+    c0, t0 = time.process_time(), clock()
+    last = t0
+    segs, nbytes = segments(n, anc), n
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack('ll', 0, 300000))
+    try:
+        while True:
+            n, anc, _, _ = recvmsg_into(bufs, space)
+            nbytes += n
+            segs += segments(n, anc)
+            last = clock()
+    except BlockingIOError:
+        pass
+    report(segs, nbytes, last - t0, time.process_time() - c0)
+
+
+def udp_send_gso(target, seconds, size):
+    """UDP_SEGMENT: one sendmsg per super-datagram of as many segments as fit in 63000 bytes (Python has no sendmmsg)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(('127.0.0.1', int(target)))
+    size = int(size)
+    per = 63000 // size
+    bufs = [b'x' * (per * size)]
+    ctl = [(SOL_UDP, UDP_SEGMENT, struct.pack('H', size))]
+    sendmsg = s.sendmsg
+    segs = 0
+    clock = time.perf_counter
+    c0, t0 = time.process_time(), clock()
+    end, t = t0 + float(seconds), t0
+    while t < end:
+        for _ in range(16):
+            try:
+                sendmsg(bufs, ctl)
+                segs += per
+            except OSError:  # refused (no receiver yet) or a full buffer: dropped, as in C
+                pass
+        t = clock()
+    report(segs, segs * size, t - t0, time.process_time() - c0)
+
+
+def udp_send(target, seconds, size, variant='', *_):
+    if variant == 'gso':
+        return udp_send_gso(target, seconds, size)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(('127.0.0.1', int(target)))
     buf = b'x' * int(size)

@@ -1,7 +1,7 @@
 // gso-gro: 1400-byte segments sent with UDP_SEGMENT (GSO) and received with
 // UDP_GRO, each side against the C GSO/GRO reference on the other core.
 // node:dgram has neither: it sends and receives one 1400-byte datagram at a time.
-import { peers } from '../lib/harness.ts';
+import { missing, peers } from '../lib/harness.ts';
 import { type Group, type Settings } from '../lib/suite.ts';
 import { recvCase, sendCase } from './udp-flood.ts';
 import { features } from 'berkeley';
@@ -25,9 +25,10 @@ export function gsoGro(cfg: Settings): Group[] {
       cases: [
         sendCase('C sendmmsg + GSO', groSink, (p) => peers.c('udp-send', p, d, SEG, 'gso')),
         sendCase('node:dgram (no GSO)', groSink, (p) => peers.node('udp-send', p, d, SEG)),
+        ...(missing.python() ? [] : [sendCase('Python sendmsg + GSO', groSink, (p) => peers.python('udp-send', p, d, SEG, 'gso'))]),
         sendCase('berkeley sendMany + GSO', groSink, (p) => peers.berkeley('udp-send', p, d, SEG, 'gso'), true),
       ],
-      skipped: [],
+      skipped: missing.python() ? [`Python: ${missing.python()}`] : [],
       targets: [{ subject: 'berkeley sendMany + GSO', peer: 'C sendmmsg + GSO', min: 0.9 }],
     },
     {
@@ -39,9 +40,10 @@ export function gsoGro(cfg: Settings): Group[] {
       cases: [
         recvCase('C recvmmsg + GRO', groSink, gsoFlood),
         recvCase('node:dgram (no GRO)', peers.node('udp-recv'), gsoFlood),
+        ...(missing.python() ? [] : [recvCase('Python recvmsg_into + GRO', peers.python('udp-recv', 'gro'), gsoFlood)]),
         recvCase('berkeley recvMany + GRO', peers.berkeley('udp-recv', 'gro'), gsoFlood, true),
       ],
-      skipped: [],
+      skipped: missing.python() ? [`Python: ${missing.python()}`] : [],
       targets: [{ subject: 'berkeley recvMany + GRO', peer: 'C recvmmsg + GRO', min: 0.9 }],
     },
   ];
