@@ -11,7 +11,7 @@ import { validateInt32 } from '../validate.js';
 import { addressDetails, addressTarget, isHostPort, type HostPort } from '../codec/address.js';
 import { familyNumber } from '../codec/names.js';
 import { encodeAddress, type SocketAddress } from '../codec/sockaddr.js';
-import { SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR } from '../sys/constants.js';
+import { SOL_SOCKET, SO_ERROR } from '../sys/constants.js';
 import { EAGAIN, EINPROGRESS } from '../sys/errno.js';
 import * as sys from '../sys/fd.js';
 import { callOptions, Job, Op, SLEEP } from '../io/engine.js';
@@ -19,7 +19,7 @@ import { lookupSync } from '../io/lookup.js';
 import { WRITE } from '../io/readiness.js';
 import { useFamily } from './family.js';
 import { intOption } from './sockopt.js';
-import type { SocketState } from './state.js';
+import { NONBLOCK, nonblocking, type SocketState } from './state.js';
 
 /** bind(2). Host names are resolved synchronously; '*' is the wildcard; each resolved address is tried in turn. */
 export function bind(s: SocketState, address: unknown): void {
@@ -150,8 +150,6 @@ export class Accept extends Op<number, SocketState> {
   }
 
   attempt(fd: number): number {
-    const c = sys.accept(fd, SOCK_NONBLOCK ?? 0);
-    if (c >= 0 && SOCK_NONBLOCK === undefined) sys.setblocking(c, false);
-    return c;
+    return nonblocking(sys.accept(fd, NONBLOCK));
   }
 }

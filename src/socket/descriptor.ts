@@ -26,12 +26,7 @@ export function dupState(s: SocketState): SocketState {
   d.total = s.total;
   d.listening = s.listening;
   if (!s.ref) d.setRef(false);
-  try {
-    d.own(fd);
-  } catch (err) {
-    sys.close(fd);
-    throw err;
-  }
+  d.ownMade(fd);
   return d;
 }
 

@@ -3,28 +3,19 @@
 // and made again for the other family when an earlier address of one family
 // failed. A bind or connect that succeeds settles it. Also listen()'s
 // dualstack choice: an inet6 socket with IPV6_V6ONLY cleared.
-import { invalidArgValue, systemError } from '../errors.js';
-import { SOCK_NONBLOCK } from '../sys/constants.js';
+import { invalidArgValue } from '../errors.js';
 import { AF, familyName } from '../codec/names.js';
 import * as sys from '../sys/fd.js';
 import { setOption } from './sockopt.js';
 import { validateBoolean } from '../validate.js';
-import type { SocketState } from './state.js';
+import { openSocketFd, type SocketState } from './state.js';
 
 /** Creates the fd of a tcp()/udp() socket for family `af` and applies the options remembered so far. */
 export function materialize(s: SocketState, af: number): void {
   const d = s.deferred;
   if (!d) return;
   if (af !== AF.inet && af !== AF.inet6) throw invalidArgValue('address', familyName(af), 'must be an IPv4 or IPv6 address: tcp() and udp() sockets are inet or inet6');
-  const fd = sys.socket(af, d.type | (SOCK_NONBLOCK ?? 0), d.protocol);
-  if (fd < 0) throw systemError(fd, 'socket');
-  if (SOCK_NONBLOCK === undefined) sys.setblocking(fd, false);
-  try {
-    s.own(fd);
-  } catch (err) {
-    sys.close(fd);
-    throw err;
-  }
+  s.ownMade(openSocketFd(af, d.type, d.protocol));
   s.deferred = null;
   s.respawn = d;
   s.family = af;

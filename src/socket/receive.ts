@@ -82,6 +82,9 @@ export class RecvInto extends Op<number, SocketState> {
   }
 }
 
+/** recvfrom's flags: datagram types ask for MSG_TRUNC, whose real length tells a datagram was cut short; on streams it would discard data. */
+const fromFlags = (s: SocketState, flags: number): number => flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+
 /** recvfrom(2): one datagram, its sender, and whether it was cut short. */
 export class RecvFrom extends Op<Datagram, SocketState> {
   readonly syscall = 'recvfrom';
@@ -93,8 +96,7 @@ export class RecvFrom extends Op<Datagram, SocketState> {
   start(s: SocketState, job: Job): void {
     this.#size = validateLength(this.size, 'size');
     job.call = callOptions(this.opts);
-    // Datagram types report their real length with MSG_TRUNC; on streams that flag would discard data.
-    this.#flags = job.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+    this.#flags = fromFlags(s, job.call.flags);
     this.#s = s;
   }
 
@@ -193,7 +195,7 @@ export class RecvFromInto extends Op<DatagramInto, SocketState> {
   start(s: SocketState, job: Job): void {
     this.#length = callerBuffer(this.buffer, 'buffer').byteLength;
     job.call = callOptions(this.opts);
-    this.#flags = job.call.flags | (s.type === SOCK_STREAM ? 0 : MSG_TRUNC);
+    this.#flags = fromFlags(s, job.call.flags);
     this.#s = s;
   }
 

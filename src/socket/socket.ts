@@ -16,7 +16,7 @@ import type { AddressLike } from '../codec/address.js';
 import { familyNumber, protocolNumber, shutdownNumber, typeNumber, type Family, type SocketType } from '../codec/names.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
 import type { ReceivedMessage } from '../codec/message.js';
-import { AF_UNSPEC, SOCK_NONBLOCK, SOL_SOCKET, SOMAXCONN, SO_DOMAIN, SO_PROTOCOL, SO_TYPE } from '../sys/constants.js';
+import { AF_UNSPEC, SOL_SOCKET, SOMAXCONN, SO_DOMAIN, SO_PROTOCOL, SO_TYPE } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { runAsync, runSync } from '../io/engine.js';
 import { Accept, bind, Connect, listen } from './connect.js';
@@ -25,7 +25,7 @@ import { connections as acceptLoop, iterate, messages as receiveLoop } from './i
 import { intOption } from './sockopt.js';
 import { SocketBase } from './base.js';
 import { SocketTransfer } from './transfer.js';
-import { kState, SocketState } from './state.js';
+import { kState, NONBLOCK, nonblocking, openSocketFd, SocketState } from './state.js';
 import { dupState } from './descriptor.js';
 import { toWebStreams, type WebStreams } from './webstreams.js';
 
@@ -36,18 +36,13 @@ import type { AddressOf, IoOptions, MessagesOptions } from './types.js';
 
 /** Made by this module for its own constructor calls: `new Socket(kAdopt, state)` wraps an existing state. */
 const kAdopt = Symbol('berkeley.adopt');
-const NONBLOCK = SOCK_NONBLOCK ?? 0;
 
 /** A Socket around a new state that owns `fd`; with `made`, the fd is closed when it cannot be owned. */
 function adopt(fd: number, family: number, type: number, protocol: number, made: boolean, ref = true): Socket {
   const s = new SocketState(family, type, protocol);
   if (!ref) s.setRef(false);
-  try {
-    s.own(fd);
-  } catch (err) {
-    if (made) sys.close(fd);
-    throw err;
-  }
+  if (made) s.ownMade(fd);
+  else s.own(fd);
   return new Socket(kAdopt as never, s as never);
 }
 
@@ -146,7 +141,7 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
     const st = typeNumber(type);
     const rc = sys.socketpair(af, st | NONBLOCK, 0);
     if (rc < 0) throw systemError(rc, 'socketpair');
-    const [a, b] = [sys.results[0], sys.results[1]];
+    const [a, b] = [nonblocking(sys.results[0]), nonblocking(sys.results[1])];
     let first: Socket | null = null;
     try {
       first = adopt(a, af, st, 0, true);
@@ -312,16 +307,9 @@ function openState(family: unknown, type: unknown, protocol: unknown): SocketSta
   const af = familyNumber(family);
   const st = typeNumber(type);
   const proto = protocolNumber(protocol, af);
-  const fd = sys.socket(af, st | NONBLOCK, proto);
-  if (fd < 0) throw systemError(fd, 'socket');
-  if (!NONBLOCK) sys.setblocking(fd, false);
+  const fd = openSocketFd(af, st, proto);
   const s = new SocketState(af, st, proto);
-  try {
-    s.own(fd);
-  } catch (err) {
-    sys.close(fd);
-    throw err;
-  }
+  s.ownMade(fd);
   return s;
 }
 

@@ -2,7 +2,8 @@
 // lib/internal does) so the façade, select(), net.ts and the iterator share
 // one object without any public door into it. The engine's part (fd,
 // readiness, timeouts, buffers, stats) is the Handle this extends.
-import { closedError, noFamilyError, ownError } from '../errors.js';
+import { closedError, noFamilyError, ownError, systemError } from '../errors.js';
+import { SOCK_NONBLOCK } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { Handle } from '../io/handle.js';
 import type { EncodedAddress, SocketAddress } from '../codec/sockaddr.js';
@@ -75,6 +76,16 @@ export class SocketState extends Handle {
     this.watch(fd);
   }
 
+  /** Takes ownership of an fd this library just made (socket, accept, dup): closed again when it cannot be owned. */
+  ownMade(fd: number): void {
+    try {
+      this.own(fd);
+    } catch (err) {
+      sys.close(fd);
+      throw err;
+    }
+  }
+
   /** Gives up the fd: closes it, or leaves it open for a new owner (detach). Returns it; -1 when there was none. */
   disown(close: boolean): number {
     const fd = this.unwatch();
@@ -83,4 +94,20 @@ export class SocketState extends Handle {
     else sys.release(fd);
     return fd;
   }
+}
+
+/** SOCK_NONBLOCK where socket(2), socketpair(2) and accept4(2) take it; 0 where the fd is made non-blocking afterwards. */
+export const NONBLOCK = SOCK_NONBLOCK ?? 0;
+
+/** Makes a new fd non-blocking where the call that made it could not. */
+export function nonblocking(fd: number): number {
+  if (NONBLOCK === 0 && fd >= 0) sys.setblocking(fd, false);
+  return fd;
+}
+
+/** socket(2), non-blocking and close-on-exec: the new fd, or a SocketError. */
+export function openSocketFd(family: number, type: number, protocol: number): number {
+  const fd = sys.socket(family, type | NONBLOCK, protocol);
+  if (fd < 0) throw systemError(fd, 'socket');
+  return nonblocking(fd);
 }
