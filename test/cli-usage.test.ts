@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpPath } from './helpers.ts';
-import { berkeley, freePort, listening, needTools, python, sleep, tool, whenListening } from './cli-harness.ts';
+import { berkeley, freePort, listening, needTools, python, tool, whenListening } from './cli-harness.ts';
 
 const T = { timeout: 120_000 };
 
@@ -106,11 +106,18 @@ describe("berkeley cat: socat's keywords and nc's shortcuts against real peers",
     }
   });
 
-  test('UDP-SENDTO: and -u HOST:PORT reach a socat UDP echo; -lu PORT and UDP-RECVFROM: answer socat', T, async () => {
+  test('UDP-SENDTO: and -u HOST:PORT reach a UDP echo; -lu PORT and UDP-RECVFROM: answer socat', T, async () => {
     const port = freePort('dgram');
-    const echo = tool('socat', [`UDP-LISTEN:${port},reuseaddr,fork`, 'EXEC:cat']);
+    // A Python echo: socat's UDP-LISTEN with fork leaves children behind that outlive the test.
+    const echo = python(`
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))
+print('ready', flush=True)
+while True:
+    d, peer = s.recvfrom(65536); s.sendto(d, peer)
+`, [String(port)], { input: 'open' });
     try {
-      await sleep(300);
+      await new Promise<void>((resolve) => echo.child.stdout!.on('data', () => resolve()));
       for (const args of [[`UDP-SENDTO:127.0.0.1:${port}`], ['-u', `127.0.0.1:${port}`]]) {
         const r = await berkeley(['cat', ...args, '--timeout', '2'], { input: 'udp!' }).done;
         assert.equal(r.status, 0, `${args}: ${r.stderr}`);
