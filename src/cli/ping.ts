@@ -17,6 +17,9 @@ Sends ICMP (or ICMPv6) echo requests to HOST and reports each reply.
   -q, --quiet         only the summary
   -h, --help
 
+Without root, ICMP needs an unprivileged ICMP socket, which Linux allows only
+to the groups in net.ipv4.ping_group_range; when it refuses, ping says so.
+
 Exit status: 0 if any reply came back, 1 if none did, 2 on a usage error.`;
 
 function checksum(b: Buffer): number {
