@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Socket } from '../src/index.ts';
 import { isRoot } from './helpers.ts';
 
+// BERKELEY_MAIN runs the tests against another copy of the command (an older one, to see a test fail).
 export const MAIN = process.env.BERKELEY_MAIN ?? new URL('../src/cli/main.ts', import.meta.url).pathname;
 /** The command line that runs berkeley from source. */
 export const BERKELEY = [process.execPath, '--import', 'tsx', MAIN];
