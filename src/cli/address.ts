@@ -3,13 +3,15 @@
 // the library's address funnel (codec/address.ts), so a CLI address obeys the
 // same port rule as every API call: 0..65535 or a service name, never wrapped.
 import { addressTarget, isHostPort } from '../codec/address.js';
+import type { Socket } from '../index.js';
 import { UsageError } from './usage.js';
 
 export type SpecType = 'stream' | 'dgram' | 'seqpacket';
 
 /** One parsed address. */
 export interface Spec {
-  kind: 'tcp' | 'udp' | 'unix' | 'stdio';
+  /** 'inherited': a socket this process was given (fd:N, systemd:NAME), adopted by inherited.ts. */
+  kind: 'tcp' | 'udp' | 'unix' | 'stdio' | 'inherited';
   type: SpecType;
   listen: boolean;
   /** Datagram listeners: take datagrams from any sender, unnamed ones too, and never answer. */
@@ -20,6 +22,12 @@ export interface Spec {
   host?: string;
   port?: number | string;
   path?: string;
+  /** fd:N: the fd number. */
+  fd?: number;
+  /** systemd:NAME: the name among LISTEN_FDNAMES ('' for the first socket). */
+  fdName?: string;
+  /** An inherited address's socket, once adopted (inherited.ts). */
+  socket?: Socket;
   text: string;
 }
 
@@ -110,6 +118,22 @@ function bareSpec(text: string, s: Shortcuts): Spec {
   return { kind, ...role(s.udp ? 'dgram' : 'stream', !!s.listen), ...inetTarget(text, text, !!s.listen), text };
 }
 
+/** The largest fd number: fds are C ints. */
+const MAX_FD = 0x7fffffff;
+
+/** fd:N or systemd:NAME; its role (listening or not, type) is read from the socket later (inherited.ts). */
+function inheritedSpec(keyword: 'fd' | 'systemd', rest: string, text: string): Spec {
+  const base = { kind: 'inherited' as const, type: 'stream' as const, listen: false, text };
+  if (keyword === 'systemd') {
+    if (rest.includes(':')) throw new UsageError(`bad address '${text}': a systemd socket name has no ':'`);
+    return { ...base, fdName: rest };
+  }
+  if (!/^(?:0|[1-9][0-9]*)$/.test(rest) || Number(rest) > MAX_FD) {
+    throw new UsageError(`bad address '${text}': the fd must be a whole number from 0 to ${MAX_FD}`);
+  }
+  return { ...base, fd: Number(rest) };
+}
+
 /** Parses one address of `berkeley cat`; every mistake is a UsageError. */
 export function parseSpec(text: string, shortcuts: Shortcuts = {}): Spec {
   const lower = text.toLowerCase();
@@ -118,7 +142,8 @@ export function parseSpec(text: string, shortcuts: Shortcuts = {}): Spec {
   const keyword = colon < 0 ? '' : lower.slice(0, colon);
   const inet = Object.hasOwn(INET_KINDS, keyword) ? INET_KINDS[keyword] : undefined;
   const unix = Object.hasOwn(UNIX_KINDS, keyword) ? UNIX_KINDS[keyword] : undefined;
-  if ((inet || unix) && (shortcuts.listen || shortcuts.udp || shortcuts.unix)) {
+  const inherited = keyword === 'fd' || keyword === 'systemd' ? keyword : undefined;
+  if ((inet || unix || inherited) && (shortcuts.listen || shortcuts.udp || shortcuts.unix)) {
     throw new UsageError(`-l, -u and -U apply to addresses without a KIND: prefix, not to '${text}'`);
   }
   const rest = text.slice(colon + 1);
@@ -127,6 +152,7 @@ export function parseSpec(text: string, shortcuts: Shortcuts = {}): Spec {
     return { kind, ...r, family, ...inetTarget(rest, text, r.listen), text };
   }
   if (unix) return unixSpec(unix[0], unix[1], rest, text);
+  if (inherited) return inheritedSpec(inherited, rest, text);
   if (colon < 0 || shortcuts.listen || shortcuts.udp || shortcuts.unix || /^\.{0,2}\//.test(text)) return bareSpec(text, shortcuts);
   throw new UsageError(`unknown address kind '${text.slice(0, colon)}' in '${text}' (see berkeley cat --help)`);
 }

@@ -4,6 +4,7 @@
 import { fstatSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Socket } from '../index.js';
 import { parseSpec, type Spec } from './address.js';
+import { inherit } from './inherited.js';
 import { bindListener, log, open, show, socketEndpoint, tune, type Endpoint, type SocketOptions } from './endpoint.js';
 import { relay, type Counters } from './relay.js';
 import { parse, secondsOption, UsageError, type Command } from './usage.js';
@@ -27,6 +28,15 @@ Addresses (keywords in any case; socat's spellings in brackets):
   -seqpacket-listen, -connect, -client, -sendto, -recvfrom, -recv: Linux
   abstract names
   - (or stdio)             stdin/stdout
+  fd:N                     a socket inherited at fd N (inetd, a spawn stdio
+                           mapping): a listening one is accepted from, an
+                           unconnected datagram one is a datagram listener,
+                           a connected one is relayed; its family and type
+                           come from the socket
+  systemd:[NAME]           the socket systemd passed (LISTEN_FDS) named NAME
+                           (FileDescriptorName=, systemd-socket-activate
+                           --fdname); without NAME the first one:
+                           systemd-socket-activate -l 8080 berkeley cat systemd: -
   IPv6 hosts go in brackets: tcp:[::1]:8080. Ports are 0 to 65535 or a
   service name.
 
@@ -115,8 +125,8 @@ function plan(argv: string[]): Plan | null {
     keepalive: !!v.keepalive, nodelay: !!v.nodelay, reuseport: !!v.reuseport,
     timeout: v.timeout === undefined ? null : secondsOption(v.timeout, 'timeout'), verbose: !!v.verbose,
   };
-  const a = parseSpec(first, { listen: !!v.listen, udp: !!v.udp, unix: !!v.unix });
-  const b = parseSpec(second ?? '-');
+  const a = inherit(parseSpec(first, { listen: !!v.listen, udp: !!v.udp, unix: !!v.unix }));
+  const b = inherit(parseSpec(second ?? '-'));
   if (a.kind === 'stdio' && b.kind === 'stdio') throw new UsageError('at least one address must be a socket');
   if (b.listen && !a.listen && a.kind !== 'stdio') throw new UsageError('put the listening address first');
   if (a.listen && b.listen) throw new UsageError('only one address may listen');

@@ -117,7 +117,7 @@ export function log(o: SocketOptions, line: string): void {
 }
 
 export function tune(s: Socket, spec: Spec, o: SocketOptions): void {
-  if (spec.kind === 'tcp') {
+  if (spec.kind === 'tcp' || (spec.kind === 'inherited' && spec.family !== undefined && spec.type === 'stream')) {
     if (o.keepalive) s.setOption('keepalive', true);
     if (o.nodelay) s.setOption('tcp-nodelay', true);
   }
@@ -139,6 +139,10 @@ async function connectUnixAs(type: Spec['type'], path: string, timeout: number |
 /** Opens the connecting side of an address. */
 export async function open(spec: Spec, o: SocketOptions): Promise<Endpoint> {
   if (spec.kind === 'stdio') return stdioEndpoint();
+  if (spec.socket) {
+    tune(spec.socket, spec, o);
+    return socketEndpoint(spec.socket, spec.text);
+  }
   const timeout = o.timeout ?? undefined;
   let s: Socket;
   if (spec.kind === 'tcp') {
@@ -160,8 +164,9 @@ export async function open(spec: Spec, o: SocketOptions): Promise<Endpoint> {
   return socketEndpoint(s, spec.text);
 }
 
-/** Binds and listens (streams, seqpacket) or binds (datagrams). */
+/** Binds and listens (streams, seqpacket) or binds (datagrams); an inherited socket is already both. */
 export function bindListener(spec: Spec, o: SocketOptions): Socket {
+  if (spec.socket) return spec.socket;
   if (spec.kind === 'tcp') {
     return listen(spec.host!, spec.port!, { reuseport: o.reuseport || undefined, family: spec.family });
   }
