@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Socket, connect } from '../src/index.ts';
+import { Socket, connect, listen } from '../src/index.ts';
 import { tmpPath } from './helpers.ts';
 import { BERKELEY, berkeley, freePort, needTools, python, tool, type Run } from './cli-harness.ts';
 
@@ -127,6 +127,39 @@ describe('berkeley cat fd:N with sockets mapped by spawn', () => {
     assert.equal(client.stdout.toString(), 'from stdin\n', client.stderr);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'from client\n');
+  });
+
+  test('--fork serves every connection of an inherited listener, SIGTERM ends it', T, async () => {
+    const echo = listen('127.0.0.1', 0);
+    const echoing = (async () => {
+      for await (const conn of echo.connections()) {
+        void (async () => {
+          for (let d = await conn.recv(); d.length > 0; d = await conn.recv()) await conn.sendAll(d);
+          conn.close();
+        })();
+      }
+    })().catch(() => { /* closed at the end */ });
+    const server = new Socket('inet', 'stream');
+    server.bind('127.0.0.1:0');
+    server.listen();
+    const { port } = server.localAddress() as { port: number };
+    const child = spawn(BERKELEY[0], [...BERKELEY.slice(1), 'cat', 'fd:3', `tcp:127.0.0.1:${(echo.localAddress() as { port: number }).port}`, '--fork'],
+      { stdio: ['ignore', 'pipe', 'pipe', server.fd] });
+    let err = '';
+    child.stderr!.on('data', (d) => { err += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    server.close();
+    try {
+      for (const text of ['first\n', 'second\n', 'third\n']) {
+        const client = await python(CLIENT, ['127.0.0.1', String(port), text]).done;
+        assert.equal(client.stdout.toString(), text, client.stderr);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      echo.close();
+    }
+    assert.equal(await exited, 0, err);
+    await echoing;
   });
 
   test('a connected Unix stream at fd 3 is relayed; its end ends cat', T, async () => {
@@ -270,5 +303,19 @@ describe('berkeley cat fd:/systemd: and notify: bad values are usage errors', ()
       assert.match(lines[0], says, what);
       assert.equal(lines[1], `Run 'berkeley ${args[0]} --help' for usage.`, what);
     }
+  });
+});
+
+describe('--help', () => {
+  test('berkeley --help lists notify; notify --help and cat --help describe the new parts', T, async () => {
+    const top = await berkeley(['--help']).done;
+    assert.match(top.stdout.toString(), /^ {2}notify +tell systemd/m);
+    const notify = await berkeley(['notify', '--help']).done;
+    assert.equal(notify.status, 0);
+    for (const option of ['--ready', '--status=TEXT', '--pid[=PID]', '--no-block', 'NOTIFY_SOCKET']) assert.ok(notify.stdout.includes(option), option);
+    const cat = await berkeley(['cat', '--help']).done;
+    assert.equal(cat.status, 0);
+    assert.match(cat.stdout.toString(), /^ {2}fd:N +a socket inherited at fd N/m);
+    assert.match(cat.stdout.toString(), /^ {2}systemd:\[NAME\] +the socket systemd passed/m);
   });
 });
