@@ -60,6 +60,23 @@
 #include <sys/sendfile.h>
 #endif
 
+#ifdef SK_HAVE_EPOLL
+#include <pthread.h>
+#include <signal.h>
+// The prebuilds run on glibc 2.28 and later. Built against a newer glibc,
+// pthread_create/pthread_join (2.34) and pthread_sigmask (2.32) would bind to
+// versions older systems lack; bind them to the base versions every glibc keeps.
+#if defined(__GLIBC__) && defined(__x86_64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
+__asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.2.5");
+#elif defined(__GLIBC__) && defined(__aarch64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
+__asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.17");
+#endif
+#endif
+
 #ifdef SK_HAVE_NETLINK
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
