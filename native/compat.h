@@ -60,6 +60,11 @@
 #include <sys/sendfile.h>
 #endif
 
+// glibc has getprotobyname_r; musl has only getprotobyname (netdb.c serialises it).
+#ifdef __GLIBC__
+#define SK_HAVE_GETPROTOBYNAME_R 1
+#endif
+
 #ifdef SK_HAVE_EPOLL
 #include <pthread.h>
 #include <signal.h>

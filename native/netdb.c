@@ -3,6 +3,7 @@
 // getprotobyname_r, the reentrant forms, so no static libc buffer is shared
 // with another thread. Each returns its result, undefined when the entry is
 // not found, or -errno.
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "berkeley.h"
@@ -85,11 +86,25 @@ static int sk__servbyport(void *p, char *buf, size_t size, bool *found) {
 
 static int sk__protobyname(void *p, char *buf, size_t size, bool *found) {
   sk__serv_ctx *c = p;
+#ifdef SK_HAVE_GETPROTOBYNAME_R
   struct protoent ent, *res = NULL;
   int rc = getprotobyname_r(c->name, &ent, buf, size, &res);
   *found = rc == 0 && res != NULL;
   if (*found) c->result = res->p_proto;
   return rc;
+#else
+  // No reentrant form (musl): its getprotobyname walks a table with one
+  // static cursor, so calls from several threads (workers) take turns.
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  (void)buf;
+  (void)size;
+  pthread_mutex_lock(&lock);
+  struct protoent *res = getprotobyname(c->name);
+  *found = res != NULL;
+  if (*found) c->result = res->p_proto;
+  pthread_mutex_unlock(&lock);
+  return 0;
+#endif
 }
 
 // getservbyname_r(3): (name, proto or null) -> port in host order.
