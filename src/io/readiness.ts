@@ -5,9 +5,9 @@
 // Readable is armed only while someone waits to read, writable only while
 // someone waits after EAGAIN; a direction nobody waits on any more is
 // disarmed once the woken waiters have had their turn.
-import { constants } from 'node:os';
 import { binding } from '../sys/binding.js';
 import { abortError, invalidArgValue, systemError } from '../errors.js';
+import { EALREADY } from '../sys/errno.js';
 import { MAX_TIMER } from './deadline.js';
 
 export const READ = 1;
@@ -71,7 +71,7 @@ const setup = binding.pollSetup((fd, status, events) => {
 }, readinessBackend === 'epoll', isNodeLoop);
 // -EALREADY: another copy of this module (a second import path of the
 // package) set the environment up first; its dispatch then serves both.
-if (setup < 0 && setup !== -constants.errno.EALREADY) throw systemError(setup, 'pollSetup');
+if (setup < 0 && setup !== EALREADY) throw systemError(setup, 'pollSetup');
 
 /** Who owns the socket: a weak reference to its public object, for wait() to hold. */
 export interface OwnerRef { owner: WeakRef<object> | null }

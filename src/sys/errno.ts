@@ -13,3 +13,4 @@ export const EINVAL = -E.EINVAL;
 export const ENOSYS = -E.ENOSYS;
 export const EOPNOTSUPP = -E.EOPNOTSUPP;
 export const ESPIPE = -E.ESPIPE;
+export const EALREADY = -E.EALREADY;
