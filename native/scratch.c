@@ -43,8 +43,11 @@ napi_value sk_scratch_init(napi_env env) {
       napi_set_named_property(env, obj, "results", res) != napi_ok ||
       napi_set_named_property(env, obj, "option", opt) != napi_ok ||
       // Held until the environment ends, so the memory outlives every call.
-      napi_create_reference(env, obj, 1, &s->ref) != napi_ok ||
-      napi_add_env_cleanup_hook(env, sk__scratch_cleanup, s) != napi_ok) goto fail;
+      napi_create_reference(env, obj, 1, &s->ref) != napi_ok) goto fail;
+  if (napi_add_env_cleanup_hook(env, sk__scratch_cleanup, s) != napi_ok) {
+    napi_delete_reference(env, s->ref);
+    goto fail;
+  }
   sk__current = s;
   return obj;
 fail:

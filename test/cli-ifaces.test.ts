@@ -54,6 +54,9 @@ describe('berkeley ifaces on this host', { skip: !have('ip', ['-V']) && 'ip (ipr
 
 describe('berkeley ifaces in a test network namespace', { skip: (!isRoot && 'needs root for ip netns') || (!have('ip', ['-V']) && 'ip (iproute2) is missing') }, () => {
   before(() => {
+    // Every address below is assigned inside NS, the namespace this test makes
+    // and deletes, on veths that lead nowhere outside it (the host end of
+    // OUTSIDE has no address): they are only listed, never sent to.
     ip('netns', 'add', NS);
     const n = (...args: string[]) => ip('-n', NS, ...args);
     n('link', 'set', 'lo', 'up');

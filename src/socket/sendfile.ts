@@ -46,6 +46,8 @@ export class SendFile extends Op<number, SocketState> {
   #fallback = false;
   #readAt: number | null = null;
   #pending: Buffer | null = null;
+  /** The fallback's read buffer, reused: a read happens only once the last chunk is all sent. */
+  #chunk: Buffer | null = null;
   /** With no offset given, where the file's position goes once the call ends (fallback only; sendfile(2) moves it itself). */
   #restore = false;
   #start = 0;
@@ -103,7 +105,7 @@ export class SendFile extends Op<number, SocketState> {
     let chunk = this.#pending;
     if (chunk === null) {
       const want = Math.min(this.#left, FALLBACK_CHUNK);
-      const buf = Buffer.allocUnsafe(want);
+      const buf = this.#chunk ??= Buffer.allocUnsafe(FALLBACK_CHUNK);
       const got = readSync(this.#file, buf, 0, want, this.#readAt);
       if (got === 0) return 0;
       if (this.#readAt !== null) this.#readAt += got;
