@@ -31,9 +31,9 @@ export class Handle {
   ahead: ReadAhead | null = null;
   /** Async calls completed without waiting since the last yield to the event loop. */
   streak = 0;
-  /** The last completed sync call sent data, so a reply may be due. */
+  /** The last completed call sent data, so a reply may be due. */
   replyDue = false;
-  /** The last sync read after a send had to wait for its data. */
+  /** The last read after a send had to wait for its data. */
   replyWaits = false;
 
   /** The fd for a system call, or ERR_SOCKET_CLOSED. */

@@ -2,9 +2,11 @@
 // socket fd; the addon keeps exactly one watcher per fd (a uv_poll_t on Node,
 // a registration with its epoll thread on Bun and Deno) and reports events
 // here.
-// Readable is armed only while someone waits to read, writable only while
-// someone waits after EAGAIN; a direction nobody waits on any more is
-// disarmed once the woken waiters have had their turn.
+// A direction is armed when someone first waits on it and stays armed after
+// its waiters are woken (a reader usually waits again at once: no stop and
+// start per message); it is disarmed lazily, when an event comes for it and
+// nobody waits. While nobody waits at all the watcher is unreferenced, so an
+// armed socket with nothing pending never keeps the process alive.
 import { binding } from '../sys/binding.js';
 import { abortError, invalidArgValue, systemError } from '../errors.js';
 import { EALREADY } from '../sys/errno.js';
@@ -23,17 +25,6 @@ interface Waiter {
 }
 
 const watching = new Map<number, Readiness>();
-
-// Directions nobody waits on any more are disarmed once per loop iteration,
-// after woken waiters had their turn to wait again (saves a stop/start pair
-// per EAGAIN), in one setImmediate for all sockets.
-const unsettled = new Set<Readiness>();
-let settleScheduled = false;
-function settleAll(): void {
-  settleScheduled = false;
-  for (const r of unsettled) r.settle();
-  unsettled.clear();
-}
 
 // Deno without --allow-env throws on reading the environment: then the
 // variable is simply not set.
@@ -79,8 +70,12 @@ export interface OwnerRef { owner: WeakRef<object> | null }
 export class Readiness {
   readonly fd: number;
   #waiters: [Waiter[], Waiter[]] = [[], []];
+  /** The directions the native watcher is armed for. */
   #armed = 0;
+  /** Whether the owner's pending waits keep the process alive (Socket.ref/unref). */
   #ref = true;
+  /** Whether the native watcher is referenced now: only while armed, #ref, and someone waits. */
+  #refd = false;
   #closedWith: unknown = null;
   readonly #holder: OwnerRef | null;
   // The socket's public object, held while someone waits: a Socket whose last
@@ -128,25 +123,38 @@ export class Readiness {
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       // The epoll backend reports a direction once per wait (EPOLLONESHOT),
-      // so every wait re-arms it there; uv_poll stays armed until stopped.
-      if (!(this.#armed & dir) || readinessBackend === 'epoll') this.#arm(this.#armed | dir);
+      // so every wait re-arms there, for exactly the directions waited on;
+      // uv_poll stays armed until stopped.
+      if (readinessBackend === 'epoll') this.#arm(this.#wanted());
+      else if (!(this.#armed & dir)) this.#arm(this.#armed | dir);
+      else this.#syncRef();
     });
   }
 
-  /** Called by the addon's dispatch: wakes every waiter of the ready directions. */
+  /**
+   * Called by the addon's dispatch: wakes every waiter of the ready
+   * directions. A ready direction nobody waits on is disarmed (the lazy
+   * half of arming); if nobody waits at all, the watcher is unreferenced
+   * until the next wait.
+   */
   wake(events: number): void {
+    let unwanted = 0;
     for (const dir of [READ, WRITE] as const) {
       if (!(events & dir)) continue;
       const list = this.#waiters[dir - 1];
-      if (list.length === 0) continue;
+      if (list.length === 0) {
+        unwanted |= dir;
+        continue;
+      }
       this.#waiters[dir - 1] = [];
       for (const w of list) {
         cleanup(w);
         w.resolve(true);
       }
     }
+    if (unwanted & this.#armed) this.#arm(this.#armed & ~unwanted);
+    else this.#syncRef();
     this.#letGo();
-    this.#settleSoon();
   }
 
   /** Wakes the waiters of `dir` without an event: their retried call finds what a read ahead left in user space. */
@@ -174,7 +182,7 @@ export class Readiness {
   /** Whether pending waits keep the process alive (uv_ref/uv_unref and timer refs). */
   setRef(ref: boolean): void {
     this.#ref = ref;
-    if (this.#armed) binding.pollRef(this.fd, ref);
+    this.#syncRef();
     for (const w of [...this.#waiters[0], ...this.#waiters[1]]) {
       if (ref) w.timer?.ref(); else w.timer?.unref();
     }
@@ -188,10 +196,9 @@ export class Readiness {
     cleanup(w);
     this.#letGo();
     settle();
-    // Disarm now, not in the batched settle: that runs in an unref'd
-    // setImmediate, which never runs while the loop blocks on this very
-    // handle, so a timed-out or aborted wait would keep the process alive.
-    this.settle();
+    // Disarm now: a direction armed for a wait that timed out or was aborted
+    // may never see an event that would disarm it lazily.
+    if (this.#wanted() !== this.#armed) this.#arm(this.#wanted());
   }
 
   /** Stops holding the owner once nobody waits. */
@@ -199,30 +206,38 @@ export class Readiness {
     if (this.#waiters[0].length === 0 && this.#waiters[1].length === 0) this.#held = undefined;
   }
 
+  /** The directions someone waits on. */
+  #wanted(): number {
+    return (this.#waiters[0].length ? READ : 0) | (this.#waiters[1].length ? WRITE : 0);
+  }
+
+  /** The watcher counts for the event loop only while someone waits (and the owner is ref'd). */
+  #refWanted(): boolean {
+    return this.#ref && (this.#waiters[0].length > 0 || this.#waiters[1].length > 0);
+  }
+
+  /** Arms exactly `events` (0 stops watching, keeping the native handle for the next wait). */
   #arm(events: number): void {
     if (this.#closedWith) return;
-    const rc = binding.pollStart(this.fd, events, this.#ref);
+    const ref = this.#refWanted();
+    const rc = binding.pollStart(this.fd, events, ref);
     if (rc < 0) {
       // The fd cannot be watched (closed under us): wake everyone so the
       // retried system call reports the real error.
-      queueMicrotask(() => this.wake(READ | WRITE));
+      if (this.#wanted()) queueMicrotask(() => this.wake(READ | WRITE));
       return;
     }
     this.#armed = events;
+    this.#refd = ref;
     if (events) watching.set(this.fd, this);
   }
 
-  #settleSoon(): void {
-    unsettled.add(this);
-    if (settleScheduled) return;
-    settleScheduled = true;
-    setImmediate(settleAll); // ref'd: an unref'd immediate would not run while the loop blocks on an armed handle
-  }
-
-  /** Disarms the directions nobody waits on (called from the batched settle). */
-  settle(): void {
-    const want = (this.#waiters[0].length ? READ : 0) | (this.#waiters[1].length ? WRITE : 0);
-    if (want !== this.#armed) this.#arm(want);
+  /** Brings the watcher's reference in line with who waits now (no system call: uv_ref/uv_unref). */
+  #syncRef(): void {
+    const ref = this.#refWanted();
+    if (this.#armed === 0 || ref === this.#refd) return;
+    binding.pollRef(this.fd, ref);
+    this.#refd = ref;
   }
 }
 
