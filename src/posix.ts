@@ -172,9 +172,9 @@ export function getsockopt(fd: number, level: number, name: number, kind?: 'int'
   validateFd(fd);
   validateInt32(level, 'level');
   validateInt32(name, 'name');
-  const [size, decode] = optionValueReader(level, name, kind);
-  check(sys.getsockopt(fd, level, name, size), 'getsockopt');
-  return decode(sys.option, sys.results[0]) as number | Buffer | string | LingerStruct | TimevalStruct;
+  const reader = optionValueReader(level, name, kind);
+  check(sys.getsockopt(fd, level, name, reader.size), 'getsockopt');
+  return reader.decode(sys.option, sys.results[0]) as number | Buffer | string | LingerStruct | TimevalStruct;
 }
 
 /**

@@ -14,14 +14,16 @@ import { type Codec, INT32_MAX, INT32_MIN, bool, decodeRawOption, error, ifname,
 export type { IpMreqStruct, Ipv6MreqStruct, LingerStruct, TimevalStruct } from './option-values.js';
 
 const k = binding.constants;
-interface OptionDef { level: number | undefined; name: number | undefined; codec: Codec; readOnly?: boolean; writeOnly?: boolean }
+/** One named option. Every record has the same fields (one hidden class), so reading them stays monomorphic. */
+export interface OptionDef { level: number | undefined; name: number | undefined; codec: Codec; readOnly: boolean; writeOnly: boolean }
 
 const S = k.SOL_SOCKET;
 const IP = k.IPPROTO_IP;
 const IP6 = k.IPPROTO_IPV6;
 const TCP = k.IPPROTO_TCP;
 const UDP = k.IPPROTO_UDP;
-const opt = (level: number | undefined, name: number | undefined, codec: Codec, extra: Partial<OptionDef> = {}): OptionDef => ({ level, name, codec, ...extra });
+const opt = (level: number | undefined, name: number | undefined, codec: Codec, extra: { readOnly?: true; writeOnly?: true } = {}): OptionDef =>
+  ({ level, name, codec, readOnly: extra.readOnly === true, writeOnly: extra.writeOnly === true });
 
 /** Every option berkeley knows by name. */
 export const OPTIONS = {
@@ -260,10 +262,11 @@ export function encodeOption(name: unknown, value: unknown): [number, number, Ui
 }
 
 /** The option's [level, optname, buffer size, decode]. */
-export function optionReader(name: unknown): [number, number, number, (b: Buffer, len: number) => unknown] {
+/** A named option getOption can read (level, number and codec set), or a TypeError/ENOPROTOOPT. */
+export function readableOption(name: unknown): OptionDef {
   const def = lookup(name, 'getsockopt');
   if (def.writeOnly || !def.codec.decode) throw invalidArgValue('name', name, 'is write-only');
-  return [def.level!, def.name!, def.codec.size!, def.codec.decode];
+  return def;
 }
 
 /**
@@ -319,16 +322,19 @@ export function optionNumber(level: unknown, name: unknown): number {
   return v;
 }
 
-/** The options that have a struct or string value when given by number, keyed 'level:name'. */
-const BY_NUMBER = new Map<string, Codec>();
-const numberKey = (level: number, name: number): string => `${level}:${name}`;
+/** The options that have a struct or string value when given by number: level -> name -> codec (numbers as keys: no key string per call). */
+const BY_NUMBER = new Map<number, Map<number, Codec>>();
+const codecByNumber = (level: number, name: number): Codec | undefined => BY_NUMBER.get(level)?.get(name);
 for (const [level, name, codec] of [
   [S, k.SO_LINGER, lingerStruct], [S, k.SO_RCVTIMEO, timevalStruct], [S, k.SO_SNDTIMEO, timevalStruct],
   [IP, k.IP_ADD_MEMBERSHIP, ipMreqStruct], [IP, k.IP_DROP_MEMBERSHIP, ipMreqStruct],
   [IP6, k.IPV6_JOIN_GROUP ?? k.IPV6_ADD_MEMBERSHIP, ipv6MreqStruct], [IP6, k.IPV6_LEAVE_GROUP ?? k.IPV6_DROP_MEMBERSHIP, ipv6MreqStruct],
   [S, k.SO_BINDTODEVICE, ifname], [TCP, k.TCP_CONGESTION, string],
 ] as [number | undefined, number | undefined, Codec][]) {
-  if (level !== undefined && name !== undefined) BY_NUMBER.set(numberKey(level, name), codec);
+  if (level === undefined || name === undefined) continue;
+  let names = BY_NUMBER.get(level);
+  if (!names) BY_NUMBER.set(level, names = new Map());
+  names.set(name, codec);
 }
 
 /**
@@ -338,7 +344,7 @@ for (const [level, name, codec] of [
  * bytes. `value2` is only taken by SO_LINGER and the timeouts.
  */
 export function encodeOptionValue(level: number, name: number, value: unknown, value2?: unknown): Uint8Array {
-  const codec = BY_NUMBER.get(numberKey(level, name));
+  const codec = codecByNumber(level, name);
   if (value2 !== undefined) {
     if (!codec?.pair) throw invalidArgValue('value2', value2, 'is only taken by SO_LINGER (l_onoff, l_linger), SO_RCVTIMEO and SO_SNDTIMEO (tv_sec, tv_usec)');
     return codec.pair(value, value2);
@@ -350,15 +356,24 @@ export function encodeOptionValue(level: number, name: number, value: unknown, v
   return codec?.encode ? codec.encode(value, 'value') : rawOptionBytes(value);
 }
 
+/** How to read an option by number: the getsockopt buffer size and the decoder of what came back. */
+export interface OptionReader { size: number; decode(buf: Buffer, len: number): unknown }
+
+const RAW_INT: OptionReader = { size: int.size!, decode: int.decode! };
+const RAW_BYTES: OptionReader = { size: rawOptionSize('bytes'), decode: (b, len) => decodeRawOption(b, len, 'bytes') };
+
 /**
- * How to read an option by number: [buffer size, decode]. Without `kind`,
- * the option's struct or string where it has one ({ l_onoff, l_linger },
- * { tv_sec, tv_usec }, the interface or congestion control name), else a C
- * int; `kind` ('int', 'bytes', a byte length) forces a representation.
+ * How to read an option by number. Without `kind`, the option's struct or
+ * string where it has one ({ l_onoff, l_linger }, { tv_sec, tv_usec }, the
+ * interface or congestion control name), else a C int; `kind` ('int',
+ * 'bytes', a byte length) forces a representation.
  */
-export function optionValueReader(level: number, name: number, kind?: unknown): [number, (b: Buffer, len: number) => unknown] {
-  const codec = kind === undefined ? BY_NUMBER.get(numberKey(level, name)) : undefined;
-  if (codec?.decode && codec.size !== undefined) return [codec.size, codec.decode];
-  const size = rawOptionSize(kind);
-  return [size, (b, len) => decodeRawOption(b, len, kind)];
+export function optionValueReader(level: number, name: number, kind?: unknown): OptionReader {
+  if (kind === undefined) {
+    const codec = codecByNumber(level, name);
+    return codec?.decode && codec.size !== undefined ? codec as OptionReader : RAW_INT;
+  }
+  if (kind === 'int') return RAW_INT;
+  if (kind === 'bytes') return RAW_BYTES;
+  return { size: rawOptionSize(kind), decode: (b, len) => decodeRawOption(b, len, kind) };
 }

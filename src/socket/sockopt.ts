@@ -5,7 +5,7 @@
 // its family is chosen.
 import { invalidArgValue, noFamilyError, systemError } from '../errors.js';
 import { AF, familyName, levelNumber } from '../codec/names.js';
-import { encodeOption, encodeOptionValue, namedOption, nixioValue, optionNumber, optionReader, optionValueReader, type OptionName } from '../codec/options.js';
+import { encodeOption, encodeOptionValue, namedOption, nixioValue, optionNumber, optionValueReader, readableOption, type OptionName } from '../codec/options.js';
 import { layout, readIntValue } from '../sys/struct.js';
 import * as sys from '../sys/fd.js';
 import type { SocketState } from './state.js';
@@ -21,15 +21,16 @@ export function setOption(s: SocketState, name: OptionName, value: unknown): voi
 }
 
 export function getOption(s: SocketState, name: OptionName): unknown {
-  const [level, opt, size, decode] = optionReader(name);
+  const def = readableOption(name);
   if (s.deferred) {
     const remembered = s.deferred.options.findLast(([n]) => n === name);
     if (remembered) return remembered[1];
     throw noFamilyError('getsockopt');
   }
-  const rc = sys.getsockopt(s.open('getsockopt'), level, opt, size);
+  const codec = def.codec;
+  const rc = sys.getsockopt(s.open('getsockopt'), def.level!, def.name!, codec.size!);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return decode(sys.option, sys.results[0]);
+  return codec.decode!(sys.option, sys.results[0]);
 }
 
 type Level = number | 'socket' | 'ip' | 'ipv6' | 'tcp' | 'udp';
@@ -61,10 +62,10 @@ export function getsockopt(s: SocketState, level: Level, name: number | string, 
   if (named) return getOption(s, named);
   const lvl = levelNumber(level);
   const opt = optionNumber(level, name);
-  const [size, decode] = optionValueReader(lvl, opt, kind);
-  const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, size);
+  const reader = optionValueReader(lvl, opt, kind);
+  const rc = sys.getsockopt(s.open('getsockopt'), lvl, opt, reader.size);
   if (rc < 0) throw systemError(rc, 'getsockopt');
-  return decode(sys.option, sys.results[0]);
+  return reader.decode(sys.option, sys.results[0]);
 }
 
 /** An int-valued option read straight from an fd (SO_ERROR, SO_TYPE, ...). */
