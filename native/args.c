@@ -65,13 +65,13 @@ bool sk_args_get(napi_env env, napi_callback_info info, size_t min, sk_args *a) 
   return true;
 }
 
+// One call per number: napi_get_value_double itself refuses a non-number
+// (napi_number_expected), so no napi_typeof first.
 static bool sk__number(sk_args *a, size_t i, double *out) {
-  napi_valuetype t;
-  if (i >= a->argc || napi_typeof(a->env, a->argv[i], &t) != napi_ok || t != napi_number) {
+  if (i >= a->argc || napi_get_value_double(a->env, a->argv[i], out) != napi_ok) {
     sk_throw_arg(a, i, false, "must be a number");
     return false;
   }
-  napi_get_value_double(a->env, a->argv[i], out);
   return true;
 }
 
@@ -229,7 +229,9 @@ bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len) {
 
 napi_value sk_int(napi_env env, int64_t v) {
   napi_value r;
-  napi_create_int64(env, v, &r);
+  // Most results (fds, counts, -errno) fit an int32: a small integer, no heap number.
+  if (v >= INT32_MIN && v <= INT32_MAX) napi_create_int32(env, (int32_t)v, &r);
+  else napi_create_int64(env, v, &r);
   return r;
 }
 
