@@ -246,12 +246,14 @@ export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
       throw op.failed(err);
     }
   }
-  const deadline = Deadline.start(h.total, job.call.timeout, h.block);
+  // The call's time limit counts from its first wait: an attempt that
+  // completes at once (most of them) reads no clock.
+  let deadline: Deadline | null = null;
   try {
     const reply = job.dir === READ && h.replyDue;
     if (reply) {
       h.replyDue = false;
-      if (h.replyWaits && !h.buffered() && deadline.waitMs() !== 0 && h.fd >= 0) {
+      if (h.replyWaits && !h.buffered() && (deadline = deadlineOf(h, job)).waitMs() !== 0 && h.fd >= 0) {
         const t0 = performance.now();
         waitSync(h.fd, op, job, deadline);
         h.replyWaits = performance.now() - t0 > 0.05;
@@ -267,7 +269,7 @@ export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
       }
       if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
       if (reply) h.replyWaits = true;
-      waitSync(h.open(job.syscall), op, job, deadline); // the op may have replaced the fd (tcp()'s family)
+      waitSync(h.open(job.syscall), op, job, deadline ??= deadlineOf(h, job)); // the op may have replaced the fd (tcp()'s family)
     }
   } catch (err) {
     throw op.failed(err);
