@@ -120,9 +120,11 @@ bool sk_arg_bool(sk_args *a, size_t i, bool *out) {
 static bool sk__bytes(napi_env env, napi_value v, bool nullable, uint8_t **data, size_t *len) {
   *data = NULL;
   *len = 0;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return false;
-  if (nullable && (t == napi_null || t == napi_undefined)) return true;
+  if (nullable) {
+    napi_valuetype t;
+    if (napi_typeof(env, v, &t) != napi_ok) return false;
+    if (t == napi_null || t == napi_undefined) return true;
+  }
   bool is_ta = false;
   napi_is_typedarray(env, v, &is_ta);
   if (!is_ta) return false;
