@@ -61,12 +61,14 @@ bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len);
 // The per-environment scratch (scratch.c): what calls return by reference.
 #define SK_RESULTS 4             // [0] address or value length, [1] control length / second fd, [2] msg_flags
 #define SK_OPTION_MAX 65536      // the largest option value read
+#define SK_DATA_MAX 32768        // the largest read into the data scratch (TypeScript copies it out at once)
 typedef struct {
   napi_env env;
   napi_ref ref;
   uint8_t *sockaddr;             // a struct sockaddr_storage
   int32_t *results;              // SK_RESULTS counts
   uint8_t *option;               // SK_OPTION_MAX bytes
+  uint8_t *data;                 // SK_DATA_MAX bytes
 } sk_scratch;
 napi_value sk_scratch_init(napi_env env);
 // The calling environment's scratch, or NULL after throwing.

@@ -1,6 +1,8 @@
 // Data transfer: send, recv, sendto, recvfrom, sendmsg, recvmsg (into one
-// buffer or scattered). Data always moves through caller-owned buffers
-// (buffer, offset, length); nothing is allocated per call. Sends always
+// buffer or scattered). Data moves through caller-owned buffers (buffer,
+// offset, length), or for small reads (recvScratch, recvfromScratch) through
+// the environment's data scratch, which saves checking a buffer argument per
+// call; nothing is allocated per call. Sends always
 // carry MSG_NOSIGNAL, receives of control data always MSG_CMSG_CLOEXEC.
 #include <limits.h>
 #include <string.h>
@@ -30,6 +32,27 @@ static napi_value sk_recv(napi_env env, napi_callback_info info) {
       !sk_arg_int32(&a, 4, &flags))
     return NULL;
   SK_RETRY(ssize_t, rc, recv(fd, p, n, flags));
+  return sk_int(env, rc);
+}
+
+// The length argument of a read into the data scratch: at most SK_DATA_MAX.
+static bool sk__data_len(sk_args *a, size_t i, uint32_t *n) {
+  if (!sk_arg_uint32(a, i, n)) return false;
+  if (*n > SK_DATA_MAX) { sk_throw_arg(a, i, true, "must be at most 32768"); return false; }
+  return true;
+}
+
+// recv(2) into the data scratch: (fd, length, flags) -> bytes received or
+// -errno. No buffer argument: small reads are copied out by TypeScript.
+static napi_value sk_recv_scratch(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, flags;
+  uint32_t n;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk__data_len(&a, 1, &n) ||
+      !sk_arg_int32(&a, 2, &flags) || !(s = sk_scratch_of(&a)))
+    return NULL;
+  SK_RETRY(ssize_t, rc, recv(fd, s->data, n, flags));
   return sk_int(env, rc);
 }
 
@@ -64,6 +87,23 @@ static napi_value sk_recvfrom(napi_env env, napi_callback_info info) {
   socklen_t len = sizeof(struct sockaddr_storage);
   SK_RETRY(ssize_t, rc, recvfrom(fd, p, n, flags, sa, &len));
   out[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
+  return sk_int(env, rc);
+}
+
+// recvfrom(2) into the data scratch: (fd, length, flags) -> bytes or -errno;
+// the sender as with recvfrom.
+static napi_value sk_recvfrom_scratch(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd, flags;
+  uint32_t n;
+  sk_scratch *s;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk__data_len(&a, 1, &n) ||
+      !sk_arg_int32(&a, 2, &flags) || !(s = sk_scratch_of(&a)))
+    return NULL;
+  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
+  socklen_t len = sizeof(struct sockaddr_storage);
+  SK_RETRY(ssize_t, rc, recvfrom(fd, s->data, n, flags, sa, &len));
+  s->results[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
   return sk_int(env, rc);
 }
 
@@ -180,6 +220,8 @@ const sk_export sk_io_exports[] = {
   { "recv", sk_recv, "fd,buf,off,len,flags" },
   { "sendto", sk_sendto, "fd,buf,off,len,flags,addr,addrlen" },
   { "recvfrom", sk_recvfrom, "fd,buf,off,len,flags" },
+  { "recvScratch", sk_recv_scratch, "fd,len,flags" },
+  { "recvfromScratch", sk_recvfrom_scratch, "fd,len,flags" },
   { "sendmsg", sk_sendmsg, "fd,data,addr,addrlen,control,flags" },
   { "recvmsg", sk_recvmsg, "fd,buf,off,len,flags,control" },
   { "recvmsgv", sk_recvmsgv, "fd,buffers,flags,control" },

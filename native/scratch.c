@@ -1,6 +1,7 @@
-// The scratch: memory the calls that return an address, counts or an option
-// value write into, made once per environment and read by TypeScript right
-// after each call (binding.scratch: sockaddr, results, option). Passing these
+// The scratch: memory the calls that return an address, counts, an option
+// value or a small read's data write into, made once per environment and
+// read by TypeScript right after each call (binding.scratch: sockaddr,
+// results, option, data). Passing these
 // as arguments cost a typed-array check per argument per call, about as much
 // as a small system call (getsockopt took 557 ns with two of them, 250 ns
 // without).
@@ -20,7 +21,7 @@ static void sk__scratch_cleanup(void *arg) {
   free(s);
 }
 
-// Creates this environment's scratch and returns { sockaddr, results, option }.
+// Creates this environment's scratch and returns { sockaddr, results, option, data }.
 napi_value sk_scratch_init(napi_env env) {
   if (sk__current != NULL) {
     napi_throw_error(env, "ERR_INVALID_STATE", "berkeley: loaded by a second environment on one thread");
@@ -29,7 +30,7 @@ napi_value sk_scratch_init(napi_env env) {
   sk_scratch *s = calloc(1, sizeof *s);
   if (!s) { napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "berkeley: no memory for the scratch"); return NULL; }
   s->env = env;
-  napi_value obj, sa, res_ab, res, opt;
+  napi_value obj, sa, res_ab, res, opt, data;
   void *p;
   if (napi_create_object(env, &obj) != napi_ok ||
       napi_create_buffer(env, sizeof(struct sockaddr_storage), &p, &sa) != napi_ok) goto fail;
@@ -39,9 +40,12 @@ napi_value sk_scratch_init(napi_env env) {
   s->results = p;
   if (napi_create_buffer(env, SK_OPTION_MAX, &p, &opt) != napi_ok) goto fail;
   s->option = p;
+  if (napi_create_buffer(env, SK_DATA_MAX, &p, &data) != napi_ok) goto fail;
+  s->data = p;
   if (napi_set_named_property(env, obj, "sockaddr", sa) != napi_ok ||
       napi_set_named_property(env, obj, "results", res) != napi_ok ||
       napi_set_named_property(env, obj, "option", opt) != napi_ok ||
+      napi_set_named_property(env, obj, "data", data) != napi_ok ||
       // Held until the environment ends, so the memory outlives every call.
       napi_create_reference(env, obj, 1, &s->ref) != napi_ok) goto fail;
   if (napi_add_env_cleanup_hook(env, sk__scratch_cleanup, s) != napi_ok) {

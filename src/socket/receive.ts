@@ -10,7 +10,7 @@ import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '..
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { callOptions, Job, Op } from '../io/engine.js';
-import { controlBuffer, readBuffer, takeOut } from '../io/buffers.js';
+import { controlBuffer, readBuffer, recvfromShared, recvShared, takeOut, takeShared } from '../io/buffers.js';
 import { aheadData, aheadInto, aheadMessage, fromQueue } from '../io/readahead.js';
 import { Batch, sameBytes } from '../io/batch.js';
 import { parsePattern, PatternReader, type Pattern } from '../io/reader.js';
@@ -44,9 +44,8 @@ export class Recv extends Op<Buffer, SocketState> {
     if (fromInput(s, flags)) return s.input.take(size);
     const m = s.nextAhead(flags);
     if (m !== null) return counted(aheadData(m, size, flags), job);
-    const buf = readBuffer(size);
-    const n = sys.recv(fd, buf, 0, size, flags);
-    return n < 0 ? n : counted(takeOut(buf, n, size), job);
+    const n = recvShared(fd, size, flags);
+    return n < 0 ? n : counted(takeShared(n, size), job);
   }
 }
 
@@ -111,10 +110,9 @@ export class RecvFrom extends Op<Datagram, SocketState> {
       job.moved = data.length;
       return { data, address: m.address, truncated: m.truncated || m.data.length > size };
     }
-    const buf = readBuffer(size);
-    const n = sys.recvfrom(fd, buf, 0, size, flags);
+    const n = recvfromShared(fd, size, flags);
     if (n < 0) return n;
-    const data = takeOut(buf, n, size);
+    const data = takeShared(n, size);
     job.moved = data.length;
     return { data, address: lastSender(s), truncated: n > size };
   }

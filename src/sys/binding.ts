@@ -37,7 +37,7 @@ export interface Binding {
   layout: Layout;
   features: Record<string, boolean>;
   /** This environment's scratch (native/scratch.c): where calls leave an address, counts and option values. */
-  scratch: { sockaddr: Buffer; results: Int32Array; option: Buffer };
+  scratch: { sockaddr: Buffer; results: Int32Array; option: Buffer; data: Buffer };
   /** struct tcp_info: its size (0 where unknown) and each field's [offset, size]; wscale is a pair of nibbles. */
   tcpInfo: { size: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
 
@@ -62,6 +62,8 @@ export interface Binding {
   recv(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
   sendto(fd: number, buf: Uint8Array, off: number, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
   recvfrom(fd: number, buf: Uint8Array, off: number, len: number, flags: number): number;
+  recvScratch(fd: number, len: number, flags: number): number;
+  recvfromScratch(fd: number, len: number, flags: number): number;
   sendmsg(fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number;
   recvmsg(fd: number, buf: Uint8Array, off: number, len: number, flags: number, control: Uint8Array | null): number;
   /** recvmsg(2) scattering into `buffers` in order. */

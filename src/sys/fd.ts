@@ -17,6 +17,10 @@ export const sockaddr: Buffer = binding.scratch.sockaddr;
 export const results: Int32Array = binding.scratch.results;
 /** The value the last getsockopt read (length in `results[0]`), zero-extended to the size asked for. */
 export const option: Buffer = binding.scratch.option;
+/** The bytes the last recvScratch/recvfromScratch read (at most DATA_SCRATCH). */
+export const data: Buffer = binding.scratch.data;
+/** The largest read into `data`. */
+export const DATA_SCRATCH = 32768;
 
 // ---- lifecycle ------------------------------------------------------------
 
@@ -61,6 +65,10 @@ export const sendto = (fd: number, buf: Uint8Array, off: number, len: number, fl
 /** recvfrom(2); the sender lands in `sockaddr`. */
 export const recvfrom = (fd: number, buf: Uint8Array, off: number, len: number, flags: number): number =>
   binding.recvfrom(fd, buf, off, len, flags);
+/** recv(2) of at most DATA_SCRATCH bytes into `data`: no buffer argument to check. */
+export const recvScratch = (fd: number, len: number, flags: number): number => binding.recvScratch(fd, len, flags);
+/** recvfrom(2) of at most DATA_SCRATCH bytes into `data`; the sender lands in `sockaddr`. */
+export const recvfromScratch = (fd: number, len: number, flags: number): number => binding.recvfromScratch(fd, len, flags);
 export const sendmsg = (fd: number, data: Uint8Array | Uint8Array[], addr: Uint8Array | null, addrlen: number, control: Uint8Array | null, flags: number): number =>
   binding.sendmsg(fd, data, addr, addrlen, control, flags);
 /** recvmsg(2) with MSG_CMSG_CLOEXEC; the sender lands in `sockaddr`, the counts in `results`. */
