@@ -42,16 +42,23 @@ static bool sk__data_len(sk_args *a, size_t i, uint32_t *n) {
   return true;
 }
 
+// The arguments of a read into the data scratch, (fd, length, flags): the
+// scratch, or NULL after throwing.
+static sk_scratch *sk__scratch_read_args(napi_env env, napi_callback_info info, int32_t *fd, uint32_t *n, int32_t *flags) {
+  sk_args a;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, fd) || !sk__data_len(&a, 1, n) ||
+      !sk_arg_int32(&a, 2, flags))
+    return NULL;
+  return sk_scratch_of(&a);
+}
+
 // recv(2) into the data scratch: (fd, length, flags) -> bytes received or
 // -errno. No buffer argument: small reads are copied out by TypeScript.
 static napi_value sk_recv_scratch(napi_env env, napi_callback_info info) {
-  sk_args a;
   int32_t fd, flags;
   uint32_t n;
-  sk_scratch *s;
-  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk__data_len(&a, 1, &n) ||
-      !sk_arg_int32(&a, 2, &flags) || !(s = sk_scratch_of(&a)))
-    return NULL;
+  sk_scratch *s = sk__scratch_read_args(env, info, &fd, &n, &flags);
+  if (!s) return NULL;
   SK_RETRY(ssize_t, rc, recv(fd, s->data, n, flags));
   return sk_int(env, rc);
 }
@@ -71,8 +78,16 @@ static napi_value sk_sendto(napi_env env, napi_callback_info info) {
   return sk_int(env, rc);
 }
 
-// recvfrom(2): (fd, buffer, offset, length, flags) -> bytes or -errno; the
-// sender in the scratch sockaddr, its length in results[0] (0 when unnamed).
+// recvfrom(2) into p: -> bytes or -errno; the sender in the scratch
+// sockaddr, its length in results[0] (0 when unnamed).
+static napi_value sk__recvfrom(napi_env env, sk_scratch *s, int fd, void *p, size_t n, int flags) {
+  socklen_t len = sizeof(struct sockaddr_storage);
+  SK_RETRY(ssize_t, rc, recvfrom(fd, p, n, flags, (struct sockaddr *)s->sockaddr, &len));
+  s->results[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
+  return sk_int(env, rc);
+}
+
+// recvfrom(2): (fd, buffer, offset, length, flags) -> bytes or -errno.
 static napi_value sk_recvfrom(napi_env env, napi_callback_info info) {
   sk_args a;
   int32_t fd, flags;
@@ -82,29 +97,16 @@ static napi_value sk_recvfrom(napi_env env, napi_callback_info info) {
   if (!sk_args_get(env, info, 5, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_region(&a, 1, &p, &n) ||
       !sk_arg_int32(&a, 4, &flags) || !(s = sk_scratch_of(&a)))
     return NULL;
-  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
-  int32_t *out = s->results;
-  socklen_t len = sizeof(struct sockaddr_storage);
-  SK_RETRY(ssize_t, rc, recvfrom(fd, p, n, flags, sa, &len));
-  out[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
-  return sk_int(env, rc);
+  return sk__recvfrom(env, s, fd, p, n, flags);
 }
 
-// recvfrom(2) into the data scratch: (fd, length, flags) -> bytes or -errno;
-// the sender as with recvfrom.
+// recvfrom(2) into the data scratch: (fd, length, flags) -> bytes or -errno.
 static napi_value sk_recvfrom_scratch(napi_env env, napi_callback_info info) {
-  sk_args a;
   int32_t fd, flags;
   uint32_t n;
-  sk_scratch *s;
-  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk__data_len(&a, 1, &n) ||
-      !sk_arg_int32(&a, 2, &flags) || !(s = sk_scratch_of(&a)))
-    return NULL;
-  struct sockaddr *sa = (struct sockaddr *)s->sockaddr;
-  socklen_t len = sizeof(struct sockaddr_storage);
-  SK_RETRY(ssize_t, rc, recvfrom(fd, s->data, n, flags, sa, &len));
-  s->results[0] = rc >= 0 ? (int32_t)(len > sizeof(struct sockaddr_storage) ? sizeof(struct sockaddr_storage) : len) : 0;
-  return sk_int(env, rc);
+  sk_scratch *s = sk__scratch_read_args(env, info, &fd, &n, &flags);
+  if (!s) return NULL;
+  return sk__recvfrom(env, s, fd, s->data, n, flags);
 }
 
 // Fills iov from a Uint8Array or an array of them; returns the count or -1

@@ -7,7 +7,7 @@
 // one is made for the next read): one allocation and no copy, as before.
 // Sharing is safe because a read and its takeOut run in one synchronous step.
 // Reads of at most 32 KiB (never handed over) go into the addon's own data
-// scratch instead (recvShared/recvfromShared), which spares the addon
+// scratch instead (recvShared), which spares the addon
 // checking a buffer argument on every call.
 import * as sys from '../sys/fd.js';
 
@@ -47,30 +47,24 @@ export function takeOut(buf: Buffer, n: number, size: number): Buffer {
   return copy(buf, n);
 }
 
-/** The buffer the last recvShared/recvfromShared read into. */
+/** The buffer the last recvShared read into. */
 let lastRead: Buffer = sys.data;
 
-/** recv(2) of up to `size` bytes into shared memory: the byte count or -errno; takeShared then takes the bytes out. */
-export function recvShared(fd: number, size: number, flags: number): number {
+/**
+ * recv(2) of up to `size` bytes into shared memory, or recvfrom(2) with
+ * `withSender` (the sender lands in sys.sockaddr): the byte count or
+ * -errno; takeShared then takes the bytes out.
+ */
+export function recvShared(fd: number, size: number, flags: number, withSender: boolean): number {
   if (size <= sys.DATA_SCRATCH) {
     lastRead = sys.data;
-    return sys.recvScratch(fd, size, flags);
+    return withSender ? sys.recvfromScratch(fd, size, flags) : sys.recvScratch(fd, size, flags);
   }
   const buf = lastRead = readBuffer(size);
-  return sys.recv(fd, buf, 0, size, flags);
+  return withSender ? sys.recvfrom(fd, buf, 0, size, flags) : sys.recv(fd, buf, 0, size, flags);
 }
 
-/** recvfrom(2) as recvShared; the sender lands in sys.sockaddr. */
-export function recvfromShared(fd: number, size: number, flags: number): number {
-  if (size <= sys.DATA_SCRATCH) {
-    lastRead = sys.data;
-    return sys.recvfromScratch(fd, size, flags);
-  }
-  const buf = lastRead = readBuffer(size);
-  return sys.recvfrom(fd, buf, 0, size, flags);
-}
-
-/** What the last recvShared/recvfromShared of at most `size` bytes returned (`n`, the system call's result), as a Buffer of its own. */
+/** What the last recvShared of at most `size` bytes returned (`n`, the system call's result), as a Buffer of its own. */
 export function takeShared(n: number, size: number): Buffer {
   return lastRead === sys.data ? copy(sys.data, n > size ? size : n) : takeOut(lastRead, n, size);
 }

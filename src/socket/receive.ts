@@ -10,7 +10,7 @@ import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '..
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { callOptions, Job, Op } from '../io/engine.js';
-import { controlBuffer, readBuffer, recvfromShared, recvShared, takeOut, takeShared } from '../io/buffers.js';
+import { controlBuffer, readBuffer, recvShared, takeOut, takeShared } from '../io/buffers.js';
 import { aheadData, aheadInto, aheadMessage, fromQueue } from '../io/readahead.js';
 import { Batch, sameBytes } from '../io/batch.js';
 import { parsePattern, PatternReader, type Pattern } from '../io/reader.js';
@@ -44,7 +44,7 @@ export class Recv extends Op<Buffer, SocketState> {
     if (fromInput(s, flags)) return s.input.take(size);
     const m = s.nextAhead(flags);
     if (m !== null) return counted(aheadData(m, size, flags), job);
-    const n = recvShared(fd, size, flags);
+    const n = recvShared(fd, size, flags, false);
     return n < 0 ? n : counted(takeShared(n, size), job);
   }
 }
@@ -110,7 +110,7 @@ export class RecvFrom extends Op<Datagram, SocketState> {
       job.moved = data.length;
       return { data, address: m.address, truncated: m.truncated || m.data.length > size };
     }
-    const n = recvfromShared(fd, size, flags);
+    const n = recvShared(fd, size, flags, true);
     if (n < 0) return n;
     const data = takeShared(n, size);
     job.moved = data.length;
