@@ -261,7 +261,6 @@ export function encodeOption(name: unknown, value: unknown): [number, number, Ui
   return [def.level!, def.name!, def.codec.encode(value, 'value')];
 }
 
-/** The option's [level, optname, buffer size, decode]. */
 /** A named option getOption can read (level, number and codec set), or a TypeError/ENOPROTOOPT. */
 export function readableOption(name: unknown): OptionDef {
   const def = lookup(name, 'getsockopt');

@@ -7,8 +7,8 @@
 // one is made for the next read): one allocation and no copy, as before.
 // Sharing is safe because a read and its takeOut run in one synchronous step.
 // Reads of at most 32 KiB (never handed over) go into the addon's own data
-// scratch instead (recvShared), which spares the addon
-// checking a buffer argument on every call.
+// scratch instead (recvShared), which spares the addon checking a buffer
+// argument on every call.
 import * as sys from '../sys/fd.js';
 
 /** The scratch kept between calls: at least this large, at most MAX_KEPT. */
