@@ -1,5 +1,6 @@
 // What the test/cli*.test.ts files share: running `berkeley` as a user would
 // (a spawned process), peer tools, free ports, and waiting for a listener.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Socket } from '../src/index.ts';
@@ -123,3 +124,19 @@ export function needTools(tools: Record<string, string>): string | false {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A usage error as every command reports it: exit 2, nothing on stdout, and
+ * on stderr exactly one line of ours ('berkeley CMD: ...', matching `says`)
+ * then the hint to run CMD --help. Returns that line.
+ */
+export function assertUsageError(r: Run, command: string, says: RegExp, what: string): string {
+  assert.equal(r.status, 2, `${what}: ${r.stderr}`);
+  assert.equal(r.stdout.length, 0, what);
+  const lines = r.stderr.split('\n');
+  assert.equal(lines.length, 3, `${what}: one line and the hint: ${r.stderr}`);
+  assert.match(lines[0], new RegExp(`^berkeley ${command}: `), what);
+  assert.match(lines[0], says, what);
+  assert.equal(lines[1], `Run 'berkeley ${command} --help' for usage.`, what);
+  return lines[0];
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Socket, connect, listen } from '../src/index.ts';
 import { tmpPath } from './helpers.ts';
-import { BERKELEY, berkeley, freePort, needTools, python, tool, type Run } from './cli-harness.ts';
+import { assertUsageError, BERKELEY, berkeley, freePort, needTools, python, tool, type Run } from './cli-harness.ts';
 
 const T = { timeout: 120_000 };
 
@@ -294,14 +294,7 @@ describe('berkeley cat fd:/systemd: and notify: bad values are usage errors', ()
   test('each bad value: exit 2, one line of ours and the hint, nothing on stdout', T, async () => {
     for (const [args, env, says] of BAD) {
       const r = await berkeley(args, { stdin: 'ignore', prefix: ['env', ...env, 'NOTIFY_SOCKET=/nonexistent'] }).done;
-      const what = JSON.stringify([...env, ...args]);
-      assert.equal(r.status, 2, `${what}: ${r.stderr}`);
-      assert.equal(r.stdout.length, 0, what);
-      const lines = r.stderr.split('\n');
-      assert.equal(lines.length, 3, `${what}: one line and the hint: ${r.stderr}`);
-      assert.match(lines[0], new RegExp(`^berkeley ${args[0]}: `), what);
-      assert.match(lines[0], says, what);
-      assert.equal(lines[1], `Run 'berkeley ${args[0]} --help' for usage.`, what);
+      assertUsageError(r, args[0], says, JSON.stringify([...env, ...args]));
     }
   });
 });

@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpPath } from './helpers.ts';
-import { berkeley, freePort, listening, needTools, python, tool, whenListening } from './cli-harness.ts';
+import { assertUsageError, berkeley, freePort, listening, needTools, python, tool, whenListening } from './cli-harness.ts';
 
 const T = { timeout: 120_000 };
 
@@ -63,14 +63,8 @@ describe('berkeley: bad values are usage errors', () => {
     for (const [args, says] of BAD) {
       const r = await berkeley(args, { input: 'open' }).done;
       const what = args.join(' ');
-      assert.equal(r.status, 2, `${what}: ${r.stderr}`);
-      assert.equal(r.stdout.length, 0, what);
-      const lines = r.stderr.split('\n');
-      assert.equal(lines.length, 3, `${what}: one line and the hint: ${r.stderr}`);
-      assert.match(lines[0], new RegExp(`^berkeley ${args[0]}: `), what);
-      assert.match(lines[0], says, what);
-      assert.equal(lines[1], `Run 'berkeley ${args[0]} --help' for usage.`, what);
-      assert.equal((lines[0].match(/'/g)?.length ?? 0) % 2, 0, `${what}: balanced quotes: ${lines[0]}`);
+      const line = assertUsageError(r, args[0], says, what);
+      assert.equal((line.match(/'/g)?.length ?? 0) % 2, 0, `${what}: balanced quotes: ${line}`);
       assert.doesNotMatch(r.stderr, /To specify a positional argument|TypeError|RangeError|ERR_/, what);
     }
   });
