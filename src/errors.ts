@@ -1,6 +1,7 @@
 // Every error the library raises is built here: SocketError for system and
 // resolver failures, Node-style TypeError/RangeError for bad arguments, and
 // AbortError for cancelled operations.
+import { Buffer } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap, inspect } from 'node:util';
 import { constants } from './sys/constants.js';

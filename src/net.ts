@@ -1,5 +1,6 @@
 // Convenience constructors: LuaSocket's tcp()/udp() family and socket.connect/
 // bind, lua-net's connect_inet_stream / bind_inet_stream / *_unix_*.
+import { performance } from 'node:perf_hooks';
 import { abortError, invalidArgType, invalidArgValue, notFoundError } from './errors.js';
 import { addressTarget, hostPort } from './codec/address.js';
 import { encodeAddress } from './codec/sockaddr.js';

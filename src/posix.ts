@@ -2,6 +2,7 @@
 // as luaposix's posix.sys.socket and the S-Lang socket module offer them.
 // Sockets made here are blocking unless SOCK_NONBLOCK is passed; a call that
 // would block on a non-blocking fd throws SocketError EAGAIN/EINPROGRESS.
+import { Buffer } from 'node:buffer';
 import { check, invalidArgType, invalidArgValue, systemError } from './errors.js';
 import { addressDetails } from './codec/address.js';
 import { decodeAddress, encodeAddress, type SocketAddress } from './codec/sockaddr.js';

@@ -1,6 +1,7 @@
 // Name resolution and interfaces: getaddrinfo/getnameinfo on libuv's thread
 // pool (and blocking variants), if_nametoindex and friends. berkeley/posix
 // re-exports the blocking forms under their C names.
+import { Buffer } from 'node:buffer';
 import { invalidArgValue, resolverError, systemError } from './errors.js';
 import { familyNumber, protocolNumber, typeNumber, type Family, type SocketType } from './codec/names.js';
 import { addressDetails, checkZone, portOf } from './codec/address.js';

@@ -1,5 +1,6 @@
 // Argument checks shared by every public function. Each throws the Node-style
 // TypeError/RangeError from errors.ts before any system call is made.
+import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 export function validateInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {

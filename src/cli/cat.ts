@@ -1,6 +1,7 @@
 // berkeley cat: relays between stdin/stdout (or a second address) and a
 // socket of any kind, in the spirit of socat and nc. The addresses are in
 // address.ts, the two sides in endpoint.ts, how a relay ends in relay.ts.
+import { Buffer } from 'node:buffer';
 import { fstatSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Socket } from '../index.js';
 import { parseSpec, type Spec } from './address.js';

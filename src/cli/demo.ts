@@ -1,5 +1,7 @@
 // berkeley demo: a short tour that exercises every family and type this
 // machine offers and prints, as each step runs, what it did and how long it took.
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { features, Socket, interfaces, getaddrinfo } from '../index.js';
 import { parse, type Command } from './usage.js';
 import { readInterfaces } from './netlink.js';

@@ -2,6 +2,7 @@
 // stdin/stdout. Each side says how its data ends, so the relay has one
 // end-of-stream model: bytes and records end with an empty read (the peer
 // shut its sending half), datagrams never end by themselves.
+import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { Socket, connect, getaddrinfo, listen, type SocketAddress } from '../index.js';
 import type { Spec } from './address.js';

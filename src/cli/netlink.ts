@@ -3,6 +3,7 @@
 // nlmsghdr/ifinfomsg/ifaddrmsg headers and their rtattr lists. Netlink
 // integers are in host byte order: they are read through the struct layer,
 // the one place that knows it.
+import { Buffer } from 'node:buffer';
 import { Socket, constants as k } from '../index.js';
 import { AF_INET, AF_INET6, inet_ntop } from '../posix.js';
 import { i32, setU16, setU32, u16, u32 } from '../sys/struct.js';

@@ -1,6 +1,8 @@
 // berkeley ping: ICMP echo over an unprivileged ICMP datagram socket, or a
 // raw socket where those are not allowed (as root), with per-reply RTT and
 // the summary ping users expect.
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { Socket, constants as k, getaddrinfo, type SocketAddress } from '../index.js';
 import { readFileSync } from 'node:fs';
 import { integerOption, numberOption, parse, UsageError, type Command } from './usage.js';

@@ -13,6 +13,8 @@
 //     that is already waiting; so stdin still being read is sent, and a
 //     terminal left open does not hold the relay forever;
 //   - --timeout is also the inactivity limit of stream relays.
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import type { Endpoint } from './endpoint.js';
 
 /** socat's -t default: half a second of quiet ends a relay that cannot end by itself. */

@@ -1,6 +1,7 @@
 // Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS and
 // raw control messages, encoded to and decoded from the cmsg buffer with the
 // CMSG_* layout the addon exports.
+import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 import { binding } from '../sys/binding.js';
 import { i32, int, layout, setI32, setU16, setU32, setUint, u16, u32, uint } from '../sys/struct.js';

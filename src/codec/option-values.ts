@@ -3,6 +3,7 @@
 // ip_mreqn, ipv6_mreq, C strings) and serves both the named options
 // (LuaSocket's { on, timeout }, ...) and the options by number (S-Lang's and
 // luaposix's { l_onoff, l_linger }, { tv_sec, tv_usec }, two-value form).
+import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 import { i32, int as readSized, intBytes, layout, readIntValue, setI32, setInt as writeSized, setU32, tcpInfo as tcpInfoLayout, u32, uint } from '../sys/struct.js';
 import { IFNAMSIZ } from '../sys/constants.js';

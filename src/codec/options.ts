@@ -3,6 +3,7 @@
 // nixio's (level, name) spellings and constant names, each only at its own
 // level; and the options by number that have a struct or string value
 // (S-Lang's and luaposix's), with the two-value form.
+import { Buffer } from 'node:buffer';
 import { ENOPROTOOPT } from '../sys/errno.js';
 import { binding } from '../sys/binding.js';
 import { isLevelName, LEVEL_PREFIX, LEVELS, levelNumber } from './names.js';

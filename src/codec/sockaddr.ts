@@ -1,6 +1,7 @@
 // Socket addresses: the SocketAddress objects users see, encoded to and decoded
 // from sockaddr bytes with the struct layout the addon exports. Decoding
 // happens in TypeScript so hot paths never build objects in C.
+import { Buffer } from 'node:buffer';
 import { ENAMETOOLONG } from '../sys/errno.js';
 import * as sys from '../sys/fd.js';
 import { binding } from '../sys/binding.js';

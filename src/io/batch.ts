@@ -1,6 +1,7 @@
 // recvmmsg(2) results: the scratch a batch is received into, shared by every
 // socket, and the messages taken out of it. A run of messages from one sender
 // shares one copy of its sockaddr and one decoded address.
+import { Buffer } from 'node:buffer';
 import { MSG_CTRUNC, MSG_TRUNC } from '../sys/constants.js';
 import { layout } from '../sys/struct.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
@@ -63,13 +64,16 @@ export class Batch {
       this.data.copy(data, 0, 0, total);
     }
     const out: ReceivedMessage[] = new Array(n);
+    // Buffer.from(arrayBuffer, offset, length) makes a view without subarray's species lookup.
+    const ab = data.buffer;
+    const base = data.byteOffset;
     let pos = 0;
     let from: Sender | null = null;
     for (let i = 0; i < n; i++) {
       const len = Math.min(meta[i * 4], size);
       from = this.#sender(i, meta[i * 4 + 1], from);
       const at = into ? i * size : pos;
-      const m = new BatchMessage(data.subarray(at, at + len), from, meta[i * 4 + 2]);
+      const m = new BatchMessage(Buffer.from(ab, base + at, len), from, meta[i * 4 + 2]);
       pos += len;
       const ctlLen = meta[i * 4 + 3];
       if (ctlLen > 0) {

@@ -9,6 +9,7 @@
 // Reads of at most 32 KiB (never handed over) go into the addon's own data
 // scratch instead (recvShared), which spares the addon checking a buffer
 // argument on every call.
+import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 
 /** The scratch kept between calls: at least this large, at most MAX_KEPT. */
@@ -71,7 +72,8 @@ export function takeShared(n: number, size: number): Buffer {
 
 function copy(buf: Buffer, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
-  buf.copy(out, 0, 0, n);
+  // A TypedArray set from a plain view: a memcpy, without Buffer#copy's argument checks.
+  out.set(new Uint8Array(buf.buffer, buf.byteOffset, n));
   return out;
 }
 

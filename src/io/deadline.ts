@@ -3,6 +3,7 @@
 // first) and a per-wait limit (the socket's 'block' timeout). The async
 // driver, the sync driver, connect's back-off, select and the native poll(2)
 // waits all ask the same object when the next wait must end.
+import { performance } from 'node:perf_hooks';
 
 /** The longest delay a Node timer takes as given (longer ones fire after 1 ms). */
 export const MAX_TIMER = 0x7fffffff;

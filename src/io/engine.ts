@@ -22,6 +22,7 @@
 // can attach its progress (`sent`, `partial`). Multi-step calls (sendAll,
 // receive patterns, connect) are ops whose attempt advances a step at a time.
 // This is smol-rs/async-io's `read_with`: recv_from is one line over it.
+import { performance } from 'node:perf_hooks';
 import { abortError, closedError, invalidArgType, SocketError, systemError, timeoutError, type ErrorDetails } from '../errors.js';
 import { validateFlags, validateObject, validateTimeout } from '../validate.js';
 import { EAGAIN } from '../sys/errno.js';

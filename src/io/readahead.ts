@@ -4,6 +4,7 @@
 // the kernel, in order, so a loop that breaks early loses nothing, and each
 // call gets what it would have got from the kernel: data cut to its size,
 // fds cut to its maxFds, a copy (with duplicated fds) when it peeks.
+import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 import { MSG_CTRUNC, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC } from '../sys/constants.js';
 import type { ReceivedMessage } from '../codec/message.js';

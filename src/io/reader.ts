@@ -2,6 +2,7 @@
 // byte count, with a prefix) over a per-socket input buffer that recv() and
 // recvInto() drain first. Data is kept as the chunks it arrived in and
 // joined once per result, so long lines and large blocks cost linear time.
+import { Buffer } from 'node:buffer';
 import { invalidArgValue, invalidArgType } from '../errors.js';
 import { toBytes } from '../validate.js';
 

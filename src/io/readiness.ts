@@ -7,6 +7,7 @@
 // start per message); it is disarmed lazily, when an event comes for it and
 // nobody waits. While nobody waits at all the watcher is unreferenced, so an
 // armed socket with nothing pending never keeps the process alive.
+import { performance } from 'node:perf_hooks';
 import { binding } from '../sys/binding.js';
 import { abortError, invalidArgValue, systemError } from '../errors.js';
 import { EALREADY } from '../sys/errno.js';

@@ -3,6 +3,7 @@
 // and made again for the other family when an earlier address of one family
 // failed. A bind or connect that succeeds settles it. Also listen()'s
 // dualstack choice: an inet6 socket with IPV6_V6ONLY cleared.
+import { Buffer } from 'node:buffer';
 import { invalidArgValue } from '../errors.js';
 import { AF, familyName } from '../codec/names.js';
 import * as sys from '../sys/fd.js';

@@ -3,6 +3,7 @@
 // holds in user space first (receive()'s input buffer, datagrams the
 // iterator read ahead), then makes one system call into shared scratch and
 // takes the result out; the engine does the waiting.
+import { Buffer } from 'node:buffer';
 import { eofError, invalidArgType, invalidArgValue, outOfRange, withProgress } from '../errors.js';
 import { changedBuffer, isBytes, notDetached, validateInteger, validateLength } from '../validate.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';

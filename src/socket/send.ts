@@ -2,6 +2,7 @@
 // send carries MSG_NOSIGNAL (added by the addon). Destinations come through
 // the address funnel; the last one is kept encoded, keyed by its validated
 // fields, since datagram senders mostly repeat it.
+import { Buffer } from 'node:buffer';
 import { invalidArgType, invalidArgValue, withProgress, type ErrorDetails } from '../errors.js';
 import { changedBuffer, toBytes, validateIndex, validateInteger } from '../validate.js';
 import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPort } from '../codec/address.js';

@@ -5,6 +5,7 @@
 // way the result is the byte count sent; a failure carries it as `sent`,
 // and the file's position (when no offset was given) has advanced by
 // exactly that count, as Python's socket.sendfile leaves it.
+import { Buffer } from 'node:buffer';
 import { readSync } from 'node:fs';
 import { invalidArgType, invalidArgValue, systemError, withProgress } from '../errors.js';
 import { validateInteger } from '../validate.js';

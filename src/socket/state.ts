@@ -2,6 +2,7 @@
 // lib/internal does) so the façade, select(), net.ts and the iterator share
 // one object without any public door into it. The engine's part (fd,
 // readiness, timeouts, buffers, stats) is the Handle this extends.
+import { Buffer } from 'node:buffer';
 import { closedError, noFamilyError, ownError, systemError } from '../errors.js';
 import { SOCK_NONBLOCK } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';

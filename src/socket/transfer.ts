@@ -3,6 +3,7 @@
 // engine's two drivers (io/engine.ts). Socket (socket.ts) extends this class
 // with constructors, naming, connecting and iteration; SocketBase (base.ts)
 // below it holds lifecycle, timeouts, options and stats.
+import { Buffer } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 import type { Family } from '../codec/names.js';
 import type { AddressLike } from '../codec/address.js';

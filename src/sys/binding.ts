@@ -1,6 +1,7 @@
 // The native addon: the only untyped edge of the library. Every function here
 // wraps one system call and returns its result or a negative errno; nothing
 // in it validates user input beyond what keeps the process safe.
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 

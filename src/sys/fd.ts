@@ -8,6 +8,7 @@
 // returns its result or a negative errno; none validates, throws or decides
 // anything. Calls that return an address or counts leave them in the shared
 // scratch below, valid until the next call: callers decode them at once.
+import { Buffer } from 'node:buffer';
 import { hostname } from 'node:os';
 import { binding } from './binding.js';
 

@@ -4,6 +4,7 @@
 // is chosen once, when this module loads, so no call branches on byte order.
 // Reads and writes have Buffer's semantics on any Uint8Array: an offset past
 // the end, or a value that does not fit the field, is a RangeError.
+import { Buffer } from 'node:buffer';
 import { binding, layout } from './binding.js';
 
 export { layout };
