@@ -5,6 +5,10 @@ import { Socket, constants as k } from 'berkeley';
 import * as posix from 'berkeley/posix';
 import { unlinkSync } from 'node:fs';
 import { decodeAddress } from '../../dist/codec/sockaddr.js'; // internal: the codec behind every received address
+// Internal: the addon's system calls, for the 'bare' floor cases (a loop of
+// one addon call per system call, with none of the library around it).
+import * as sys from '../../dist/sys/fd.js';
+import { EAGAIN } from '../../dist/sys/errno.js';
 import { args, cpu, isPeerGone, now, ready, report, Rtts, stdinLines, usage } from './common.ts';
 
 const { mode, rest } = args();
@@ -25,13 +29,23 @@ async function rr([transport, t, seconds, size, variant]: string[]): Promise<voi
   const out = Buffer.alloc(n, 0x61);
   const into = Buffer.alloc(CHUNK);
   const rtts = new Rtts();
-  const sync = variant === 'sync';
+  const bare = variant === 'bare';
+  const sync = variant === 'sync' || bare;
   if (sync) s.connectSync(target(transport, t)); else await s.connect(target(transport, t));
+  const fd = s.fd;
   let rounds = 0;
   const c0 = cpu(), t0 = now(), end = t0 + Number(seconds);
   let t1 = t0;
   while (t1 < end) {
-    if (sync) {
+    if (bare) {
+      if (sys.send(fd, out, 0, n, k.MSG_NOSIGNAL!) !== n) throw new Error('short send');
+      for (let got = 0; got < n;) {
+        const r = sys.recv(fd, into, got, n - got, 0);
+        if (r > 0) got += r;
+        else if (r === EAGAIN) sys.pollWait(fd, 1, -1);
+        else throw new Error(`recv: ${r}`);
+      }
+    } else if (sync) {
       s.sendSync(out);
       for (let got = 0; got < n;) got += s.recvIntoSync(got ? into.subarray(got, n) : into);
     } else {
@@ -176,7 +190,11 @@ async function drain([variant, slotArg, groArg]: string[]): Promise<void> {
     // The queue is full: a receive that would wait means it is empty.
     const opts = { timeout: 0 };
     try {
-      for (;;) {
+      if (variant === 'bare') {
+        // recvfrom(2) into the addon's scratch until EAGAIN: no Buffer, no address, no library.
+        const fd = s.fd;
+        for (let r; (r = sys.recvfromScratch(fd, slot, k.MSG_TRUNC)) >= 0; count++) bytes += Math.min(r, slot);
+      } else for (;;) {
         if (variant === 'recvFromSync') { bytes += s.recvFromSync(slot, opts).data.length; count++; }
         else if (variant === 'recvFrom') { bytes += (await s.recvFrom(slot, opts)).data.length; count++; }
         else {

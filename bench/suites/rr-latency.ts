@@ -70,6 +70,8 @@ export function rrLatency(cfg: Settings): Group[] {
     if (py) skipped.push(`Python: ${py}`); else cases.push(client('Python blocking', peers.python, ''));
     const lua = missing.lua();
     if (lua) skipped.push(`LuaSocket: ${lua}`); else cases.push(client('LuaSocket', peers.lua, ''));
+    // The floor of any Node program: one addon call per system call, blocking in poll(2), nothing else.
+    cases.push(client('Node + addon, bare loop', peers.berkeley, 'bare'));
     cases.push(client('berkeley async', peers.berkeley, 'async', true));
     cases.push(client('berkeley sync', peers.berkeley, 'sync', true));
     // Issue 21's targets are for TCP; the other transports keep the suite's earlier ones.
