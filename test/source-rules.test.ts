@@ -23,10 +23,11 @@ test('library modules import Buffer and performance instead of reading the globa
   const missing: string[] = [];
   for (const file of files) {
     // Comments and strings may name them freely; code uses them as `Name.` or `instanceof Name`.
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, "''");
+    const text = readFileSync(file, 'utf8');
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, "''");
     for (const [name, from] of IMPORTED) {
       const used = new RegExp(`(?<![\\w.$])${name}\\s*\\.|instanceof\\s+${name}\\b`).test(code);
-      const imported = new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'${from}'`).test(readFileSync(file, 'utf8'));
+      const imported = new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'${from}'`).test(text);
       if (used && !imported) missing.push(`${file.slice(SRC.length)}: ${name}`);
     }
   }
