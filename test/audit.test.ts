@@ -94,3 +94,22 @@ test('rejected input never reaches the kernel: no socket system call for any row
     assert.deepEqual(run.failures.slice(0, 40), [], 'every row refused as the in-process table says (test/input-rules.test.ts)');
     assert.deepEqual(reached(run).slice(0, 40), []);
   });
+
+// A read that follows a send waits first when the last such read had to
+// wait (engine.ts): with a peer that answers each request 3 ms later, only
+// the first of 20 round trips may try a recv that fails with EAGAIN, in
+// either driver.
+for (const mode of ['async', 'sync']) {
+  test(`${mode} round trips wait first for a reply: no recv that fails with EAGAIN after the first (strace)`, { skip: !haveStrace && 'strace is not installed', timeout: 60_000 }, (t) => {
+    const out = tmpPath(`strace-reply-${mode}`);
+    const child = new URL('./fixtures/reply-wait.ts', import.meta.url).pathname;
+    const r = spawnSync('strace', ['-qq', '-o', out, '-e', 'trace=recvfrom', process.execPath, '--import', 'tsx', child, mode], { encoding: 'utf8', timeout: 50_000 });
+    if (r.status !== 0 && /ptrace|Operation not permitted/.test(r.stderr)) return t.skip(`strace cannot trace here: ${r.stderr.trim()}`);
+    assert.equal(r.status, 0, r.stderr);
+    const fd = /^fd (\d+)$/m.exec(r.stdout)?.[1];
+    assert.ok(fd && /^done$/m.test(r.stdout), r.stdout);
+    const recvs = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith(`recvfrom(${fd},`));
+    assert.ok(recvs.length >= 20, `traced ${recvs.length} recvs on the client`);
+    assert.ok(recvs.filter((l) => l.includes('EAGAIN')).length <= 1, recvs.join('\n'));
+  });
+}

@@ -83,6 +83,16 @@ describe('sendMany / recvMany', () => {
       assert.equal(m.data.buffer, buffer.buffer, 'a view of the caller\'s buffer');
       assert.equal(m.data.byteOffset - buffer.byteOffset, i * 16, 'in its own slot, where the kernel put it');
     });
+    // A buffer that starts inside its ArrayBuffer: the views are placed from its own start.
+    a.sendManySync(['four', 'five']);
+    const inner = Buffer.alloc(16 + 2 * 16).subarray(16);
+    const more = b.recvManySync({ maxMessages: 2, size: 16, buffer: inner });
+    assert.deepEqual(more.map((m) => m.data.toString()), ['four', 'five']);
+    more.forEach((m, i) => {
+      assert.ok(Buffer.isBuffer(m.data));
+      assert.equal(m.data.buffer, inner.buffer);
+      assert.equal(m.data.byteOffset - inner.byteOffset, i * 16);
+    });
     assert.throws(() => b.recvManySync({ maxMessages: 4, size: 16, buffer: Buffer.alloc(10) }), { code: 'ERR_INVALID_ARG_VALUE' });
     const copied = await Promise.all([b.recvMany({ size: 16 }), a.send('own')]);
     assert.notEqual(copied[0][0].data.buffer, buffer.buffer);
