@@ -162,6 +162,8 @@ export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
  * CPUs waits 35-80 µs.
  */
 const REPLY_WAITED = 0.025;
+/** The same for runSync, whose wait is a blocking poll(2): data already there returns at once, so any real wait is longer. */
+const REPLY_WAITED_SYNC = 0.05;
 
 const deadlineOf = (h: Handle, job: Job): Deadline => Deadline.start(h.total, job.call.timeout, h.block);
 
@@ -257,7 +259,7 @@ export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
       if (h.replyWaits && !h.buffered() && (deadline = deadlineOf(h, job)).waitMs() !== 0 && h.fd >= 0) {
         const t0 = performance.now();
         waitSync(h.fd, op, job, deadline);
-        h.replyWaits = performance.now() - t0 > 0.05;
+        h.replyWaits = performance.now() - t0 > REPLY_WAITED_SYNC;
       } else h.replyWaits = false;
     }
     for (;;) {

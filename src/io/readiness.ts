@@ -204,7 +204,7 @@ export class Readiness {
 
   /** Stops holding the owner once nobody waits. */
   #letGo(): void {
-    if (this.#waiters[0].length === 0 && this.#waiters[1].length === 0) this.#held = undefined;
+    if (this.#wanted() === 0) this.#held = undefined;
   }
 
   /** The directions someone waits on. */
@@ -214,7 +214,7 @@ export class Readiness {
 
   /** The watcher counts for the event loop only while someone waits (and the owner is ref'd). */
   #refWanted(): boolean {
-    return this.#ref && (this.#waiters[0].length > 0 || this.#waiters[1].length > 0);
+    return this.#ref && this.#wanted() !== 0;
   }
 
   /** Arms exactly `events` (0 stops watching, keeping the native handle for the next wait). */
