@@ -194,6 +194,10 @@ async function drain([variant, slotArg, groArg]: string[]): Promise<void> {
         // recvfrom(2) into the addon's scratch until EAGAIN: no Buffer, no address, no library.
         const fd = s.fd;
         for (let r; (r = sys.recvfromScratch(fd, slot, k.MSG_TRUNC)) >= 0; count++) bytes += Math.min(r, slot);
+      } else if (variant === 'bare-await') {
+        // The same with what any promise-returning call adds: a resolved promise, awaited.
+        const fd = s.fd;
+        for (let r; (r = await Promise.resolve(sys.recvfromScratch(fd, slot, k.MSG_TRUNC))) >= 0; count++) bytes += Math.min(r, slot);
       } else for (;;) {
         if (variant === 'recvFromSync') { bytes += s.recvFromSync(slot, opts).data.length; count++; }
         else if (variant === 'recvFrom') { bytes += (await s.recvFrom(slot, opts)).data.length; count++; }
@@ -226,6 +230,21 @@ async function udRecv([path, countArg, variant]: string[]): Promise<void> {
     for await (const m of s) {
       bytes += (m as { data: Buffer }).data.length;
       if (++got === count) break;
+    }
+  }
+  if (variant === 'bare') {
+    // recv(2) into the same buffer through the addon, poll(2) when the queue is empty: no library.
+    const fd = s.fd;
+    while (got < count) {
+      const r = sys.recv(fd, buf, 0, buf.length, 0);
+      if (r >= 0) { bytes += r; got++; } else if (r === EAGAIN) sys.pollWait(fd, 1, -1); else throw new Error(`recv: ${r}`);
+    }
+  } else if (variant === 'bare-await') {
+    // The same with what any promise-returning call adds: a resolved promise, awaited.
+    const fd = s.fd;
+    while (got < count) {
+      const r = await Promise.resolve(sys.recv(fd, buf, 0, buf.length, 0));
+      if (r >= 0) { bytes += r; got++; } else if (r === EAGAIN) sys.pollWait(fd, 1, -1); else throw new Error(`recv: ${r}`);
     }
   }
   while (got < count) {

@@ -71,6 +71,8 @@ export function udpDrain(cfg: Settings): Group[] {
     cases.push(
       // The floor of any Node program: recvfrom(2) in a loop of bare addon calls, no Buffer or address per datagram.
       drain('Node + addon, bare recvfrom', peers.berkeley('drain', 'bare', size, 0)),
+      // The floor of any promise-returning call: the same with each result awaited.
+      drain('Node + addon, bare recvfrom + await', peers.berkeley('drain', 'bare-await', size, 0)),
       drain('berkeley recvFrom (async)', peers.berkeley('drain', 'recvFrom', size, 0), true),
       drain('berkeley recvFromSync', peers.berkeley('drain', 'recvFromSync', size, 0), true),
       drain('berkeley recvMany (async)', peers.berkeley('drain', 'recvMany', size, 0), true),

@@ -51,6 +51,8 @@ export function unixDgram(cfg: Settings): Group[] {
     const cases: Case[] = [flood('C recv', peers.c, '', sender), flood(kind === 'recv' ? 'C recvmmsg' : 'C sendmmsg/recvmmsg', peers.c, 'mmsg', sender)];
     if (missing.unixDgram()) skipped.push(`npm unix-dgram: ${missing.unixDgram()}`); else cases.push(flood('npm unix-dgram', peers.unixDgram, '', sender));
     if (missing.python()) skipped.push(`Python: ${missing.python()}`); else cases.push(flood('Python recv_into', peers.python, '', sender));
+    // The floors (see bench/README.md): recv(2) through the addon, without and with an await per datagram.
+    if (kind === 'recv') cases.push(flood('Node + addon, bare recv', peers.berkeley, 'bare', sender), flood('Node + addon, bare recv + await', peers.berkeley, 'bare-await', sender));
     cases.push(
       flood('berkeley recvInto (async)', peers.berkeley, 'async', sender, true),
       flood('berkeley recv (async)', peers.berkeley, 'recv', sender, true),
