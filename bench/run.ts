@@ -5,6 +5,7 @@
 //   --duration S   seconds per timed run (default 1)
 //   --count N      datagrams per drain and per Unix flood (default 50000)
 //   --out DIR      where the results go (default bench/results)
+//   --from FILE    no run: write the tables of an earlier run's latest.json again (after a change to the report)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '1' },
     count: { type: 'string', default: '50000' },
     out: { type: 'string', default: join(benchDir, 'results') },
+    from: { type: 'string' },
   },
 });
 const reps = Number(values.reps);
@@ -37,10 +39,33 @@ const settings: Settings = { duration: Number(values.duration), count: Number(va
 if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
 
 const only = values.only?.split(',');
-const groups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary]
-  .flatMap((make) => make(settings))
-  .filter((g) => !only || only.some((o) => g.id.startsWith(o)));
+const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary]
+  .flatMap((make) => make(settings));
+const groups = allGroups.filter((g) => !only || only.some((o) => g.id.startsWith(o)));
 if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);
+
+/** Writes latest.md, latest.svg and latest.json to --out and prints the targets. */
+function write(results: GroupResult[], machine: Machine): void {
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, 'latest.md'), markdown(results, machine));
+  writeFileSync(join(values.out, 'latest.svg'), svg(results, machine));
+  writeFileSync(join(values.out, 'latest.json'), JSON.stringify({ machine, results: results.map(({ group, cases }) => ({ id: group.id, title: group.title, unit: group.unit, skipped: group.skipped, cases: cases.map((c) => ({ ...c, summary: summarize(c) })) })) }, null, 1));
+  console.log('\nTargets:');
+  for (const t of targets(results)) console.log(`  ${t.group}: ${t.subject} / ${t.peer} = ${t.ratio === null ? '–' : t.ratio.toFixed(2)}x (target >= ${t.min}x)${t.ratio !== null && t.ratio < t.min ? '  MISSED' : ''}`);
+  console.log(`\nwrote ${join(values.out, 'latest.md')} and latest.svg`);
+}
+
+if (values.from !== undefined) {
+  // The groups' definitions (targets, units) are today's; the samples are the file's.
+  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as { machine: Machine; results: { id: string; title: string; skipped: string[]; cases: CaseResult[] }[] };
+  const results = saved.results.map((r): GroupResult => {
+    const group = allGroups.find((g) => g.id === r.id);
+    if (!group) throw new Error(`${values.from}: no benchmark has the id ${r.id} now`);
+    return { group: { ...group, title: r.title, skipped: r.skipped }, cases: r.cases.map(({ label, berkeley, samples, errors }) => ({ label, berkeley, samples, errors })) };
+  });
+  write(results, saved.machine);
+  process.exit(0);
+}
 
 /** The versions of the peers that ran, so that a table names what it compared against. */
 function peerVersions(): string {
@@ -82,7 +107,7 @@ for (const group of groups) {
     for (const [i, c] of group.cases.entries()) {
       try {
         const s = await c.run();
-        if (rep >= 0) cases[i].samples.push(s);
+        if (rep >= 0) cases[i].samples.push({ ...s, round: rep });
       } catch (err) {
         cases[i].errors.push((err as Error).message);
         console.log(`  ${c.label}: ${(err as Error).message}`);
@@ -98,11 +123,5 @@ for (const group of groups) {
   results.push({ group, cases });
 }
 
-mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, 'latest.md'), markdown(results, machine));
-writeFileSync(join(values.out, 'latest.svg'), svg(results, machine));
-writeFileSync(join(values.out, 'latest.json'), JSON.stringify({ machine, results: results.map(({ group, cases }) => ({ id: group.id, title: group.title, unit: group.unit, skipped: group.skipped, cases: cases.map((c) => ({ ...c, summary: summarize(c) })) })) }, null, 1));
-console.log('\nTargets:');
-for (const t of targets(results)) console.log(`  ${t.group}: ${t.subject} / ${t.peer} = ${t.ratio === null ? '–' : t.ratio.toFixed(2)}x (target >= ${t.min}x)${t.ratio !== null && t.ratio < t.min ? '  MISSED' : ''}`);
-console.log(`\nwrote ${join(values.out, 'latest.md')} and latest.svg`);
+write(results, machine);
 process.exit(0);

@@ -16,6 +16,8 @@ export interface Sample {
   /** Where a receiver may lose datagrams: what the sender sent per second, and what the receiver got. */
   sent?: number;
   delivered?: number;
+  /** Which timed run (0-based) of the group it came from: a target's ratio is also taken within each run. */
+  round?: number;
 }
 
 export interface Case {
