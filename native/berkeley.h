@@ -60,6 +60,7 @@ bool sk_arg_string(sk_args *a, size_t i, char *buf, size_t size, size_t *len);
 
 // The per-environment scratch (scratch.c): what calls return by reference.
 #define SK_RESULTS 4             // [0] address or value length, [1] control length / second fd, [2] msg_flags
+#define SK_ARGS 4                // the integers of a call that takes no N-API arguments (getsockopt)
 #define SK_OPTION_MAX 65536      // the largest option value read
 #define SK_DATA_MAX 32768        // the largest read into the data scratch (TypeScript copies it out at once)
 typedef struct {
@@ -67,12 +68,14 @@ typedef struct {
   napi_ref ref;
   uint8_t *sockaddr;             // a struct sockaddr_storage
   int32_t *results;              // SK_RESULTS counts
+  int32_t *args;                 // SK_ARGS integers, written by TypeScript just before the call
   uint8_t *option;               // SK_OPTION_MAX bytes
   uint8_t *data;                 // SK_DATA_MAX bytes
 } sk_scratch;
 napi_value sk_scratch_init(napi_env env);
 // The calling environment's scratch, or NULL after throwing.
 sk_scratch *sk_scratch_of(sk_args *a);
+sk_scratch *sk_scratch_env(napi_env env);
 
 napi_value sk_int(napi_env env, int64_t v);
 napi_value sk_undefined(napi_env env);

@@ -1,10 +1,11 @@
 // The scratch: memory the calls that return an address, counts, an option
 // value or a small read's data write into, made once per environment and
 // read by TypeScript right after each call (binding.scratch: sockaddr,
-// results, option, data). Passing these
-// as arguments cost a typed-array check per argument per call, about as much
-// as a small system call (getsockopt took 557 ns with two of them, 250 ns
-// without).
+// results, option, data), and the integer arguments of getsockopt, written
+// by TypeScript right before it (args). Passing these as arguments cost a
+// typed-array check per argument per call, about as much as a small system
+// call (getsockopt took 557 ns with two of them, 250 ns without); a number
+// argument costs 10-13 ns.
 //
 // Each environment has its own JavaScript thread, so the scratch is found
 // through a thread-local pointer, checked against the calling environment.
@@ -21,7 +22,7 @@ static void sk__scratch_cleanup(void *arg) {
   free(s);
 }
 
-// Creates this environment's scratch and returns { sockaddr, results, option, data }.
+// Creates this environment's scratch and returns { sockaddr, results, args, option, data }.
 napi_value sk_scratch_init(napi_env env) {
   if (sk__current != NULL) {
     napi_throw_error(env, "ERR_INVALID_STATE", "berkeley: loaded by a second environment on one thread");
@@ -30,7 +31,7 @@ napi_value sk_scratch_init(napi_env env) {
   sk_scratch *s = calloc(1, sizeof *s);
   if (!s) { napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "berkeley: no memory for the scratch"); return NULL; }
   s->env = env;
-  napi_value obj, sa, res_ab, res, opt, data;
+  napi_value obj, sa, res_ab, res, args_ab, args, opt, data;
   void *p;
   if (napi_create_object(env, &obj) != napi_ok ||
       napi_create_buffer(env, sizeof(struct sockaddr_storage), &p, &sa) != napi_ok) goto fail;
@@ -38,12 +39,16 @@ napi_value sk_scratch_init(napi_env env) {
   if (napi_create_arraybuffer(env, SK_RESULTS * sizeof(int32_t), &p, &res_ab) != napi_ok ||
       napi_create_typedarray(env, napi_int32_array, SK_RESULTS, res_ab, 0, &res) != napi_ok) goto fail;
   s->results = p;
+  if (napi_create_arraybuffer(env, SK_ARGS * sizeof(int32_t), &p, &args_ab) != napi_ok ||
+      napi_create_typedarray(env, napi_int32_array, SK_ARGS, args_ab, 0, &args) != napi_ok) goto fail;
+  s->args = p;
   if (napi_create_buffer(env, SK_OPTION_MAX, &p, &opt) != napi_ok) goto fail;
   s->option = p;
   if (napi_create_buffer(env, SK_DATA_MAX, &p, &data) != napi_ok) goto fail;
   s->data = p;
   if (napi_set_named_property(env, obj, "sockaddr", sa) != napi_ok ||
       napi_set_named_property(env, obj, "results", res) != napi_ok ||
+      napi_set_named_property(env, obj, "args", args) != napi_ok ||
       napi_set_named_property(env, obj, "option", opt) != napi_ok ||
       napi_set_named_property(env, obj, "data", data) != napi_ok ||
       // Held until the environment ends, so the memory outlives every call.
@@ -59,11 +64,13 @@ fail:
   return NULL;
 }
 
-sk_scratch *sk_scratch_of(sk_args *a) {
+sk_scratch *sk_scratch_env(napi_env env) {
   sk_scratch *s = sk__current;
-  if (s == NULL || s->env != a->env) {
-    napi_throw_error(a->env, "ERR_INVALID_STATE", "berkeley: called from an environment without its scratch");
+  if (s == NULL || s->env != env) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "berkeley: called from an environment without its scratch");
     return NULL;
   }
   return s;
 }
+
+sk_scratch *sk_scratch_of(sk_args *a) { return sk_scratch_env(a->env); }

@@ -38,7 +38,6 @@ const rows: [string, unknown[], ErrorConstructor, string, RegExp][] = [
   ['sendmmsg', [1, 'x', null, null, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^sendmmsg: argument 2 \(datas\) must be an array of Uint8Arrays$/],
   ['sendmmsg', [1, [], null, null, null, 0], RangeError, 'ERR_OUT_OF_RANGE', /^sendmmsg: argument 2 \(datas\) must hold 1 to 256 messages$/],
   ['sendmmsg', [1, [buf, 7], null, null, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^sendmmsg: argument 2 \(datas\) element 1 must be a Uint8Array$/],
-  ['getsockopt', [1, 1, 1, 65537], RangeError, 'ERR_OUT_OF_RANGE', /^getsockopt: argument 4 \(size\) must be at most 65536$/],
   ['setsockopt', [1, 1, 1, new Uint8Array(65537)], RangeError, 'ERR_OUT_OF_RANGE', /^setsockopt: argument 4 \(buf\) must be at most 65536 bytes$/],
   ['setblocking', [1, 'yes'], TypeError, 'ERR_INVALID_ARG_TYPE', /^setblocking: argument 2 \(blocking\) must be a boolean$/],
   ['bind', [1, null, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^bind: argument 2 \(addr\) must be a Uint8Array$/],
@@ -69,6 +68,14 @@ describe('native argument errors name the function and the argument', () => {
       assert.equal(fdCount(), before, 'no fd left behind');
     });
   }
+
+  test('getsockopt, whose integers come through scratch.args, checks the size there too', { timeout: 5_000 }, () => {
+    const args = binding.scratch.args;
+    args.set([1, 1, 1, 65537]);  // fd 1, SOL_SOCKET, SO_DEBUG, one byte more than the option scratch holds
+    assert.throws(() => binding.getsockopt(), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: 'getsockopt: size (scratch.args[3]) must be at most 65536' });
+    args.set([-1, 1, 3, 4]);  // a bad fd reaches the kernel: the call itself has nothing to refuse
+    assert.equal(binding.getsockopt(), -9, 'EBADF');
+  });
 
   test('every exported function names its arguments (except the netdb/file exports without names)', { timeout: 5_000 }, () => {
     // A call with no arguments at all reports how many it expects and their names.

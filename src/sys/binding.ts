@@ -38,7 +38,7 @@ export interface Binding {
   layout: Layout;
   features: Record<string, boolean>;
   /** This environment's scratch (native/scratch.c): where calls leave an address, counts and option values. */
-  scratch: { sockaddr: Buffer; results: Int32Array; option: Buffer; data: Buffer };
+  scratch: { sockaddr: Buffer; results: Int32Array; args: Int32Array; option: Buffer; data: Buffer };
   /** struct tcp_info: its size (0 where unknown) and each field's [offset, size]; wscale is a pair of nibbles. */
   tcpInfo: { size: number; wscaleOffset?: number; fields: Record<string, [number, number]> };
 
@@ -78,7 +78,8 @@ export interface Binding {
   recvmmsg(fd: number, batch: Uint8Array, slot: number, count: number, flags: number, addrs: Uint8Array | null, control: Uint8Array | null, ctlSlot: number, meta: Int32Array, pack: number): number;
   sendmmsg(fd: number, datas: Uint8Array[], addrs: Uint8Array | null, addrLens: Int32Array | null, controls: (Uint8Array | null)[] | null, flags: number): number;
 
-  getsockopt(fd: number, level: number, name: number, size: number): number;
+  /** Reads (fd, level, name, size) from scratch.args. */
+  getsockopt(): number;
   setsockopt(fd: number, level: number, name: number, buf: Uint8Array): number;
 
   getaddrinfo(host: string | null, service: string | null, family: number, socktype: number, protocol: number, flags: number): RawAddrInfo[] | GaiFailure;

@@ -16,6 +16,8 @@ import { binding } from './binding.js';
 export const sockaddr: Buffer = binding.scratch.sockaddr;
 /** Counts the last call returned by reference: [0] address length, [1] control length, [2] msg_flags. */
 export const results: Int32Array = binding.scratch.results;
+/** The integer arguments of the calls that take them through memory (getsockopt). */
+const args: Int32Array = binding.scratch.args;
 /** The value the last getsockopt read (length in `results[0]`), zero-extended to the size asked for. */
 export const option: Buffer = binding.scratch.option;
 /** The bytes the last recvScratch/recvfromScratch read (at most DATA_SCRATCH). */
@@ -91,8 +93,19 @@ export const sendmmsg = (fd: number, datas: Uint8Array[], addrs: Uint8Array | nu
 
 // ---- options ------------------------------------------------------------------
 
-/** getsockopt(2) of at most `size` bytes into `option`; the length the kernel wrote lands in `results[0]`. */
-export const getsockopt = (fd: number, level: number, name: number, size: number): number => binding.getsockopt(fd, level, name, size);
+/**
+ * getsockopt(2) of at most `size` bytes into `option`; the length the kernel
+ * wrote lands in `results[0]`. The integers go to the addon through
+ * `scratch.args`, not as arguments: an Int32Array store wraps what is not an
+ * int32, so callers pass values they have validated.
+ */
+export function getsockopt(fd: number, level: number, name: number, size: number): number {
+  args[0] = fd;
+  args[1] = level;
+  args[2] = name;
+  args[3] = size;
+  return binding.getsockopt();
+}
 export const setsockopt = (fd: number, level: number, name: number, value: Uint8Array): number => binding.setsockopt(fd, level, name, value);
 
 // ---- blocking waits (poll(2)) ----------------------------------------------------
