@@ -92,7 +92,7 @@ extern const sk_export sk_socket_exports[];
 extern const sk_export sk_io_exports[];
 extern const sk_export sk_sockopt_exports[];
 extern const sk_export sk_resolver_exports[];
-extern const sk_export sk_poll_exports[];
+extern const sk_export sk_readiness_exports[];   // readiness.c
 extern const sk_export sk_wait_exports[];
 extern const sk_export sk_mmsg_exports[];
 extern const sk_export sk_netdb_exports[];  // netdb.c
@@ -102,6 +102,6 @@ napi_value sk_constants(napi_env env);
 napi_value sk_layout(napi_env env);
 napi_value sk_features(napi_env env);
 napi_value sk_tcp_info_layout(napi_env env);  // tcpinfo.c
-bool sk_poll_init(napi_env env);
+bool sk_readiness_init(napi_env env, napi_value exports);  // readiness.c
 
 #endif

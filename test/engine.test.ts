@@ -220,14 +220,33 @@ describe('the drivers', () => {
     a.close(); b.close();
   });
 
-  test('EAGAIN in the WRITE direction: a writable socket retries at once until the attempt succeeds', T, async () => {
+  test('EAGAIN in the WRITE direction on a writable socket: two retries at once (the state, then its one edge-triggered report), later ones only after something new', T, async () => {
     const { a, b, s } = pair();
-    const op = new Countdown(3, undefined, WRITE);
+    const op = new Countdown(2, undefined, WRITE);
     assert.equal(await runAsync(s, op), 'done');
-    assert.equal(op.attempts, 4);
-    const so = new Countdown(3, undefined, WRITE);
+    assert.equal(op.attempts, 3);
+    const so = new Countdown(2, undefined, WRITE);
     assert.equal(runSync(s, so), 'done');
-    assert.equal(so.attempts, 4);
+    assert.equal(so.attempts, 3);
+    // A third EAGAIN on a socket that stays writable is a condition no retry
+    // clears: the call waits for something new (no wait spins), here the
+    // peer reading what this end sent, which frees its send buffer.
+    a.sendSync('x'.repeat(1000));
+    const later = new Countdown(3, { timeout: 5000 }, WRITE);
+    const pending = runAsync(s, later);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(later.attempts, 3, 'no retry while nothing happens');
+    b.recvSync(1000);
+    assert.equal(await pending, 'done');
+    assert.equal(later.attempts, 4);
+    // The sync driver the same: another process reads the peer 200 ms into the wait.
+    a.sendSync('x'.repeat(1000));
+    const child = spawn('sh', ['-c', 'sleep 0.2; head -c 1000 <&3 >/dev/null'], { stdio: ['ignore', 'ignore', 'inherit', b.fd] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const laterSync = new Countdown(3, { timeout: 5000 }, WRITE);
+    assert.equal(runSync(s, laterSync), 'done');
+    assert.equal(laterSync.attempts, 4);
+    assert.equal(await exited, 0);
     a.close(); b.close();
   });
 

@@ -49,9 +49,14 @@ const rows: [string, unknown[], ErrorConstructor, string, RegExp][] = [
   ['pollWait', [1, 1, 'soon'], TypeError, 'ERR_INVALID_ARG_TYPE', /^pollWait: argument 3 \(timeoutMs\) must be a number$/],
   ['pollMany', [new Int32Array(1), new Uint8Array(1), 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^pollMany: argument 2 \(events\) must be an Int32Array$/],
   ['pollMany', [new Int32Array(1), new Int32Array(2), 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^pollMany: argument 2 \(events\) must be as long as argument 1$/],
-  ['pollStart', [-1, 1, true], RangeError, 'ERR_OUT_OF_RANGE', /^pollStart: argument 1 \(fd\) must not be negative$/],
+  ['readinessArm', [-1, 1, false], RangeError, 'ERR_OUT_OF_RANGE', /^readinessArm: argument 1 \(fd\) must not be negative$/],
+  ['readinessArm', [1, 'r', false], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessArm: argument 2 \(events\) must be a number$/],
+  ['readinessRef', ['yes'], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessRef: argument 1 \(ref\) must be a boolean$/],
   ['own', [-3], RangeError, 'ERR_OUT_OF_RANGE', /^own: argument 1 \(fd\) must not be negative$/],
-  ['pollSetup', ['f', true, false], TypeError, 'ERR_INVALID_ARG_TYPE', /^pollSetup: argument 1 \(dispatch\) must be a function$/],
+  ['readinessArm', [1, 1, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessArm: argument 3 \(edge\) must be a boolean$/],
+  ['edgeSet', [1, 'r'], TypeError, 'ERR_INVALID_ARG_TYPE', /^edgeSet: argument 2 \(events\) must be a number$/],
+  ['edgeWait', [3, 'soon'], TypeError, 'ERR_INVALID_ARG_TYPE', /^edgeWait: argument 2 \(timeoutMs\) must be a number$/],
+  ['readinessSetup', ['f', true, false], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessSetup: argument 1 \(dispatch\) must be a function$/],
   ['socket', [2, 1, 2 ** 31], RangeError, 'ERR_OUT_OF_RANGE', /^socket: argument 3 \(protocol\) must be a 32-bit integer$/],
 ];
 
@@ -95,10 +100,11 @@ describe('BERKELEY_READINESS', () => {
     "import('./src/io/readiness.ts').then((m) => console.log(m.readinessBackend), (e) => console.log(e.code, e.message))"],
   { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, BERKELEY_READINESS: value } }).stdout.trim();
 
-  test('Node defaults to uv_poll; epoll and uv are chosen by name; anything else is refused at load', { timeout: 60_000 }, () => {
-    assert.equal(backendOf(''), 'uv');
-    assert.equal(backendOf('uv'), 'uv');
+  test("Node defaults to the loop-watched epoll set; 'epoll' and 'epoll-thread' are chosen by name; anything else is refused at load", { timeout: 60_000 }, () => {
+    assert.equal(backendOf(''), 'epoll');
     assert.equal(backendOf('epoll'), 'epoll');
-    assert.match(backendOf('kqueue'), /^ERR_INVALID_ARG_VALUE .*BERKELEY_READINESS.*must be 'uv' or 'epoll'/);
+    assert.equal(backendOf('epoll-thread'), 'epoll-thread');
+    assert.match(backendOf('uv'), /^ERR_INVALID_ARG_VALUE .*BERKELEY_READINESS.*must be 'epoll' or 'epoll-thread'/);
+    assert.match(backendOf('kqueue'), /^ERR_INVALID_ARG_VALUE .*BERKELEY_READINESS.*must be 'epoll' or 'epoll-thread'/);
   });
 });

@@ -1,6 +1,7 @@
 // The runtime matrix: the same real-socket scenarios (test/runtimes/), run
-// against the built dist/ under Node with each readiness backend (uv_poll,
-// and the epoll thread forced by BERKELEY_READINESS=epoll), under Bun and
+// against the built dist/ under Node with each readiness engine (the epoll
+// set on Node's loop, and the set's helper thread forced by
+// BERKELEY_READINESS=epoll-thread), under Bun and
 // under Deno. Bun and Deno come from this package's devDependencies (the npm
 // packages `bun` and `deno`); a runtime whose binary is absent or does not
 // start is skipped. Each runtime also must exit by itself with sockets left
@@ -26,8 +27,8 @@ interface Runtime {
 // takes a flag (Bun has Bun.gc).
 const quiet = { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', DO_NOT_TRACK: '1', NO_COLOR: '1' };
 const runtimes: Runtime[] = [
-  { name: 'node (uv_poll)', command: [process.execPath, '--expose-gc'], env: { BERKELEY_READINESS: '' } },
-  { name: 'node (epoll)', command: [process.execPath, '--expose-gc'], env: { BERKELEY_READINESS: 'epoll' } },
+  { name: 'node (epoll)', command: [process.execPath, '--expose-gc'], env: { BERKELEY_READINESS: '' } },
+  { name: 'node (epoll-thread)', command: [process.execPath, '--expose-gc'], env: { BERKELEY_READINESS: 'epoll-thread' } },
   { name: 'bun', command: [join(root, 'node_modules', 'bun', 'bin', 'bun.exe')] },
   { name: 'deno', command: [join(root, 'node_modules', 'deno', 'deno'), 'run', '--allow-all', '--no-lock', '--v8-flags=--expose-gc'] },
 ];

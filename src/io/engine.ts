@@ -31,7 +31,7 @@ import { Deadline, MAX_TIMER } from './deadline.js';
 import type { Handle } from './handle.js';
 import { lookup, lookupSync, type Lookup } from './lookup.js';
 import type { SocketAddress } from '../codec/sockaddr.js';
-import { READ, WRITE, type Direction } from './readiness.js';
+import { READ, Waiter, WRITE, type Direction } from './readiness.js';
 
 /** What an attempt that met EAGAIN waits for: readiness in a direction, or (SLEEP) a back-off of `job.sleep` ms. */
 export const SLEEP = 0;
@@ -125,17 +125,17 @@ export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
   let reply = false;
   try {
     op.start(h, job);
-    if (job.lookup !== null) return resolveThenDrive(h, op, job);
-    if (h.streak >= BURST) return drive(h, op, job, YIELD, deadlineOf(h, job));
+    if (job.lookup !== null) return resolveThenPend(h, op, job);
+    if (h.streak >= BURST) return pend(h, op, job, YIELD, deadlineOf(h, job));
     if (job.dir === READ && h.replyDue) {
       h.replyDue = false;
       // A reply to what was just sent, and the last one had to be waited for:
       // wait first, with no recv that fails with EAGAIN. How long that wait
-      // lasts decides the next time (drive), so pipelined traffic, whose
+      // lasts decides the next time (Pending), so pipelined traffic, whose
       // data is already there, goes back to trying at once.
       if (h.replyWaits && !h.buffered() && h.fd >= 0) {
         const deadline = deadlineOf(h, job);
-        if (!deadline.expired()) return drive(h, op, job, REPLY, deadline);
+        if (!deadline.expired()) return pend(h, op, job, REPLY, deadline);
       }
       reply = true;
     }
@@ -152,7 +152,7 @@ export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
   }
   if (r !== EAGAIN) return Promise.reject(op.failed(systemError(r, job.syscall, op.details())));
   if (reply) h.replyWaits = true;
-  return drive(h, op, job, WAIT, deadlineOf(h, job));
+  return pend(h, op, job, WAIT, deadlineOf(h, job));
 }
 
 /**
@@ -167,68 +167,120 @@ const REPLY_WAITED_SYNC = 0.05;
 
 const deadlineOf = (h: Handle, job: Job): Deadline => Deadline.start(h.total, job.call.timeout, h.block);
 
-/** How drive() begins: try at once, wait for readiness first (an attempt just met EAGAIN), or yield to the event loop first. */
-const TRY = 0;
+/** How a pending call begins: wait for readiness (an attempt just met EAGAIN), yield to the event loop first, or wait for a reply first (see runAsync). */
 const WAIT = 1;
 const YIELD = 2;
-/** Wait first for a reply; whether the wait really waited decides the next reply (see runAsync). */
 const REPLY = 3;
 
-async function resolveThenDrive<T, H extends Handle>(h: H, op: Op<T, H>, job: Job): Promise<T> {
+/** Makes the call pending: its promise settles when a later attempt completes or fails. */
+function pend<T, H extends Handle>(h: H, op: Op<T, H>, job: Job, first: number, deadline: Deadline): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const p = new Pending(h, op, job, deadline, resolve, reject);
+    if (first === YIELD) {
+      h.streak = 0;
+      setImmediate(() => p.attempt());
+      return;
+    }
+    try {
+      p.wait(first === REPLY);
+    } catch (err) {
+      reject(op.failed(err));
+    }
+  });
+}
+
+async function resolveThenPend<T, H extends Handle>(h: H, op: Op<T, H>, job: Job): Promise<T> {
   const deadline = deadlineOf(h, job);
   try {
     op.found(await lookup(job.lookup!), job);
   } catch (err) {
     throw op.failed(err);
   }
-  return drive(h, op, job, TRY, deadline);
+  return new Promise<T>((resolve, reject) => new Pending(h, op, job, deadline, resolve, reject).attempt());
 }
 
-async function drive<T, H extends Handle>(h: H, op: Op<T, H>, job: Job, first: number, deadline: Deadline): Promise<T> {
-  try {
-    if (first === YIELD) await yieldTurn(h);
-    for (let wait = first === WAIT || first === REPLY; ; wait = true) {
-      if (wait) {
-        h.streak = 0;
-        if (first === REPLY) {
-          first = WAIT;
-          const t0 = performance.now();
-          await waitAsync(h, op, job, deadline);
-          h.replyWaits = performance.now() - t0 > REPLY_WAITED;
-        } else await waitAsync(h, op, job, deadline);
-      }
+/**
+ * A call of the async driver that had to wait: between attempts it is a
+ * waiter on the socket's Readiness, which calls ready() from the event
+ * loop's dispatch, and ready() makes the next attempt right there, in the
+ * same turn as the system call's wake-up. The caller's promise settles
+ * when an attempt completes or fails; no async frame is held meanwhile.
+ */
+class Pending<T, H extends Handle> extends Waiter {
+  /**
+   * Set once a wait has woken: if the retried call meets EAGAIN again, the
+   * state that woke it may be one epoll keeps reporting and no call can
+   * clear (an unread error queue, a hang-up, a datagram socket's read side
+   * shut down), so every later wait of this call waits for something new.
+   */
+  #woke = false;
+  /** When a wait for a reply began (performance.now()), or -1. */
+  #replyFrom = -1;
+
+  constructor(
+    private readonly h: H,
+    private readonly op: Op<T, H>,
+    private readonly job: Job,
+    private readonly deadline: Deadline,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+  ) { super(); }
+
+  /** Tries the call once more: it completes, fails, or waits again. */
+  attempt(): void {
+    const { h, op, job } = this;
+    try {
       const r = op.attempt(h.open(job.syscall), job);
       if (job.moved !== 0) account(h, job);
       if (!isErrno(r)) {
         h.replyDue = job.dir === WRITE;
-        return r as T;
+        this.resolve(r as T);
+        return;
       }
       if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
+      this.wait(false);
+    } catch (err) {
+      this.reject(op.failed(err));
     }
-  } catch (err) {
-    throw op.failed(err);
   }
+
+  /** Waits for the call's direction (or sleeps its back-off); `reply`: the wait for a reply that runAsync times. Throws what ends the call at once. */
+  wait(reply: boolean): void {
+    const { h, job } = this;
+    h.streak = 0;
+    if (job.dir === SLEEP) {
+      const ms = this.deadline.sleepMs(job.sleep);
+      if (ms <= 0) throw timeoutError(job.syscall, this.op.details());
+      sleep(ms, job.call.signal, h.ref).then(() => this.attempt(), (err: unknown) => this.reject(this.op.failed(err)));
+      return;
+    }
+    if (reply) this.#replyFrom = performance.now();
+    let enlisted: boolean;
+    try {
+      enlisted = h.readiness!.enlist(this, job.dir, this.deadline.waitEnd(), job.call.signal, this.#woke);
+    } catch (err) {
+      throw closedAs(err, job.syscall);
+    }
+    if (!enlisted) throw timeoutError(job.syscall, this.op.details());
+  }
+
+  ready(): void {
+    if (this.#replyFrom >= 0) {
+      this.h.replyWaits = performance.now() - this.#replyFrom > REPLY_WAITED;
+      this.#replyFrom = -1;
+    }
+    this.#woke = true;
+    this.attempt();
+  }
+
+  expired(): void { this.reject(this.op.failed(timeoutError(this.job.syscall, this.op.details()))); }
+
+  failed(err: unknown): void { this.reject(this.op.failed(closedAs(err, this.job.syscall))); }
 }
 
-function yieldTurn(h: Handle): Promise<void> {
-  h.streak = 0;
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-async function waitAsync(h: Handle, op: Op<unknown, never>, job: Job, deadline: Deadline): Promise<void> {
-  if (job.dir === SLEEP) {
-    const ms = deadline.sleepMs(job.sleep);
-    if (ms <= 0) throw timeoutError(job.syscall, op.details());
-    return sleep(ms, job.call.signal, h.ref);
-  }
-  let ready: boolean;
-  try {
-    ready = await h.readiness!.wait(job.dir, deadline.waitEnd(), job.call.signal);
-  } catch (err) {
-    if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED') throw closedError(job.syscall);
-    throw err;
-  }
-  if (!ready) throw timeoutError(job.syscall, op.details());
+/** The socket's close error, named after the call it ended; any other error as it is. */
+function closedAs(err: unknown, syscall: string): unknown {
+  return err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED' ? closedError(syscall) : err;
 }
 
 /**
@@ -252,14 +304,22 @@ export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
   // The call's time limit counts from its first wait: an attempt that
   // completes at once (most of them) reads no clock.
   let deadline: Deadline | null = null;
+  // Once a wait has woken and the retried call met EAGAIN anyway, poll(2)
+  // may report the same state again at once for as long as it holds (an
+  // unread error queue, a hang-up, a datagram socket's read side shut
+  // down): every later wait of this call is in an edge-triggered set of its
+  // own, which reports only what happens next.
+  let woke = false;
+  let edge: EdgeWait | null = null;
   try {
     const reply = job.dir === READ && h.replyDue;
     if (reply) {
       h.replyDue = false;
       if (h.replyWaits && !h.buffered() && (deadline = deadlineOf(h, job)).waitMs() !== 0 && h.fd >= 0) {
         const t0 = performance.now();
-        waitSync(h.fd, op, job, deadline);
+        waitSync(h.fd, op, job, deadline, null);
         h.replyWaits = performance.now() - t0 > REPLY_WAITED_SYNC;
+        woke = true;
       } else h.replyWaits = false;
     }
     for (;;) {
@@ -272,14 +332,43 @@ export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
       }
       if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
       if (reply) h.replyWaits = true;
-      waitSync(h.open(job.syscall), op, job, deadline ??= deadlineOf(h, job)); // the op may have replaced the fd (tcp()'s family)
+      const now = h.open(job.syscall); // the op may have replaced the fd (tcp()'s family)
+      waitSync(now, op, job, deadline ??= deadlineOf(h, job), woke ? (edge ??= new EdgeWait()).on(now, job.dir) : null);
+      woke = true;
     }
   } catch (err) {
     throw op.failed(err);
+  } finally {
+    edge?.close();
   }
 }
 
-function waitSync(fd: number, op: Op<unknown, never>, job: Job, deadline: Deadline): void {
+/** A sync call's edge-triggered epoll set: made at its first use, remade when the fd or the direction changes, closed when the call ends. */
+class EdgeWait {
+  #epfd = -1;
+  #fd = -1;
+  #dir: Wait = SLEEP;
+  /** The set's fd for waits on `fd` in `dir`, or null where none can be made (level-triggered poll then). */
+  on(fd: number, dir: Wait): number | null {
+    if (dir === SLEEP) return null;
+    if (this.#epfd < 0 || fd !== this.#fd || dir !== this.#dir) {
+      this.close();
+      const epfd = sys.edgeSet(fd, dir);
+      if (epfd < 0) return null;
+      this.#epfd = epfd;
+      this.#fd = fd;
+      this.#dir = dir;
+    }
+    return this.#epfd;
+  }
+  close(): void {
+    if (this.#epfd >= 0) sys.close(this.#epfd);
+    this.#epfd = -1;
+  }
+}
+
+/** Blocks until `job.dir` is ready: in poll(2), or in the edge-triggered set `edgeSet` (what happens next) when one is given. */
+function waitSync(fd: number, op: Op<unknown, never>, job: Job, deadline: Deadline, edgeSet: number | null): void {
   if (job.dir === SLEEP) {
     const ms = deadline.sleepMs(job.sleep);
     if (ms <= 0) throw timeoutError(job.syscall, op.details());
@@ -288,7 +377,7 @@ function waitSync(fd: number, op: Op<unknown, never>, job: Job, deadline: Deadli
   }
   const ms = deadline.waitMs();
   if (ms === 0) throw timeoutError(job.syscall, op.details());
-  const r = sys.pollWait(fd, job.dir, ms);
+  const r = edgeSet === null ? sys.pollWait(fd, job.dir, ms) : sys.edgeWait(edgeSet, ms);
   if (r < 0) throw systemError(r, 'poll');
   if (r === 0) throw timeoutError(job.syscall, op.details());
 }

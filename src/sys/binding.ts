@@ -100,20 +100,28 @@ export interface Binding {
   getprotobyname(name: string): number | undefined;
 
   /**
-   * Chooses the readiness backend (epoll thread, or uv_poll where libuvLoop
-   * says the runtime's loop is libuv's) and its dispatch, once per
-   * environment; 0 or -errno (-EALREADY when already set up).
+   * Creates this environment's epoll set and starts its pump (a helper
+   * thread when `thread`, else one uv_poll handle on the loop, only where
+   * libuvLoop says the runtime's loop is libuv's), once; dispatch(count)
+   * then receives each wake-up's ready fds in readyEvents. 0 or -errno
+   * (-EALREADY when already set up).
    */
-  pollSetup(dispatch: (fd: number, status: number, events: number) => void, epoll: boolean, libuvLoop: boolean): number;
-  pollStart(fd: number, events: number, ref: boolean): number;
+  readinessSetup(dispatch: (count: number) => void, thread: boolean, libuvLoop: boolean): number;
+  /** Where the set reports ready fds: (fd, generation, events) triples, `count` of them per dispatch. */
+  readonly readyEvents: Int32Array;
+  /** Arms exactly `events` (1 readable, 2 writable; 0 takes the fd out of the set), edge-triggered or not: the registration's generation, or -errno. */
+  readinessArm(fd: number, events: number, edge: boolean): number;
+  /** Whether the set's handle keeps the event loop alive. */
+  readinessRef(ref: boolean): void;
   /** Marks an fd as owned by a Socket (closed at environment teardown); 0 or -errno. */
   own(fd: number): number;
-  /** Stops and frees the fd's poll handle and drops ownership, leaving the fd open. */
+  /** Takes the fd out of the set and drops its registration and ownership, leaving it open. */
   release(fd: number): void;
   /** release() then close(2); 0 or -errno. */
   closeOwned(fd: number): number;
-  pollRef(fd: number, ref: boolean): void;
   pollWait(fd: number, events: number, timeoutMs: number): number;
+  edgeSet(fd: number, events: number): number;
+  edgeWait(epfd: number, timeoutMs: number): number;
   pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
 }
 

@@ -3,7 +3,7 @@
 // accessors (struct.ts, the only code that knows byte order) and this fd layer.
 //
 // The fd layer: the only module in src/ that makes socket system calls
-// through the addon (readiness.ts drives the addon's uv_poll handles, which
+// through the addon (readiness.ts drives the addon's epoll set, whose calls
 // are not system calls on the socket). Each function is one system call and
 // returns its result or a negative errno; none validates, throws or decides
 // anything. Calls that return an address or counts leave them in the shared
@@ -110,8 +110,12 @@ export const setsockopt = (fd: number, level: number, name: number, value: Uint8
 
 // ---- blocking waits (poll(2)) ----------------------------------------------------
 
-/** poll(2) on one fd for READ (1) / WRITE (2): 1 ready, 0 timed out, or -errno. pollWait(-1, 0, ms) sleeps. */
+/** poll(2) on one fd for READ (1) / WRITE (2): revents (1 readable, 2 writable, 4 error or hang-up), 0 timed out, or -errno. pollWait(-1, 0, ms) sleeps. */
 export const pollWait = (fd: number, events: number, timeoutMs: number): number => binding.pollWait(fd, events, timeoutMs);
+/** A new epoll fd watching `fd` edge-triggered for READ/WRITE, or -errno: edgeWait on it reports the state now, then only what happens next. */
+export const edgeSet = (fd: number, events: number): number => binding.edgeSet(fd, events);
+/** epoll_wait(2) on an edgeSet: revents as pollWait's, 0 timed out, or -errno. */
+export const edgeWait = (epfd: number, timeoutMs: number): number => binding.edgeWait(epfd, timeoutMs);
 /** poll(2) on many fds; their revents are written back into `events`. */
 export const pollMany = (fds: Int32Array, events: Int32Array, timeoutMs: number): number => binding.pollMany(fds, events, timeoutMs);
 

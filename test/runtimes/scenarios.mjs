@@ -45,7 +45,7 @@ async function pingPong(a, b) {
 }
 
 scenario('backend', () => {
-  const expected = process.env.BERKELEY_READINESS || ('bun' in process.versions || 'deno' in process.versions ? 'epoll' : 'uv');
+  const expected = process.env.BERKELEY_READINESS === 'epoll-thread' || 'bun' in process.versions || 'deno' in process.versions ? 'epoll-thread' : 'epoll';
   assert.equal(readinessBackend, expected);
 });
 
