@@ -174,3 +174,23 @@ describe('nothing made on bad arguments', () => {
     }
   });
 });
+
+describe('a second copy of the readiness module on one addon', () => {
+  test('its sockets are woken by the dispatch the first copy set up, and it keeps the process alive while they wait', T, async () => {
+    // A second import path evaluates io/readiness again over the same addon,
+    // whose set and dispatch exist once per environment (readinessSetup
+    // answers EALREADY): the two copies share their registry of fds.
+    const copy = await import(`../src/io/readiness.ts?second-copy=${process.pid}`) as typeof import('../src/io/readiness.ts');
+    const [a, b] = Socket.pair('stream');
+    try {
+      const r = new copy.Readiness(b.fd);
+      const waiting = r.wait(copy.READ, performance.now() + 5000);
+      setTimeout(() => a.sendSync('x'), 20);
+      assert.equal(await waiting, true);
+      r.close(new Error('done'));
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

@@ -77,8 +77,15 @@ function chooseBackend(): ReadinessEngine {
   return wanted === 'epoll-thread' || !isNodeLoop ? 'epoll-thread' : 'epoll';
 }
 
-/** The Readiness of each fd that has waited, by fd. */
-const byFd: (Readiness | undefined)[] = [];
+/**
+ * What every copy of this module that loaded this addon shares (a second
+ * import path of the package gives a second copy, and the addon has one set
+ * and one dispatch per environment): the Readiness of each fd that has
+ * waited, by fd, and how many referenced sockets wait now.
+ */
+interface Shared { byFd: (Readiness | undefined)[]; refWaits: number }
+const shared = (binding.readinessShared ??= { byFd: [], refWaits: 0 }) as Shared;
+const byFd = shared.byFd;
 /** What the addon writes for dispatch(): (fd, generation, events) per ready fd. */
 const ready = binding.readyEvents;
 
@@ -93,19 +100,15 @@ function dispatch(count: number): void {
 }
 
 const setup = binding.readinessSetup(dispatch, readinessBackend === 'epoll-thread', isNodeLoop);
-// -EALREADY: another copy of this module (a second import path of the
-// package) set the environment up first; its dispatch then serves both.
+// -EALREADY: another copy of this module set the environment up first; its
+// dispatch serves this copy's sockets too (byFd is shared).
 if (setup < 0 && setup !== EALREADY) throw systemError(setup, 'readinessSetup');
 
-/**
- * Referenced sockets that wait now: the set's handle keeps the loop alive
- * while there is one (one native call when the count leaves or reaches 0).
- */
-let refWaits = 0;
+/** Counts a referenced socket that starts or stops waiting: the set's handle keeps the loop alive while there is one (a native call only when the count leaves or reaches 0). */
 function countRefWait(delta: 1 | -1): void {
-  refWaits += delta;
-  if (refWaits === 0) binding.readinessRef(false);
-  else if (refWaits === 1 && delta === 1) binding.readinessRef(true);
+  shared.refWaits += delta;
+  if (shared.refWaits === 0) binding.readinessRef(false);
+  else if (shared.refWaits === 1 && delta === 1) binding.readinessRef(true);
 }
 
 /** Who owns the socket: a weak reference to its public object, for wait() to hold. */

@@ -107,6 +107,8 @@ export interface Binding {
    * (-EALREADY when already set up).
    */
   readinessSetup(dispatch: (count: number) => void, thread: boolean, libuvLoop: boolean): number;
+  /** Set by io/readiness.ts: what every copy of it that loads this addon shares. */
+  readinessShared?: unknown;
   /** Where the set reports ready fds: (fd, generation, events) triples, `count` of them per dispatch. */
   readonly readyEvents: Int32Array;
   /** Arms exactly `events` (1 readable, 2 writable; 0 takes the fd out of the set), edge-triggered or not: the registration's generation, or -errno. */
