@@ -11,8 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchDir, pinning } from './lib/harness.ts';
-import { markdown, summarize, svg, targets, type CaseResult, type GroupResult, type Machine } from './lib/report.ts';
+import { benchDir, bunPath, pinning } from './lib/harness.ts';
+import { markdown, met, summarize, svg, targets, targetText, type CaseResult, type GroupResult, type Machine } from './lib/report.ts';
 import type { Group, Settings } from './lib/suite.ts';
 import { streamBulk } from './suites/stream-bulk.ts';
 import { rrLatency } from './suites/rr-latency.ts';
@@ -23,6 +23,7 @@ import { smallMsgs } from './suites/small-msgs.ts';
 import { gsoGro } from './suites/gso-gro.ts';
 import { boundary } from './suites/boundary.ts';
 import { optionRead } from './suites/option-read.ts';
+import { servers } from './suites/servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ const settings: Settings = { duration: Number(values.duration), count: Number(va
 if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
 
 const only = values.only?.split(',');
-const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary]
+const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary, servers]
   .flatMap((make) => make(settings));
 const groups = allGroups.filter((g) => !only || only.some((o) => g.id.startsWith(o)));
 if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);
@@ -49,19 +50,22 @@ function write(results: GroupResult[], machine: Machine): void {
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'latest.md'), markdown(results, machine));
   writeFileSync(join(values.out, 'latest.svg'), svg(results, machine));
-  writeFileSync(join(values.out, 'latest.json'), JSON.stringify({ machine, results: results.map(({ group, cases }) => ({ id: group.id, title: group.title, unit: group.unit, skipped: group.skipped, cases: cases.map((c) => ({ ...c, summary: summarize(c) })) })) }, null, 1));
+  writeFileSync(join(values.out, 'latest.json'), JSON.stringify({ machine, results: results.map(({ group, cases }) => ({ id: group.id, title: group.title, unit: group.unit, skipped: group.skipped, notes: group.notes, cases: cases.map((c) => ({ ...c, summary: summarize(c) })) })) }, null, 1));
   console.log('\nTargets:');
-  for (const t of targets(results)) console.log(`  ${t.group}: ${t.subject} / ${t.peer} = ${t.ratio === null ? '–' : t.ratio.toFixed(2)}x (target >= ${t.min}x)${t.ratio !== null && t.ratio < t.min ? '  MISSED' : ''}`);
+  for (const t of targets(results)) {
+    const what = t.metric === 'rss' ? `${t.subject} RSS / ${t.peer} RSS` : `${t.subject} / ${t.peer}`;
+    console.log(`  ${t.group}: ${what} = ${t.ratio === null ? '–' : t.ratio.toFixed(2)}x (target ${targetText(t)})${t.ratio !== null && !met(t, t.ratio) ? '  MISSED' : ''}`);
+  }
   console.log(`\nwrote ${join(values.out, 'latest.md')} and latest.svg`);
 }
 
 if (values.from !== undefined) {
   // The groups' definitions (targets, units) are today's; the samples are the file's.
-  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as { machine: Machine; results: { id: string; title: string; skipped: string[]; cases: CaseResult[] }[] };
+  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as { machine: Machine; results: { id: string; title: string; skipped: string[]; notes?: string[]; cases: CaseResult[] }[] };
   const results = saved.results.map((r): GroupResult => {
     const group = allGroups.find((g) => g.id === r.id);
     if (!group) throw new Error(`${values.from}: no benchmark has the id ${r.id} now`);
-    return { group: { ...group, title: r.title, skipped: r.skipped }, cases: r.cases.map(({ label, berkeley, samples, errors }) => ({ label, berkeley, samples, errors })) };
+    return { group: { ...group, title: r.title, skipped: r.skipped, notes: r.notes ?? group.notes }, cases: r.cases.map(({ label, berkeley, samples, errors }) => ({ label, berkeley, samples, errors })) };
   });
   write(results, saved.machine);
   process.exit(0);
@@ -79,6 +83,7 @@ function peerVersions(): string {
     first('lua5.4', ['-v'])?.replace(/\s+Copyright.*/, ''),
     first('sockperf', ['--version'])?.replace(/^sockperf: /, ''),
     first('iperf3', ['--version'])?.replace(/\s+\(.*/, ''),
+    ((v) => v && `Bun ${v}`)(first(bunPath, ['--version'])),
   ].filter(Boolean).join('; ');
 }
 
@@ -118,7 +123,9 @@ for (const group of groups) {
     const s = summarize(c);
     const cpu = s.cpuPerOp === null ? '' : `  ${s.cpuPerOp.toFixed(2)} µs CPU/${group.op}`;
     const flow = s.sent === null && s.delivered === null ? '' : `  sent ${s.sent?.toFixed(0) ?? '–'}/s, delivered ${s.delivered?.toFixed(0) ?? '–'}/s, loss ${s.loss === null ? '–' : `${(s.loss * 100).toFixed(1)}%`}`;
-    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(0).padStart(12)} ${group.unit}`}${cpu}${flow}`);
+    const loss = s.loss !== null && s.sent === null ? `  loss ${(s.loss * 100).toFixed(2)}%` : '';
+    const rss = s.rss === null ? '' : `  RSS ${s.rss.toFixed(1)} MB (peak ${s.peakRss?.toFixed(1) ?? '–'})`;
+    console.log(`  ${c.label.padEnd(44)} ${s.rate === null ? 'failed' : `${s.rate.toFixed(0).padStart(12)} ${group.unit}`}${cpu}${flow}${loss}${rss}`);
   }
   results.push({ group, cases });
 }

@@ -2,11 +2,12 @@
 // what they report (the protocol of bench/c/peer.c: an optional
 // "ready ADDRESS" line, then one JSON result line).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Socket } from 'berkeley';
+import ts from 'typescript';
 
 export const benchDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const scratch = mkdtempSync(join(tmpdir(), 'berkeley-bench-'));
@@ -36,14 +37,60 @@ export function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-let cPeer: string | null = null;
-/** bench/c/peer.c, built once per run with the system compiler. */
+const built = new Map<string, string>();
+/** bench/c/NAME.c, built once per run with the system compiler. */
+export function cBinary(name: string): string {
+  const done = built.get(name);
+  if (done) return done;
+  const out = join(scratch, name);
+  const r = spawnSync('cc', ['-O2', '-pthread', '-o', out, join(benchDir, 'c', `${name}.c`)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building bench/c/${name}.c failed:\n${r.stderr}`);
+  built.set(name, out);
+  return out;
+}
+
+/** bench/c/peer.c, the C reference and counterpart. */
 export function cProgram(): string {
-  if (cPeer) return cPeer;
-  const out = join(scratch, 'peer');
-  const r = spawnSync('cc', ['-O2', '-pthread', '-o', out, join(benchDir, 'c', 'peer.c')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building bench/c/peer.c failed:\n${r.stderr}`);
-  return (cPeer = out);
+  return cBinary('peer');
+}
+
+/**
+ * bench/peers/FILE.ts as plain JavaScript, transpiled once per run into the
+ * scratch directory (where node_modules/berkeley links to this package), for
+ * Node programs whose memory is measured: a TypeScript loader (tsx) runs its
+ * hooks on a thread of its own, about 34 MB more RSS in every process.
+ */
+export function jsProgram(file: string): string {
+  const dir = join(scratch, 'js');
+  const out = join(dir, file.replace(/\.ts$/, '.mjs'));
+  if (built.has(out)) return out;
+  if (!existsSync(join(dir, 'node_modules', 'berkeley'))) {
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    symlinkSync(dirname(benchDir), join(dir, 'node_modules', 'berkeley'));
+  }
+  const source = readFileSync(join(benchDir, 'peers', file), 'utf8');
+  const js = ts.transpileModule(source, { fileName: file, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  writeFileSync(out, js.outputText);
+  built.set(out, out);
+  return out;
+}
+
+/** The Bun of the devDependencies. */
+export const bunPath = join(dirname(benchDir), 'node_modules', '.bin', 'bun');
+
+/**
+ * `program` started with RLIMIT_NOFILE raised to `n` (soft and hard), through
+ * prlimit(1), which execs it: the process keeps the program's pid.
+ */
+export function withNofile(program: Program, n: number): Program {
+  return ['prlimit', `--nofile=${n}:${n}`, ...program];
+}
+
+/** Why RLIMIT_NOFILE cannot be raised to `n` here (null when it can). */
+export function nofileProblem(n: number): string | null {
+  if (!which('prlimit')) return 'prlimit (util-linux) not installed';
+  const r = spawnSync('prlimit', [`--nofile=${n}:${n}`, 'true'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `RLIMIT_NOFILE cannot be raised to ${n}: ${r.stderr.trim() || `prlimit exited with ${r.status}`}`;
 }
 
 const tsPeer = (file: string) => (...a: (string | number)[]): Program => [process.execPath, '--import', 'tsx', join(benchDir, 'peers', file), ...a.map(String)];
@@ -62,6 +109,7 @@ export const missing = {
   lua: (): string | null => (spawnSync('lua5.4', ['-e', 'require("socket"); require("socket.unix")']).status === 0 ? null : 'lua5.4 with LuaSocket not installed (bench/setup.sh)'),
   iperf3: (): string | null => (which('iperf3') ? null : 'iperf3 not installed (bench/setup.sh)'),
   sockperf: (): string | null => (which('sockperf') ? null : 'sockperf not installed (bench/setup.sh)'),
+  bun: (): string | null => (spawnSync(bunPath, ['--version']).status === 0 ? null : 'Bun not installed (the devDependency: npm install)'),
   unixDgram: (): string | null => (existsSync(join(benchDir, '.peers', 'node_modules', 'unix-dgram', 'build', 'Release', 'unix_dgram.node')) ? null : 'npm unix-dgram not installed (bench/setup.sh)'),
 };
 

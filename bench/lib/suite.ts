@@ -16,6 +16,11 @@ export interface Sample {
   /** Where a receiver may lose datagrams: what the sender sent per second, and what the receiver got. */
   sent?: number;
   delivered?: number;
+  /** Servers (measured from outside): the server's resident memory at the end of the interval (VmRSS) and its peak (VmHWM), in MB (10^6 bytes). */
+  rss?: number;
+  peakRss?: number;
+  /** Servers: the share of the interval the load generator was on a CPU (near 1: the load, not the server, may be the limit). */
+  loadCpu?: number;
   /** Which timed run (0-based) of the group it came from: a target's ratio is also taken within each run. */
   round?: number;
 }
@@ -27,12 +32,14 @@ export interface Case {
   run(): Promise<Sample>;
 }
 
-/** A target from the issue: `subject` / `peer` >= `min`. */
-export interface Target {
-  subject: string;
-  peer: string;
-  min: number;
-}
+/**
+ * A target from the issues: `subject` / `peer` >= `min` on the group's rate
+ * (for lowerIsBetter groups, the peer's time / the subject's); or, with
+ * metric 'rss', the subject's server RSS / the peer's <= `max` (lower is better).
+ */
+export type Target =
+  | { subject: string; peer: string; metric?: 'rate'; min: number }
+  | { subject: string; peer: string; metric: 'rss'; max: number };
 
 export interface Group {
   id: string;
@@ -47,6 +54,8 @@ export interface Group {
   cases: Case[];
   /** Peers that cannot run here and why: printed with the results. */
   skipped: string[];
+  /** How the group measures, printed under its table. */
+  notes?: string[];
   targets?: Target[];
 }
 
