@@ -116,9 +116,9 @@ describe('code in README.md and docs/guide', () => {
   });
 
   test('every ```ts block compiles with tsc --strict against the package', { timeout: 10_000 }, () => {
+    assert.equal(compiled?.code, 0, `blocks fail to type-check (each file is PAGE-line-N.ts, N the line of its fence):\n${compiled?.output}`);
     const pages = new Set(snippets.map((s) => s.page));
     assert.ok(snippets.length >= 40 && pages.size >= 10, `${snippets.length} blocks in ${pages.size} pages`);
-    assert.equal(compiled?.code, 0, `blocks fail to type-check (each file is PAGE-line-N.ts, N the line of its fence):\n${compiled?.output}`);
   });
 
   const runnable = snippets.filter((s) => s.notRun === null);
