@@ -119,7 +119,7 @@ describe('documentation links', () => {
       for (const name of referenceNames(page).keys()) known.set(name, [...(known.get(name) ?? []), page]);
     }
     const missing: string[] = [];
-    for (const page of userPages().filter((p) => p.startsWith('docs/guide/'))) {
+    for (const page of userPages().filter((p) => p.startsWith('docs/guide/') && p !== 'docs/guide/README.md')) {   // the index only lists
       const text = read(page);
       const headingLines = new Set(headings(text).map((h) => h.line));
       const refLinks = links(text).filter((l) => REFERENCE.includes(resolveLink(page, l.target)?.path ?? ''));
