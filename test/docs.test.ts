@@ -1,7 +1,7 @@
 // docs/ is the API reference generated from the TSDoc comments (npm run
 // docs): regenerated into a temporary directory, it must equal what is
 // committed, so a change to a public signature or comment without
-// `npm run docs` fails here.
+// `npm run docs` fails here. docs/guide/ is written by hand, not generated.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -30,7 +30,7 @@ describe('API reference', () => {
     const committed = join(ROOT, 'docs');
     const fresh = files(out);
     assert.ok(fresh.length > 0, `TypeDoc wrote nothing:\n${output}`);
-    assert.deepEqual(files(committed), fresh, 'the files under docs/ (run npm run docs)');
+    assert.deepEqual(files(committed).filter((f) => !f.startsWith('guide/')), fresh, 'the files under docs/ (run npm run docs)');
     for (const f of fresh) {
       assert.equal(readFileSync(join(committed, f), 'utf8'), readFileSync(join(out, f), 'utf8'), `docs/${f} is stale: run npm run docs`);
     }

@@ -1,51 +1,145 @@
-// Every ```ts block of the README type-checks as a user would compile it:
-// tsc --strict, module nodenext, against the declarations the package ships.
-// A block may assume names it does not define (a socket made earlier, data
-// to send); an HTML comment right before it, `<!-- prelude: ... -->`,
-// declares them, unseen on the rendered page.
+// Every ```ts block of README.md and docs/guide/*.md compiles as a user would
+// compile it (tsc --strict, module nodenext, against the package as it is
+// installed), and every block not marked `<!-- not run: REASON -->` runs, in
+// a process of its own, against this checkout's addon: it must exit 0 by
+// itself (a socket left waiting would keep it alive), and where its lines say
+// `// → TEXT` after a console.log, print those lines, in that order (other
+// lines may come between: output that differs between machines is left
+// unannotated).
+// The conventions are in test/doc-markdown.ts and docs/guide/development.md.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumerProject, ROOT, typecheck } from './typecheck.ts';
+import { fences, read, userPages, type Fence } from './doc-markdown.ts';
+import { node, ROOT } from './typecheck.ts';
 
-interface Snippet { line: number; prelude: string; code: string }
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** The README's ```ts blocks, each with the prelude comment before it (if any) and its line number. */
-export function snippets(markdown: string): Snippet[] {
-  const out: Snippet[] = [];
-  const re = /(?:<!--\s*prelude:((?:(?!-->)[\s\S])*)-->[ \t]*\n)?^```ts\n([\s\S]*?)^```$/gm;
-  for (const m of markdown.matchAll(re)) {
-    const fence = m.index! + m[0].indexOf('```ts');
-    out.push({ line: markdown.slice(0, fence).split('\n').length, prelude: (m[1] ?? '').trim(), code: m[2] });
-  }
-  return out;
+/** Languages a fence may have. TypeScript is written ```ts so that it is checked; the others are not code this suite can run. */
+const LANGS = new Set(['ts', 'sh', 'lua', 'text', 'ini', 'json']);
+
+interface Snippet extends Fence { page: string; file: string; expected: string[] }
+
+/** The ```ts blocks of every user page, each with the file name it compiles to (page and line) and the output its `// →` comments promise. */
+function allSnippets(): Snippet[] {
+  return userPages().flatMap((page) => fences(read(page)).filter((f) => f.lang === 'ts').map((f) => ({
+    ...f,
+    page,
+    file: `${page.replace(/^docs\/guide\//, 'guide-').replace(/\.md$/, '').replace(/[^\w-]/g, '_')}-line-${f.line}.ts`,
+    expected: [...f.code.matchAll(/^.*console\.log\(.*\/\/ → (.*)$/gm)].map((m) => m[1].trimEnd()),
+  })));
 }
 
-describe('README snippets', () => {
+/**
+ * A consumer project in a temporary folder: node_modules/berkeley holds this
+ * repository's package.json, the JavaScript and declarations built from src/
+ * now, and links to its prebuilds/ and build/ (the addon), so that a snippet
+ * imports 'berkeley' as a user's program does.
+ */
+async function runnableProject(): Promise<{ dir: string; cleanup: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'berkeley-snippets-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const pkg = join(dir, 'node_modules', 'berkeley');
+    mkdirSync(pkg, { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    for (const addon of ['prebuilds', 'build']) {
+      if (existsSync(join(ROOT, addon))) symlinkSync(join(ROOT, addon), join(pkg, addon), 'dir');
+    }
+    mkdirSync(join(dir, 'node_modules', '@types'));
+    symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+    symlinkSync(join(ROOT, 'node_modules', 'node-gyp-build'), join(dir, 'node_modules', 'node-gyp-build'), 'dir');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    const build = await node([TSC, '-p', join(ROOT, 'tsconfig.json'), '--sourceMap', 'false', '--outDir', join(pkg, 'dist')], ROOT, 170_000);
+    if (build.code !== 0) throw new Error(`building the package failed:\n${build.output}`);
+    return { dir, cleanup };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
+
+/** Runs a compiled block with node; its exit code (null when killed at the timeout), stdout and stderr apart. */
+function runBlock(file: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file], { cwd, timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('code in README.md and docs/guide', () => {
+  const snippets = allSnippets();
   let project: { dir: string; cleanup: () => void } | undefined;
-  before(async () => { project = await consumerProject('readme'); }, { timeout: 180_000 });
+  let compiled: { code: number | null; output: string } | undefined;
+
+  before(async () => {
+    project = await runnableProject();
+    const { dir } = project;
+    for (const s of snippets) {
+      // The prelude's lines come first; `export {}` makes each block a module of its own (top-level await).
+      writeFileSync(join(dir, s.file), `${s.prelude}\n${s.code}\nexport {};\n`);
+    }
+    // The settings docs/guide/getting-started.md recommends for Node 20 and 22.
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true, module: 'nodenext', target: 'es2022', lib: ['es2023', 'esnext.disposable'], types: ['node'],
+        skipLibCheck: true, outDir: 'out', rootDir: '.',
+      },
+      files: snippets.map((s) => s.file),
+    }, null, 2));
+    compiled = await node([TSC, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], dir, 170_000);
+  }, { timeout: 360_000 });
   after(() => project?.cleanup());
 
-  test('every ```ts block of the README compiles with tsc --strict against the package', { timeout: 180_000 }, async () => {
-    const { dir } = project!;
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const all = snippets(readme);
-    assert.equal(all.length, (readme.match(/^```ts$/gm) ?? []).length, 'every ```ts fence is found');
-    assert.ok(all.length >= 8, `${all.length} snippets`);
-    const files = all.map((s) => {
-      const name = `readme-line-${s.line}.ts`;
-      // The prelude's lines come first; `export {}` makes each block a module of its own (top-level await).
-      writeFileSync(join(dir, name), `${s.prelude}\n${s.code}\nexport {};\n`);
-      return name;
-    });
-    const r = await typecheck(dir, files);
-    assert.equal(r.code, 0, `README snippets fail to type-check (file names give the README line of the block):\n${r.output}`);
+  test('every fence names its language, and TypeScript is always ```ts (so nothing escapes the checks)', { timeout: 10_000 }, () => {
+    for (const page of userPages()) {
+      for (const f of fences(read(page))) {
+        assert.ok(LANGS.has(f.lang), `${page}:${f.line}: a fence of language '${f.lang}' (allowed: ${[...LANGS].join(', ')})`);
+        if (f.lang === 'ts') assert.equal(f.indent, '', `${page}:${f.line}: a ts block at the margin (not inside a list), so its line is its file's`);
+      }
+    }
   });
 
-  test('the README links the generated API reference, not API.md', { timeout: 10_000 }, () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    assert.ok(!readme.includes('API.md'), 'no mention of API.md');
-    assert.match(readme, /\]\(docs\/[^)]*\)/);
+  test('every not-run mark gives its reason, and a block that assumes names (prelude) is not run', { timeout: 10_000 }, () => {
+    for (const s of snippets) {
+      if (s.notRun !== null) assert.ok(s.notRun.length > 3, `${s.page}:${s.line}: "not run:" needs a reason`);
+      if (/\bdeclare\b/.test(s.prelude)) assert.notEqual(s.notRun, null, `${s.page}:${s.line}: declares names it does not make, so mark it <!-- not run: ... -->`);
+      for (const c of s.comments) {
+        assert.match(c, /^<!--\s*(prelude|not run):/, `${s.page}:${s.line}: an unknown comment right above a ts block: ${c}`);
+      }
+    }
   });
+
+  test('every ```ts block compiles with tsc --strict against the package', { timeout: 10_000 }, () => {
+    assert.equal(compiled?.code, 0, `blocks fail to type-check (each file is PAGE-line-N.ts, N the line of its fence):\n${compiled?.output}`);
+    const pages = new Set(snippets.map((s) => s.page));
+    assert.ok(snippets.length >= 40 && pages.size >= 10, `${snippets.length} blocks in ${pages.size} pages`);
+  });
+
+  const runnable = snippets.filter((s) => s.notRun === null);
+  test(`${runnable.length} of ${snippets.length} blocks run on loopback; the others are marked not run`, { timeout: 10_000 }, (t) => {
+    for (const s of snippets.filter((x) => x.notRun !== null)) t.diagnostic(`not run: ${s.page}:${s.line}: ${s.notRun}`);
+    assert.ok(runnable.length >= snippets.length / 2, 'at least half of the blocks run');
+  });
+
+  for (const s of runnable) {
+    test(`${s.page}:${s.line} runs and exits by itself`, { timeout: 40_000 }, async () => {
+      const errors = (compiled?.output ?? 'not compiled').split('\n').filter((l) => l.startsWith(s.file) || l === 'not compiled');
+      assert.deepEqual(errors, [], `${s.page}:${s.line} does not compile`);
+      const r = await runBlock(join('out', s.file.replace(/\.ts$/, '.js')), project!.dir);
+      assert.equal(r.code, 0, `${s.page}:${s.line} exited with ${r.code} (null: still running after 30 s)\n${r.stdout}${r.stderr}`);
+      const printed = r.stdout.split('\n');
+      let at = 0;
+      for (const want of s.expected) {
+        while (at < printed.length && printed[at] !== want) at++;
+        assert.ok(at < printed.length, `${s.page}:${s.line}: printed no line "${want}" where its // → comments say (in order); it printed:\n${r.stdout}`);
+        at++;
+      }
+    });
+  }
 });
