@@ -14,6 +14,8 @@ import { READ, WRITE } from '../io/readiness.js';
 
 import { DEFAULT_RECV, Receive, Recv, RecvFrom, RecvFromInto, RecvInto, RecvMany, RecvMsg, RecvMsgInto, type Datagram, type DatagramInto, type MessageInto } from './receive.js';
 import { SendFile } from './sendfile.js';
+import { RecvErrors } from './errqueue.js';
+import type { QueuedError } from '../codec/extended-error.js';
 import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.js';
 import { SocketBase } from './base.js';
 import { kState } from './state.js';
@@ -202,6 +204,30 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   recvMsgInto(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): Promise<MessageInto> { return runAsync(this[kState], new RecvMsgInto(buffers, opts)); }
   /** The blocking twin of recvMsgInto(). */
   recvMsgIntoSync(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): MessageInto { return runSync(this[kState], new RecvMsgInto(buffers, opts)); }
+  /**
+   * Reads the socket's error queue until it is empty: recvmsg(2) with
+   * MSG_ERRQUEUE, one call per queued error, oldest first. It never waits;
+   * an empty queue (or 'ip-recverr' / 'ipv6-recverr' off) is `[]`. Each
+   * entry is the decoded struct sock_extended_err (`code`, `origin`, ICMP
+   * `type` and `icmpCode`, `info`: the path MTU for EMSGSIZE, `offender`:
+   * the host that reported it), the failed datagram's destination
+   * (`address`) and payload (`data`: as much as the ICMP error quoted).
+   * Reading an ICMP error also clears the pending error it set (SO_ERROR).
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`; `EOPNOTSUPP` where there is no error queue.
+   * @throws `AbortError` when `opts.signal` has aborted.
+   * @example
+   * const udp = new Socket('inet', 'dgram');
+   * udp.setOption('ip-recverr', true);
+   * await udp.sendTo('ping', '127.0.0.1:9');            // nobody listens there
+   * await udp.readable({ timeout: 1000 }).catch(() => {});
+   * for (const e of await udp.recvErrors()) {
+   *   console.log(e.code, e.origin, e.offender);         // 'ECONNREFUSED' 'icmp' { family: 'inet', address: '127.0.0.1', port: 0 }
+   * }
+   */
+  recvErrors(opts?: IoOptions): Promise<QueuedError[]> { return runAsync(this[kState], new RecvErrors(opts)); }
+  /** The twin of recvErrors() without a Promise (it never waits either). */
+  recvErrorsSync(opts?: IoOptions): QueuedError[] { return runSync(this[kState], new RecvErrors(opts)); }
   /**
    * LuaSocket's receive: 'line' (default, also '*l': up to LF, without the LF
    * and every CR), 'all' ('*a': until the peer closes), or a byte count
