@@ -143,6 +143,8 @@ async function attempt(a: SocketAddress, o: Attempt, deadline: number | null, si
  * await sock.sendAll('PING\r\n');
  * const reply = await sock.receive('line');
  * sock.close();
+ * // Multipath TCP where both ends have it, and the request in the SYN once a cookie is cached:
+ * const fast = await connect('localhost', 8080, { mptcp: true, fastOpen: 'PING\r\n' });
  */
 export function connect<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: ConnectOptions & { family?: F }): Promise<Socket<F>>;
 export async function connect(host: string, port: number | string, opts: ConnectOptions = {}): Promise<Socket> {
