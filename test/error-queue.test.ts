@@ -113,6 +113,17 @@ describe('ICMP port unreachable on loopback', () => {
     s.close();
   });
 
+  test('a read of the error queue is not served from what receive() buffered', T, async () => {
+    const [a, b] = Socket.pair('stream');
+    await a.send('line\nrest');
+    assert.equal((await b.receive('line', undefined, { timeout: 2000 })).toString(), 'line');
+    await assert.rejects(b.recvMsg({ flags: constants.MSG_ERRQUEUE, timeout: 0 }), { code: 'ETIMEDOUT' }, 'the error queue is empty');
+    assert.throws(() => b.recvSync(16, { flags: constants.MSG_ERRQUEUE, timeout: 0 }), { code: 'ETIMEDOUT' });
+    assert.equal((await b.recv(16)).toString(), 'rest', 'the buffered bytes are still there');
+    a.close();
+    b.close();
+  });
+
   test('recvErrors on a closed socket: ERR_SOCKET_CLOSED; bad options: before any system call, no fd left', T, async () => {
     const s = new Socket('inet', 'dgram');
     await noFdLeak(async () => {
