@@ -196,7 +196,9 @@ test('ICMP and ICMPv6 errors from a router, and local EMSGSIZE with the path MTU
     const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, (QueuedError & { data: { data: number[] } })[] | string>;
     const one = (key: string): Omit<QueuedError, 'data' | 'extendedError'> & { size: number } => {
       const list = r[key] as (QueuedError & { data: { data: number[] } })[];
-      assert.equal(list.length, 1, `${key}: ${JSON.stringify(list)}`);
+      // One error per datagram sent: more than one only where the child sent again, each the same.
+      assert.ok(list.length >= 1, `${key}: ${JSON.stringify(list)}`);
+      assert.deepEqual(new Set(list.map((e) => JSON.stringify(e))).size, 1, `${key}: ${JSON.stringify(list)}`);
       const { data, extendedError, ...rest } = list[0];
       assert.equal(extendedError.errno, rest.errno, key);
       return { ...rest, size: data.data.length };
