@@ -78,7 +78,8 @@ export interface ConnectOptions extends IoOptions {
    * resolves once all of them are sent. Fast Open needs the client bit
    * (1) of net.ipv4.tcp_fastopen, on by default; without it this is a
    * connect and a send. Use it only for data that is safe to receive twice
-   * (a SYN can be repeated), as RFC 7413 says.
+   * (a SYN can be repeated, and with Happy Eyeballs every attempt's SYN may
+   * carry it), as RFC 7413 says.
    */
   fastOpen?: Uint8Array | string;
 }
