@@ -31,6 +31,7 @@
 #define SK_HAVE_VSOCK 1        // AF_VSOCK, struct sockaddr_vm (<linux/vm_sockets.h>)
 #define SK_HAVE_EPOLL 1        // epoll(7), eventfd(2): the readiness backend without libuv (epoll.c)
 #define SK_HAVE_SENDFILE 1     // sendfile(2) from a file to a socket (<sys/sendfile.h>)
+#define SK_HAVE_ERRQUEUE 1     // MSG_ERRQUEUE's struct sock_extended_err and SO_EE_ORIGIN_* (<linux/errqueue.h>)
 #endif
 
 #endif  // BERKELEY_COMPAT_PLATFORM_H
@@ -95,6 +96,9 @@ __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.17");
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 #endif
+#ifdef SK_HAVE_ERRQUEUE
+#include <linux/errqueue.h>
+#endif
 
 #ifdef SK_HAVE_KERNEL_ABI
 // Kernel ABI values that glibc's headers (which win over linux/if.h and
@@ -116,6 +120,14 @@ __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.17");
 #endif
 #ifndef UDP_GRO
 #define UDP_GRO 104
+#endif
+// MPTCP's option level and its MPTCP_INFO (<linux/mptcp.h> clashes with
+// <netinet/in.h> on older headers; glibc before 2.35 lacks SOL_MPTCP).
+#ifndef SOL_MPTCP
+#define SOL_MPTCP 284
+#endif
+#ifndef MPTCP_INFO
+#define MPTCP_INFO 1
 #endif
 #endif
 

@@ -116,6 +116,16 @@ napi_value sk_layout(napi_env env) {
   SK_SIZE(o, struct in6_pktinfo, "in6PktinfoSize");
   SK_OFF(o, struct in6_pktinfo, ipi6_addr, "in6PktinfoAddr");
   SK_OFF(o, struct in6_pktinfo, ipi6_ifindex, "in6PktinfoIfindex");
+#ifdef SK_HAVE_ERRQUEUE
+  // MSG_ERRQUEUE's IP_RECVERR/IPV6_RECVERR payload; SO_EE_OFFENDER's sockaddr follows it.
+  SK_SIZE(o, struct sock_extended_err, "eeSize");
+  SK_OFF(o, struct sock_extended_err, ee_errno, "eeErrno");
+  SK_OFF(o, struct sock_extended_err, ee_origin, "eeOrigin");
+  SK_OFF(o, struct sock_extended_err, ee_type, "eeType");
+  SK_OFF(o, struct sock_extended_err, ee_code, "eeCode");
+  SK_OFF(o, struct sock_extended_err, ee_info, "eeInfo");
+  SK_OFF(o, struct sock_extended_err, ee_data, "eeData");
+#endif
   SK_SIZE(o, int, "intSize");
   union { uint16_t u; uint8_t b[2]; } probe = { .u = 1 };
   sk__set_bool(env, o, "littleEndian", probe.b[0] == 1);

@@ -33,4 +33,6 @@ export type {
 export type { SocketAddress } from './codec/sockaddr.js';
 export type { Family } from './codec/names.js';
 export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo } from './codec/message.js';
+export type { ExtendedError, ErrorOrigin, QueuedError } from './codec/extended-error.js';
+export type { SendPacketInfo } from './codec/ip-control.js';
 export type { AddrInfo, AddrInfoHints } from './posix.js';

@@ -4,12 +4,16 @@ import { performance } from 'node:perf_hooks';
 import { abortError, invalidArgType, invalidArgValue, notFoundError } from './errors.js';
 import { addressTarget, hostPort } from './codec/address.js';
 import { encodeAddress } from './codec/sockaddr.js';
-import { callOptions } from './io/engine.js';
+import { callOptions, runAsync } from './io/engine.js';
 import { lookup } from './io/lookup.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOMAXCONN } from './sys/constants.js';
 import { deferredSocket, Socket, type IoOptions, type AddressLike } from './socket/socket.js';
 import { dualstackOption } from './socket/family.js';
-import { validateBoolean, validateInt32, validateInteger, validateObject, validateTimeout } from './validate.js';
+import { toBytes, validateBoolean, validateInt32, validateInteger, validateObject, validateTimeout } from './validate.js';
+import { Connect } from './socket/connect.js';
+import { multipathProtocol } from './socket/mptcp.js';
+import { kState } from './socket/state.js';
+import { IPPROTO_MPTCP } from './sys/constants.js';
 import { Deadline } from './io/deadline.js';
 import type { SocketAddress } from './codec/sockaddr.js';
 
@@ -59,6 +63,25 @@ export interface ConnectOptions extends IoOptions {
   attemptDelay?: number;
   /** Resolves the host instead of getaddrinfo (tests, custom resolvers): the addresses to try, in the resolver's order. */
   lookup?: (host: string, port: string) => SocketAddress[] | Promise<SocketAddress[]>;
+  /**
+   * Multipath TCP (IPPROTO_MPTCP): the connection uses several paths where
+   * both ends speak MPTCP, and is plain TCP otherwise. Where the kernel
+   * refuses MPTCP sockets (net.mptcp.enabled = 0, no MPTCP built in) the
+   * socket is made as TCP. isMultipath() tells which it became.
+   */
+  mptcp?: boolean;
+  /**
+   * TCP Fast Open: these bytes are the first sent, in the SYN where the
+   * kernel holds a cookie from an earlier connection to the server
+   * (sendto(2) with MSG_FASTOPEN), saving a round trip; otherwise the SYN
+   * asks for a cookie and the bytes follow the handshake. The promise
+   * resolves once all of them are sent. Fast Open needs the client bit
+   * (1) of net.ipv4.tcp_fastopen, on by default; without it this is a
+   * connect and a send. Use it only for data that is safe to receive twice
+   * (a SYN can be repeated, and with Happy Eyeballs every attempt's SYN may
+   * carry it), as RFC 7413 says.
+   */
+  fastOpen?: Uint8Array | string;
 }
 
 /** RFC 8305 section 4: alternate families, starting with the first address's (IPv6 when present). */
@@ -81,13 +104,18 @@ function failure(errors: Error[]): Error {
   return last;
 }
 
-async function attempt(a: SocketAddress, o: ConnectOptions, deadline: number | null, signal?: AbortSignal, inflight?: Set<Socket>): Promise<Socket> {
-  const s = new Socket(a.family as Fam, 'stream');
+/** The Fast Open bytes each connected socket sent with its SYN (the rest is sent once the race is won). */
+const sentWithSyn = new WeakMap<Socket, number>();
+
+async function attempt(a: SocketAddress, o: Attempt, deadline: number | null, signal?: AbortSignal, inflight?: Set<Socket>): Promise<Socket> {
+  const s = new Socket(a.family as Fam, 'stream', o.mptcp ? IPPROTO_MPTCP : undefined);
   inflight?.add(s);
   try {
     if (o.localAddress !== undefined) s.bind(o.localAddress);
     const left = deadline === null ? null : Math.max(0, deadline - performance.now());
-    await s.connect(a, { timeout: left, signal });
+    const op = new Connect(a, { timeout: left, signal }, o.fastOpen);
+    await runAsync(s[kState], op);
+    if (o.fastOpen !== null) sentWithSyn.set(s, op.fastOpenSent);
     return s;
   } catch (err) {
     s.close();
@@ -116,16 +144,41 @@ async function attempt(a: SocketAddress, o: ConnectOptions, deadline: number | n
  * await sock.sendAll('PING\r\n');
  * const reply = await sock.receive('line');
  * sock.close();
+ * // Multipath TCP where both ends have it, and the request in the SYN once a cookie is cached:
+ * const fast = await connect('localhost', 8080, { mptcp: true, fastOpen: 'PING\r\n' });
  */
 export function connect<F extends InetFamily = InetFamily>(host: string, port: number | string, opts?: ConnectOptions & { family?: F }): Promise<Socket<F>>;
 export async function connect(host: string, port: number | string, opts: ConnectOptions = {}): Promise<Socket> {
   const o = validateObject<ConnectOptions>(opts, 'options');
+  const mptcp = o.mptcp !== undefined && validateBoolean(o.mptcp, 'options.mptcp');
+  const early = o.fastOpen === undefined ? null : toBytes(o.fastOpen, 'options.fastOpen');
+  const fastOpen = early !== null && early.length > 0 ? early : null;
+  const a: Attempt = { localAddress: o.localAddress, mptcp, fastOpen };
+  const s = await connectAny(host, port, o, a);
+  if (fastOpen === null) return s;
+  // The bytes that did not go with the SYN (all of them without a cookie), within the same deadline.
+  try {
+    const rest = fastOpen.subarray(sentWithSyn.get(s) ?? 0);
+    const timeout = a.deadline === null ? null : Math.max(0, a.deadline! - performance.now());
+    if (rest.length > 0) await s.sendAll(rest, { timeout, signal: o.signal });
+    return s;
+  } catch (err) {
+    s.close();
+    throw err;
+  }
+}
+
+/** What each connect attempt needs besides the address: checked options, and the whole call's deadline. */
+interface Attempt { localAddress: AddressLike | undefined; mptcp: boolean; fastOpen: Uint8Array | null; deadline?: number | null }
+
+/** connect()'s attempts: one address at a time, or raced (Happy Eyeballs); the first socket connected. */
+async function connectAny(host: string, port: number | string, o: ConnectOptions, a: Attempt): Promise<Socket> {
   const family = famOption(o.family);
   const hp = hostPort(host, port);
   const delay = o.attemptDelay === undefined ? 250 : validateInteger(o.attemptDelay, 'options.attemptDelay', 0, 60_000);
   // Every option is checked before the first lookup or socket.
   const { signal } = callOptions({ timeout: o.timeout, signal: o.signal });
-  const deadline = Deadline.start(null, validateTimeout(o.timeout, 'options.timeout'), null).end;
+  const deadline = a.deadline = Deadline.start(null, validateTimeout(o.timeout, 'options.timeout'), null).end;
   if (o.localAddress !== undefined) addressTarget(o.localAddress, -1, 'options.localAddress');
   if (o.lookup !== undefined && typeof o.lookup !== 'function') throw invalidArgType('options.lookup', 'of type function', o.lookup);
   if (o.happyEyeballs !== undefined) validateBoolean(o.happyEyeballs, 'options.happyEyeballs');
@@ -138,9 +191,9 @@ export async function connect(host: string, port: number | string, opts: Connect
   const errors: Error[] = [];
 
   if (o.happyEyeballs === false || !mixed) {
-    for (const a of addresses) {
+    for (const addr of addresses) {
       try {
-        return await attempt(a, o, deadline, o.signal);
+        return await attempt(addr, a, deadline, o.signal);
       } catch (err) {
         if ((err as { name?: string }).name === 'AbortError') throw err;
         errors.push(err as Error);
@@ -173,9 +226,9 @@ export async function connect(host: string, port: number | string, opts: Connect
       const start = () => {
         clearTimeout(timer);
         if (won || next >= order.length || race.signal.aborted) return finish();
-        const a = order[next++];
+        const addr = order[next++];
         running++;
-        attempt(a, o, deadline, race.signal, inflight).then((s) => {
+        attempt(addr, a, deadline, race.signal, inflight).then((s) => {
           running--;
           if (won || o.signal?.aborted) { s.close(); return; }
           won = true;
@@ -219,6 +272,12 @@ export interface ListenOptions {
    * TypeError; see hasDualstackIPv6().
    */
   dualstack?: boolean;
+  /**
+   * A Multipath TCP listener (IPPROTO_MPTCP): it accepts MPTCP and plain
+   * TCP clients alike (each accepted socket's isMultipath() tells which).
+   * Where the kernel refuses MPTCP sockets it is a TCP listener.
+   */
+  mptcp?: boolean;
 }
 
 /**
@@ -246,8 +305,11 @@ export function listen(host: string, port: number | string, opts: ListenOptions 
   const reuseaddr = o.reuseaddr === undefined || validateBoolean(o.reuseaddr, 'options.reuseaddr');
   const reuseport = o.reuseport !== undefined && validateBoolean(o.reuseport, 'options.reuseport');
   const backlog = o.backlog === undefined ? SOMAXCONN : validateInt32(o.backlog, 'options.backlog');
+  const mptcp = o.mptcp !== undefined && validateBoolean(o.mptcp, 'options.mptcp');
   // Without a family the socket is made at bind time, for the address the host resolves to.
-  const s = family === undefined ? deferredSocket(SOCK_STREAM, 0, v6only) : new Socket(family, 'stream');
+  const s = family === undefined
+    ? deferredSocket(SOCK_STREAM, mptcp ? multipathProtocol() : 0, v6only)
+    : new Socket(family, 'stream', mptcp ? IPPROTO_MPTCP : undefined);
   try {
     if (family === 'inet6' && (v6only !== undefined || dualstack)) s.setOption('ipv6-v6only', dualstack ? false : v6only!);
     if (reuseaddr) s.setOption('reuseaddr', true);

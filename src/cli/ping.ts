@@ -3,7 +3,7 @@
 // the summary ping users expect.
 import { performance } from 'node:perf_hooks';
 import { Buffer } from 'node:buffer';
-import { Socket, constants as k, getaddrinfo, type SocketAddress } from '../index.js';
+import { Socket, getaddrinfo, type SocketAddress } from '../index.js';
 import { readFileSync } from 'node:fs';
 import { integerOption, numberOption, parse, UsageError, type Command } from './usage.js';
 
@@ -86,7 +86,7 @@ export const ping: Command = {
     const s = icmpSocket(v6);
     const raw = s.type === 'raw';
     if (!v6) s.setOption('ip-recvttl', true);
-    else s.setsockopt('ipv6', 'IPV6_RECVHOPLIMIT', 1);
+    else s.setOption('ipv6-recvhoplimit', true);
     const id = raw ? process.pid & 0xffff : 0; // datagram sockets get their id from the kernel
     const [echoRequest, echoReply] = v6 ? [128, 129] : [8, 0];
     const out = (line: string) => { if (!v.quiet) process.stdout.write(`${line}\n`); };
@@ -125,9 +125,7 @@ export const ping: Command = {
           if (raw && !v6) { ttl = icmp[8]; icmp = icmp.subarray((icmp[0] & 0x0f) * 4); }
           if (icmp.length < 8 || icmp[0] !== echoReply || icmp.readUInt16BE(6) !== (seq & 0xffff)) continue;
           if (raw && icmp.readUInt16BE(4) !== id) continue;
-          for (const c of m.control) {
-            if ((c.level === k.IPPROTO_IP && c.type === k.IP_TTL) || (c.level === k.IPPROTO_IPV6 && c.type === k.IPV6_HOPLIMIT)) ttl = c.data.readInt32LE(0);
-          }
+          if (m.ttl !== undefined) ttl = m.ttl; // IP_RECVTTL / IPV6_RECVHOPLIMIT, decoded
           const rtt = performance.now() - sentAt;
           rtts.push(rtt);
           out(`${icmp.length} bytes from ${(m.address as { address?: string } | null)?.address ?? target.address}: icmp_seq=${seq}${ttl !== undefined ? ` ${v6 ? 'hlim' : 'ttl'}=${ttl}` : ''} time=${rtt.toFixed(3)} ms`);

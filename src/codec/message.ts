@@ -1,6 +1,7 @@
-// Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS and
-// raw control messages, encoded to and decoded from the cmsg buffer with the
-// CMSG_* layout the addon exports.
+// Messages for sendmsg/recvmsg: gathered data, SCM_RIGHTS, SCM_CREDENTIALS,
+// per-datagram IP fields (ip-control.ts), the error queue's extended error
+// (extended-error.ts) and raw control messages, encoded to and decoded from
+// the cmsg buffer with the CMSG_* layout the addon exports.
 import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 import { binding } from '../sys/binding.js';
@@ -8,6 +9,8 @@ import { i32, int, layout, setI32, setU16, setU32, setUint, u16, u32, uint } fro
 import { type SocketAddress } from './sockaddr.js';
 import { invalidArgType, invalidArgValue } from '../errors.js';
 import { toBytes, validateFd, validateInt32, validateInteger, validateObject, validateUint32 } from '../validate.js';
+import { decodeIpField, encodeIpFields, hasIpFields, readIpFields, type ControlPart, type IpReceivedFields, type IpTarget, type SendPacketInfo } from './ip-control.js';
+import type { ExtendedError } from './extended-error.js';
 
 const k = binding.constants;
 
@@ -26,6 +29,22 @@ export interface Message {
   control?: ControlMessage[];
   /** UDP GSO: send `data` as segments of this many bytes (UDP_SEGMENT); split in TypeScript where the kernel lacks GSO. */
   segmentSize?: number;
+  /**
+   * inet/inet6 datagram sockets: send from this local address and/or
+   * interface (IP_PKTINFO's ipi_spec_dst and ipi_ifindex; IPV6_PKTINFO),
+   * e.g. the address a query arrived on (the received message's
+   * `pktinfo.address`).
+   */
+  pktinfo?: SendPacketInfo;
+  /**
+   * inet/inet6 datagram sockets: this datagram's TOS byte (IP_TOS) or
+   * traffic class (IPV6_TCLASS), 0-255. The high six bits are the DSCP, the
+   * low two bits the ECN field (1 or 2: ECN-capable, 3: congestion
+   * experienced).
+   */
+  tos?: number;
+  /** inet/inet6 datagram sockets: this datagram's TTL (IP_TTL) or hop limit (IPV6_HOPLIMIT), 1-255. */
+  ttl?: number;
 }
 
 /** Where a datagram arrived (IP_PKTINFO / IPV6_RECVPKTINFO). */
@@ -58,6 +77,14 @@ export interface ReceivedMessage {
   timestamp?: number;
   /** With 'udp-gro' on: the size of the segments a coalesced datagram was made of (UDP_GRO). */
   segmentSize?: number;
+  /** With 'ip-recvtos' / 'ipv6-recvtclass' on: the datagram's TOS byte or traffic class; ECN is its low two bits (`tos & 3`). */
+  tos?: number;
+  /** With 'ip-recvttl' / 'ipv6-recvhoplimit' on: the TTL or hop limit the datagram arrived with. */
+  ttl?: number;
+  /** With 'ip-recvorigdstaddr' / 'ipv6-recvorigdstaddr' on: the address and port the datagram was sent to (IP_ORIGDSTADDR), as before a TPROXY redirect. */
+  originalDestination?: SocketAddress;
+  /** On a message read with MSG_ERRQUEUE ('ip-recverr' / 'ipv6-recverr' on): the queued error, decoded. */
+  extendedError?: ExtendedError;
 }
 
 /**
@@ -96,6 +123,7 @@ export function readMessage(message: unknown, name = 'message'): Message {
       ? Array.from(m.control as unknown[], (c) => (typeof c === 'object' && c !== null ? { level: (c as ControlMessage).level, type: (c as ControlMessage).type, data: (c as ControlMessage).data } : c))
       : m.control) as ControlMessage[] | undefined,
     segmentSize: m.segmentSize as number | undefined,
+    ...readIpFields(m),
   };
 }
 
@@ -133,12 +161,17 @@ export function messageData(data: Message['data'], name = 'message.data'): Uint8
 let lastSegment = -1;
 let lastSegmentCmsg: Buffer | null = null;
 
-/** Builds the cmsg buffer for a message's fds, credentials and control entries; null when there are none. */
-export function encodeControl(message: Message, name = 'message'): Buffer | null {
-  if (message.segmentSize === lastSegment && message.fds === undefined && message.credentials === undefined && message.control === undefined) {
+/**
+ * Builds the cmsg buffer for a message's fds, credentials, GSO segment size,
+ * per-datagram IP fields (for `ip`: the socket's family and destination;
+ * null where they cannot be carried) and control entries; null when there
+ * are none.
+ */
+export function encodeControl(message: Message, name = 'message', ip: IpTarget | null = null): Buffer | null {
+  if (message.segmentSize === lastSegment && message.fds === undefined && message.credentials === undefined && message.control === undefined && !hasIpFields(message)) {
     return lastSegmentCmsg;
   }
-  const parts: { level: number; type: number; data: Uint8Array }[] = [];
+  const parts: ControlPart[] = [];
   if (message.fds !== undefined) {
     if (!Array.isArray(message.fds)) throw invalidArgType(`${name}.fds`, 'an instance of Array', message.fds);
     if (message.fds.length > MAX_FDS) throw invalidArgValue(`${name}.fds`, `[${message.fds.length} fds]`, `must hold at most ${MAX_FDS} fds (SCM_MAX_FD)`);
@@ -163,6 +196,7 @@ export function encodeControl(message: Message, name = 'message'): Buffer | null
     setU16(seg, 0, v);
     parts.push({ level: k.SOL_UDP ?? k.IPPROTO_UDP, type: k.UDP_SEGMENT, data: seg });
   }
+  encodeIpFields(message, name, ip, parts);
   if (message.control !== undefined) {
     if (!Array.isArray(message.control)) throw invalidArgType(`${name}.control`, 'an instance of Array', message.control);
     message.control.forEach((c, i) => {
@@ -199,13 +233,30 @@ export function controlSpace(maxFds: number): number {
   return cmsgSpace(maxFds * INT) + (layout.ucredSize ? cmsgSpace(layout.ucredSize) : 0) + 256;
 }
 
-export interface DecodedControl {
+/** The fields decoded from received control data: fds, credentials, and the optional ones copyDecoded hands on. */
+export interface DecodedControl extends DecodedFields {
   fds: number[];
-  credentials?: Credentials;
   control: { level: number; type: number; data: Buffer }[];
+}
+
+/** The optional fields of a ReceivedMessage that come from its control data. */
+export interface DecodedFields extends IpReceivedFields {
+  credentials?: Credentials;
   pktinfo?: PacketInfo;
   timestamp?: number;
   segmentSize?: number;
+}
+
+/** Copies the optional decoded fields that `from` has onto `to` (a received message, a read-ahead copy). */
+export function copyDecoded(to: DecodedFields, from: DecodedFields): void {
+  if (from.credentials) to.credentials = from.credentials;
+  if (from.pktinfo) to.pktinfo = from.pktinfo;
+  if (from.timestamp !== undefined) to.timestamp = from.timestamp;
+  if (from.segmentSize !== undefined) to.segmentSize = from.segmentSize;
+  if (from.tos !== undefined) to.tos = from.tos;
+  if (from.ttl !== undefined) to.ttl = from.ttl;
+  if (from.originalDestination !== undefined) to.originalDestination = from.originalDestination;
+  if (from.extendedError !== undefined) to.extendedError = from.extendedError;
 }
 
 const SCM_TIMESTAMP = k.SCM_TIMESTAMP ?? k.SO_TIMESTAMP;
@@ -262,7 +313,7 @@ export function decodeControl(buf: Buffer, length: number, maxFds = MAX_FDS): De
         int(buf, start + layout.timespecNsec, layout.timevalSecSize) / 1e6;
     } else if (level === SOL_UDP && type === k.UDP_GRO && end - start >= 2) {
       out.segmentSize = end - start >= INT ? i32(buf, start) : u16(buf, start);
-    } else {
+    } else if (!decodeIpField(level, type, buf, start, end, out)) {
       out.control.push({ level, type, data: Buffer.from(buf.subarray(start, end)) });
     }
     if (last) break;
@@ -279,9 +330,6 @@ export function receivedMessage(data: Buffer, address: SocketAddress | null, fla
     truncated: (flags & k.MSG_TRUNC) !== 0,
     controlTruncated: (flags & k.MSG_CTRUNC) !== 0 || c.excess,
   };
-  if (c.credentials) msg.credentials = c.credentials;
-  if (c.pktinfo) msg.pktinfo = c.pktinfo;
-  if (c.timestamp !== undefined) msg.timestamp = c.timestamp;
-  if (c.segmentSize !== undefined) msg.segmentSize = c.segmentSize;
+  copyDecoded(msg, c);
   return msg;
 }

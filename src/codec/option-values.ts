@@ -9,7 +9,7 @@ import { i32, int as readSized, intBytes, layout, readIntValue, setI32, setInt a
 import { IFNAMSIZ } from '../sys/constants.js';
 import { encodeAddress } from './sockaddr.js';
 import { typeName } from './names.js';
-import { errnoName, invalidArgType, invalidArgValue, systemError } from '../errors.js';
+import { errnoName, invalidArgType, invalidArgValue, outOfRange, systemError } from '../errors.js';
 import { isBytes, validateBoolean, validateInteger, validateObject } from '../validate.js';
 
 export const INT32_MIN = -0x80000000;
@@ -31,6 +31,22 @@ export const int: Codec = {
   encode: (v, name) => intBytes(validateInteger(v, name, INT32_MIN, INT32_MAX)),
   decode: (b, len) => readIntValue(b, len),
 };
+/**
+ * A C int in [min, max], refused before the kernel truncates it or answers
+ * EINVAL: IP_TOS 0-255; IP_TTL 1-255 and IPV6_UNICAST_HOPS/IPV6_TCLASS
+ * 0-255, each with -1 for the kernel's default (`zero`: whether 0 is taken).
+ */
+export function intIn(min: number, max: number, zero = true): Codec {
+  return {
+    size: layout.intSize,
+    encode: (v, name) => {
+      const n = validateInteger(v, name, min, max);
+      if (n === 0 && !zero) throw outOfRange(name, `-1 or >= 1 && <= ${max}`, v);
+      return intBytes(n);
+    },
+    decode: int.decode,
+  };
+}
 /** A C int read as a boolean; only true and false are written (not 0, 1, NaN or 'false'). */
 export const bool: Codec = {
   size: layout.intSize,

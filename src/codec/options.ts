@@ -11,7 +11,7 @@ import { invalidArgType, invalidArgValue, unavailableError, type SocketErrorCode
 import type { Credentials } from './message.js';
 import type { SocketType } from './names.js';
 import { validateInteger } from '../validate.js';
-import { type Codec, INT32_MAX, INT32_MIN, bool, decodeRawOption, error, ifname, int, ipMreqStruct, ipv6MreqStruct, linger, lingerStruct, mreq, mreq6, mreqSource, ms, multicastIf4, multicastIf6, peercred, rawOptionBytes, rawOptionSize, string, tcpInfo, timevalStruct, type } from './option-values.js';
+import { type Codec, INT32_MAX, INT32_MIN, bool, decodeRawOption, error, ifname, int, intIn, ipMreqStruct, ipv6MreqStruct, linger, lingerStruct, mreq, mreq6, mreqSource, ms, multicastIf4, multicastIf6, peercred, rawOptionBytes, rawOptionSize, string, tcpInfo, timevalStruct, type } from './option-values.js';
 export type { IpMreqStruct, Ipv6MreqStruct, LingerStruct, TimevalStruct } from './option-values.js';
 
 const k = binding.constants;
@@ -64,14 +64,16 @@ export const OPTIONS = {
   'tcp-info': opt(TCP, k.TCP_INFO, tcpInfo, { readOnly: true }),
   'tcp-notsent-lowat': opt(TCP, k.TCP_NOTSENT_LOWAT, int),
   'tcp-defer-accept': opt(TCP, k.TCP_DEFER_ACCEPT, int),
-  'ip-ttl': opt(IP, k.IP_TTL, int),
-  'ip-tos': opt(IP, k.IP_TOS, int),
+  'ip-ttl': opt(IP, k.IP_TTL, intIn(-1, 255, false)),
+  'ip-tos': opt(IP, k.IP_TOS, intIn(0, 255)),
   'ip-hdrincl': opt(IP, k.IP_HDRINCL, bool),
   'ip-mtu': opt(IP, k.IP_MTU, int, { readOnly: true }),
   'ip-mtu-discover': opt(IP, k.IP_MTU_DISCOVER, int),
   'ip-pktinfo': opt(IP, k.IP_PKTINFO, bool),
   'ip-recvtos': opt(IP, k.IP_RECVTOS, bool),
   'ip-recvttl': opt(IP, k.IP_RECVTTL, bool),
+  'ip-recverr': opt(IP, k.IP_RECVERR, bool),
+  'ip-recvorigdstaddr': opt(IP, k.IP_RECVORIGDSTADDR, bool),
   'ip-freebind': opt(IP, k.IP_FREEBIND, bool),
   'ip-transparent': opt(IP, k.IP_TRANSPARENT, bool),
   'ip-bind-address-no-port': opt(IP, k.IP_BIND_ADDRESS_NO_PORT, bool),
@@ -84,15 +86,18 @@ export const OPTIONS = {
   'ip-add-source-membership': opt(IP, k.IP_ADD_SOURCE_MEMBERSHIP, mreqSource, { writeOnly: true }),
   'ip-drop-source-membership': opt(IP, k.IP_DROP_SOURCE_MEMBERSHIP, mreqSource, { writeOnly: true }),
   'ipv6-v6only': opt(IP6, k.IPV6_V6ONLY, bool),
-  'ipv6-unicast-hops': opt(IP6, k.IPV6_UNICAST_HOPS, int),
+  'ipv6-unicast-hops': opt(IP6, k.IPV6_UNICAST_HOPS, intIn(-1, 255)),
   'ipv6-multicast-hops': opt(IP6, k.IPV6_MULTICAST_HOPS, int),
   'ipv6-multicast-loop': opt(IP6, k.IPV6_MULTICAST_LOOP, bool),
   'ipv6-multicast-if': opt(IP6, k.IPV6_MULTICAST_IF, multicastIf6),
   'ipv6-add-membership': opt(IP6, k.IPV6_ADD_MEMBERSHIP ?? k.IPV6_JOIN_GROUP, mreq6, { writeOnly: true }),
   'ipv6-drop-membership': opt(IP6, k.IPV6_DROP_MEMBERSHIP ?? k.IPV6_LEAVE_GROUP, mreq6, { writeOnly: true }),
   'ipv6-recvpktinfo': opt(IP6, k.IPV6_RECVPKTINFO, bool),
-  'ipv6-tclass': opt(IP6, k.IPV6_TCLASS, int),
+  'ipv6-tclass': opt(IP6, k.IPV6_TCLASS, intIn(-1, 255)),
   'ipv6-recvtclass': opt(IP6, k.IPV6_RECVTCLASS, bool),
+  'ipv6-recvhoplimit': opt(IP6, k.IPV6_RECVHOPLIMIT, bool),
+  'ipv6-recverr': opt(IP6, k.IPV6_RECVERR, bool),
+  'ipv6-recvorigdstaddr': opt(IP6, k.IPV6_RECVORIGDSTADDR, bool),
   'ipv6-mtu': opt(IP6, k.IPV6_MTU, int),
   'ipv6-mtu-discover': opt(IP6, k.IPV6_MTU_DISCOVER, int),
   'ipv6-freebind': opt(IP6, k.IPV6_FREEBIND, bool),
@@ -143,13 +148,23 @@ export interface SharedOptions {
   'tcp-user-timeout': number;
   'tcp-notsent-lowat': number;
   'tcp-defer-accept': number;
+  /** The TTL of unicast datagrams sent, 1-255 (-1 sets the default back; per datagram: Message.ttl). */
   'ip-ttl': number;
+  /** The TOS byte of datagrams sent, 0-255: DSCP in the high six bits, ECN in the low two (per datagram: Message.tos). */
   'ip-tos': number;
   'ip-hdrincl': boolean;
+  /** IP_PMTUDISC_DONT (0), WANT (1), DO (2: never fragment; a datagram over the path MTU fails with EMSGSIZE), PROBE (3). */
   'ip-mtu-discover': number;
+  /** Receive where each datagram arrived (ReceivedMessage.pktinfo). */
   'ip-pktinfo': boolean;
+  /** Receive each datagram's TOS byte (ReceivedMessage.tos; ECN is `tos & 3`). */
   'ip-recvtos': boolean;
+  /** Receive each datagram's TTL (ReceivedMessage.ttl). */
   'ip-recvttl': boolean;
+  /** Queue ICMP and local errors on the error queue, read with recvErrors() (IP_RECVERR). */
+  'ip-recverr': boolean;
+  /** Receive each datagram's original destination (ReceivedMessage.originalDestination; IP_ORIGDSTADDR). */
+  'ip-recvorigdstaddr': boolean;
   'ip-freebind': boolean;
   'ip-transparent': boolean;
   'ip-bind-address-no-port': boolean;
@@ -157,12 +172,21 @@ export interface SharedOptions {
   'ip-multicast-loop': boolean;
   'ip-multicast-all': boolean;
   'ipv6-v6only': boolean;
+  /** The hop limit of unicast datagrams sent, 0-255 (-1: the route's default; per datagram: Message.ttl). */
   'ipv6-unicast-hops': number;
   'ipv6-multicast-hops': number;
   'ipv6-multicast-loop': boolean;
   'ipv6-recvpktinfo': boolean;
+  /** The traffic class of datagrams sent, 0-255 (-1: the default); ECN is its low two bits (per datagram: Message.tos). */
   'ipv6-tclass': number;
+  /** Receive each datagram's traffic class (ReceivedMessage.tos). */
   'ipv6-recvtclass': boolean;
+  /** Receive each datagram's hop limit (ReceivedMessage.ttl). */
+  'ipv6-recvhoplimit': boolean;
+  /** Queue ICMPv6 and local errors on the error queue, read with recvErrors() (IPV6_RECVERR). */
+  'ipv6-recverr': boolean;
+  /** Receive each datagram's original destination (ReceivedMessage.originalDestination; IPV6_ORIGDSTADDR). */
+  'ipv6-recvorigdstaddr': boolean;
   'ipv6-mtu': number;
   'ipv6-mtu-discover': number;
   'ipv6-freebind': boolean;

@@ -5,7 +5,7 @@ import { Buffer } from 'node:buffer';
 import { MSG_CTRUNC, MSG_TRUNC } from '../sys/constants.js';
 import { layout } from '../sys/struct.js';
 import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
-import { decodeControl, type ReceivedMessage } from '../codec/message.js';
+import { copyDecoded, decodeControl, type ReceivedMessage } from '../codec/message.js';
 
 
 /** Whether a[0, len) equals b[at, at + len): a sockaddr compared with the one before. */
@@ -81,10 +81,7 @@ export class Batch {
         m.fds = c.fds;
         m.control = c.control;
         if (c.excess) m.controlTruncated = true;
-        if (c.credentials) m.credentials = c.credentials;
-        if (c.pktinfo) m.pktinfo = c.pktinfo;
-        if (c.timestamp !== undefined) m.timestamp = c.timestamp;
-        if (c.segmentSize !== undefined) m.segmentSize = c.segmentSize;
+        copyDecoded(m, c);
       }
       out[i] = m;
     }
@@ -120,6 +117,10 @@ class BatchMessage implements ReceivedMessage {
   declare pktinfo?: ReceivedMessage['pktinfo'];
   declare timestamp?: number;
   declare segmentSize?: number;
+  declare tos?: number;
+  declare ttl?: number;
+  declare originalDestination?: ReceivedMessage['originalDestination'];
+  declare extendedError?: ReceivedMessage['extendedError'];
   #from: Sender | null;
   #address: SocketAddress | null = null;
 

@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer';
 import * as sys from '../sys/fd.js';
 import { MSG_CTRUNC, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC } from '../sys/constants.js';
-import type { ReceivedMessage } from '../codec/message.js';
+import { copyDecoded, type ReceivedMessage } from '../codec/message.js';
 
 /** Flags that read something other than the datagram queue: the error queue and out-of-band data. */
 const ELSEWHERE = (MSG_ERRQUEUE ?? 0) | (MSG_OOB ?? 0);
@@ -99,9 +99,6 @@ function copyOf(m: ReceivedMessage): ReceivedMessage {
     data: m.data, address: m.address, flags: m.flags, fds: m.fds, control: m.control,
     truncated: m.truncated, controlTruncated: m.controlTruncated,
   };
-  if (m.credentials) c.credentials = m.credentials;
-  if (m.pktinfo) c.pktinfo = m.pktinfo;
-  if (m.timestamp !== undefined) c.timestamp = m.timestamp;
-  if (m.segmentSize !== undefined) c.segmentSize = m.segmentSize;
+  copyDecoded(c, m);
   return c;
 }

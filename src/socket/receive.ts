@@ -22,8 +22,8 @@ export const DEFAULT_RECV = 65536;
 /** What recvFrom returns. */
 export interface Datagram { data: Buffer; address: SocketAddress | null; truncated: boolean }
 
-/** Bytes receive() buffered are handed out first, unless the call only peeks. */
-const fromInput = (s: SocketState, flags: number): boolean => s.input.length > 0 && (flags & MSG_PEEK) === 0;
+/** Bytes receive() buffered are handed out first, unless the call only peeks or reads elsewhere (the error queue, out-of-band data). */
+const fromInput = (s: SocketState, flags: number): boolean => s.input.length > 0 && (flags & MSG_PEEK) === 0 && fromQueue(flags);
 
 /** recv(2) of up to `size` bytes. */
 export class Recv extends Op<Buffer, SocketState> {

@@ -9,6 +9,8 @@ import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPor
 import { AF, familyNumber } from '../codec/names.js';
 import { encodeAddress, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { encodeControl, messageData, readMessage, unixOnlyField, type Message } from '../codec/message.js';
+import { isMapped, type IpTarget } from '../codec/ip-control.js';
+import { SOCK_DGRAM, SOCK_RAW } from '../sys/constants.js';
 import { layout } from '../sys/struct.js';
 import { features } from '../sys/features.js';
 import * as sys from '../sys/fd.js';
@@ -174,6 +176,20 @@ function unixOnly(s: SocketState, m: Message, name: string): void {
     'can only be sent on a Unix socket (other families drop them silently)');
 }
 
+/**
+ * Where a message's per-datagram IP fields (pktinfo, tos, ttl) go: the
+ * family of an inet or inet6 datagram socket (a tcp()/udp() socket's is its
+ * destination's) and whether the destination is IPv4-mapped; null when the
+ * socket cannot carry them, which encodeControl refuses.
+ */
+function ipTarget(s: SocketState, d: Destination | null): IpTarget | null {
+  if (s.type !== SOCK_DGRAM && s.type !== SOCK_RAW) return null;
+  const af = s.deferred ? (d === null ? -1 : d.af) : s.family;
+  if (af === AF.inet) return { inet6: false, mapped: null };
+  if (af !== AF.inet6) return null;
+  return { inet6: true, mapped: d === null ? null : isMapped(d.enc.bytes, layout.in6Addr) };
+}
+
 /** The byte count of message data (one view or a gathered list), to notice a buffer detached while waiting. */
 const dataLength = (d: Uint8Array | Uint8Array[]): number => {
   if (!Array.isArray(d)) return d.byteLength;
@@ -240,11 +256,13 @@ export class SendMsg extends Op<number, SocketState> {
     job.call = callOptions(this.opts);
     this.#data = messageData(m.data);
     this.#length = dataLength(this.#data);
-    this.#control = encodeControl(m);
+    // Everything is checked before the destination is applied (a tcp()/udp() socket's fd is made then).
+    const to = m.address !== undefined ? encodeDestination(s, m.address, 'sendmsg', 'message.address') : null;
+    this.#control = encodeControl(m, 'message', ipTarget(s, to));
     unixOnly(s, m, 'message');
-    if (m.address !== undefined) {
+    if (to !== null) {
       this.#address = m.address;
-      this.#enc = destination(s, m.address, 'sendmsg', 'message.address');
+      this.#enc = useDestination(s, to);
     }
   }
 
@@ -332,14 +350,16 @@ function outBatch(s: SocketState, messages: unknown): OutBatch {
     const enc = msg.address !== undefined ? encodeDestination(s, msg.address, 'sendmmsg', `${name}.address`) : null;
     anyAddr ||= enc !== null;
     if (msg.segmentSize !== undefined && !features.gso) {
-      // No GSO in this kernel: the segments go out as datagrams of their own.
+      // No GSO in this kernel: the segments go out as datagrams of their own, each with the message's other control data.
       const whole = Buffer.concat(([] as Uint8Array[]).concat(messageData(msg.data, `${name}.data`)));
       const seg = validateInteger(msg.segmentSize, `${name}.segmentSize`, 1, 0xffff);
+      const ctl = encodeControl({ ...msg, segmentSize: undefined }, name, ipTarget(s, enc));
       unixOnly(s, msg, name);
+      anyCtl ||= ctl !== null;
       for (let off = 0; off < whole.length || off === 0; off += seg) {
         datas.push(whole.subarray(off, off + seg));
         dests.push(enc);
-        ctls.push(null);
+        ctls.push(ctl);
         if (whole.length === 0) break;
       }
       return;
@@ -347,7 +367,7 @@ function outBatch(s: SocketState, messages: unknown): OutBatch {
     const d = messageData(msg.data, `${name}.data`);
     datas.push(Array.isArray(d) ? Buffer.concat(d) : d);
     dests.push(enc);
-    const ctl = encodeControl(msg, name);
+    const ctl = encodeControl(msg, name, ipTarget(s, enc));
     unixOnly(s, msg, name);
     ctls.push(ctl);
     anyCtl ||= ctl !== null;

@@ -25,7 +25,8 @@ import { connections as acceptLoop, iterate, messages as receiveLoop } from './i
 import { intOption } from './sockopt.js';
 import { SocketBase } from './base.js';
 import { SocketTransfer } from './transfer.js';
-import { kState, NONBLOCK, nonblocking, openSocketFd, SocketState } from './state.js';
+import { kState, NONBLOCK, nonblocking, SocketState } from './state.js';
+import { isMultipath, openWithFallback } from './mptcp.js';
 import { dupState } from './descriptor.js';
 import { toWebStreams, type WebStreams } from './webstreams.js';
 
@@ -81,7 +82,9 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    *
    * @param family - 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' or an AF_* number.
    * @param type - 'stream' | 'dgram' | 'seqpacket' | 'raw' | 'rdm' or a SOCK_* number.
-   * @param protocol - A number or a name: 'tcp', 'udp', 'icmp', 'icmpv6';
+   * @param protocol - A number or a name: 'tcp', 'udp', 'icmp', 'icmpv6',
+   * 'mptcp' (a stream socket made as TCP where the kernel refuses MPTCP:
+   * ENOPROTOOPT, EPROTONOSUPPORT, EINVAL; see isMultipath());
    * 'route', 'generic' for netlink; 'all', 'ip', 'arp' for packet. Default 0,
    * the family's default for the type.
    * @throws TypeError (`ERR_INVALID_ARG_VALUE`, `ERR_INVALID_ARG_TYPE`) for an unknown family, type or protocol name.
@@ -284,6 +287,21 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
   messages(opts?: MessagesOptions): AsyncIterableIterator<ReceivedMessage> { return receiveLoop(this[kState], opts); }
 
   /**
+   * Whether this connection is Multipath TCP now: an MPTCP socket
+   * (SO_PROTOCOL is IPPROTO_MPTCP) that has not fallen back to plain TCP,
+   * as it does when the peer does not speak MPTCP (getsockopt MPTCP_INFO
+   * answers only before a fallback). False for TCP sockets, for MPTCP
+   * sockets the kernel made as TCP (see the `mptcp` options of connect()
+   * and listen()) and for a tcp() socket with no fd yet.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @example
+   * const sock = await connect('127.0.0.1', 8080, { mptcp: true });
+   * console.log(sock.isMultipath() ? 'MPTCP' : 'TCP');
+   */
+  isMultipath(): boolean { return isMultipath(this[kState]); }
+
+  /**
    * Python's dup(): a Socket owning a close-on-exec duplicate of the fd
    * (F_DUPFD_CLOEXEC) on the same kernel socket, with this one's family,
    * type, protocol, timeouts and ref; receive()'s buffered input stays here.
@@ -306,8 +324,7 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
 function openState(family: unknown, type: unknown, protocol: unknown): SocketState {
   const af = familyNumber(family);
   const st = typeNumber(type);
-  const proto = protocolNumber(protocol, af);
-  const fd = openSocketFd(af, st, proto);
+  const [fd, proto] = openWithFallback(af, st, protocolNumber(protocol, af));
   const s = new SocketState(af, st, proto);
   s.ownMade(fd);
   return s;

@@ -14,6 +14,8 @@ import { READ, WRITE } from '../io/readiness.js';
 
 import { DEFAULT_RECV, Receive, Recv, RecvFrom, RecvFromInto, RecvInto, RecvMany, RecvMsg, RecvMsgInto, type Datagram, type DatagramInto, type MessageInto } from './receive.js';
 import { SendFile } from './sendfile.js';
+import { RecvErrors } from './errqueue.js';
+import type { QueuedError } from '../codec/extended-error.js';
 import { Send, SendAll, SendMany, SendMsg, SendTo, splitSegments } from './send.js';
 import { SocketBase } from './base.js';
 import { kState } from './state.js';
@@ -80,15 +82,25 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   /**
    * sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds
    * (SCM_RIGHTS), credentials, control messages, a GSO segment size (split
-   * into datagrams where the kernel lacks GSO). Returns the bytes sent.
+   * into datagrams where the kernel lacks GSO), and on inet/inet6 datagram
+   * sockets this datagram's source address or interface (`pktinfo`:
+   * IP_PKTINFO / IPV6_PKTINFO), TOS or traffic class (`tos`, ECN in the low
+   * two bits) and TTL or hop limit (`ttl`). Returns the bytes sent.
    *
-   * @throws {@link SocketError} `EMSGSIZE`, `EINVAL` (bad control data),
-   * `EPERM` (credentials that are not yours), `EPIPE`, `ETIMEDOUT`,
+   * @throws {@link SocketError} `EMSGSIZE`, `EINVAL` (bad control data, a
+   * pktinfo address that is not this host's), `ENETUNREACH` (no route from
+   * that source), `ENODEV` (no such pktinfo interface), `EPERM`
+   * (credentials that are not yours), `EPIPE`, `ETIMEDOUT`,
    * `ERR_SOCKET_CLOSED`.
-   * @throws TypeError / RangeError for a malformed message (more than 253 fds, ...).
+   * @throws TypeError / RangeError for a malformed message (more than 253
+   * fds, `tos` outside 0-255, `ttl` outside 1-255, fds or credentials on a
+   * socket that is not a Unix socket, pktinfo/tos/ttl on one that is not an
+   * inet or inet6 datagram socket, ...), before any system call.
    * @example
    * const [a, b] = Socket.pair('stream');
    * await a.sendMsg({ data: ['head', body], fds: [fileFd] });   // fileFd arrives as a new fd in b.recvMsg()
+   * // a UDP reply from the address the query arrived on ('ip-pktinfo' on), ECN-capable, TTL 32:
+   * await udp.sendMsg({ data: 'answer', address: q.address, pktinfo: { address: q.pktinfo.address }, tos: 2, ttl: 32 });
    */
   sendMsg(message: Message, opts?: FlagOptions): Promise<number> {
     return splitSegments(message) ? runAsync(this[kState], new SendMany([message], opts, true)) : runAsync(this[kState], new SendMsg(message, opts));
@@ -97,7 +109,12 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   sendMsgSync(message: Message, opts?: FlagOptions): number {
     return splitSegments(message) ? runSync(this[kState], new SendMany([message], opts, true)) : runSync(this[kState], new SendMsg(message, opts));
   }
-  /** sendmmsg(2): every message (bytes, strings, or Message objects), in batches of up to 256, waiting as needed. Returns how many were sent; a failure carries that count as `sent`. */
+  /**
+   * sendmmsg(2): every message (bytes, strings, or Message objects with
+   * their own destination, pktinfo, tos and ttl), in batches of up to 256,
+   * waiting as needed. Every message is checked before the first is sent.
+   * Returns how many were sent; a failure carries that count as `sent`.
+   */
   sendMany(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendMany(messages, opts)); }
   /** The blocking twin of sendMany(). */
   sendManySync(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): number { return runSync(this[kState], new SendMany(messages, opts)); }
@@ -159,7 +176,9 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * recvmsg(2) (MSG_CMSG_CLOEXEC): data (up to `size`, default 65536),
    * sender, fds (up to `maxFds`, default 253; the rest are closed and
    * `controlTruncated` set), credentials, control messages, truncation
-   * flags, and pktinfo/timestamp/segmentSize where those options are on.
+   * flags, and pktinfo/timestamp/segmentSize/tos/ttl/originalDestination
+   * where those options are on; with `flags: constants.MSG_ERRQUEUE`, a
+   * queued error and its `extendedError` (see recvErrors()).
    *
    * @throws {@link SocketError} `ETIMEDOUT`, `ECONNRESET`, `ERR_SOCKET_CLOSED`.
    * @throws `AbortError` when `opts.signal` aborts.
@@ -202,6 +221,30 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   recvMsgInto(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): Promise<MessageInto> { return runAsync(this[kState], new RecvMsgInto(buffers, opts)); }
   /** The blocking twin of recvMsgInto(). */
   recvMsgIntoSync(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): MessageInto { return runSync(this[kState], new RecvMsgInto(buffers, opts)); }
+  /**
+   * Reads the socket's error queue until it is empty: recvmsg(2) with
+   * MSG_ERRQUEUE, one call per queued error, oldest first. It never waits;
+   * an empty queue (or 'ip-recverr' / 'ipv6-recverr' off) is `[]`. Each
+   * entry is the decoded struct sock_extended_err (`code`, `origin`, ICMP
+   * `type` and `icmpCode`, `info`: the path MTU for EMSGSIZE, `offender`:
+   * the host that reported it), the failed datagram's destination
+   * (`address`) and payload (`data`: as much as the ICMP error quoted).
+   * Reading an ICMP error also clears the pending error it set (SO_ERROR).
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`; `EOPNOTSUPP` where there is no error queue.
+   * @throws `AbortError` when `opts.signal` has aborted.
+   * @example
+   * const udp = new Socket('inet', 'dgram');
+   * udp.setOption('ip-recverr', true);
+   * await udp.sendTo('ping', '127.0.0.1:9');            // nobody listens there
+   * await udp.readable({ timeout: 1000 }).catch(() => {});
+   * for (const e of await udp.recvErrors()) {
+   *   console.log(e.code, e.origin, e.offender);         // 'ECONNREFUSED' 'icmp' { family: 'inet', address: '127.0.0.1', port: 0 }
+   * }
+   */
+  recvErrors(opts?: IoOptions): Promise<QueuedError[]> { return runAsync(this[kState], new RecvErrors(opts)); }
+  /** The twin of recvErrors() without a Promise (it never waits either). */
+  recvErrorsSync(opts?: IoOptions): QueuedError[] { return runSync(this[kState], new RecvErrors(opts)); }
   /**
    * LuaSocket's receive: 'line' (default, also '*l': up to LF, without the LF
    * and every CR), 'all' ('*a': until the peer closes), or a byte count

@@ -26,6 +26,8 @@ export interface Layout {
   ipMreqSourceSize: number; ipMreqSourceMultiaddr: number; ipMreqSourceInterface: number; ipMreqSourceSourceaddr: number;
   ipv6MreqSize: number; ipv6MreqMultiaddr: number; ipv6MreqInterface: number;
   in6PktinfoSize: number; in6PktinfoAddr: number; in6PktinfoIfindex: number;
+  /** struct sock_extended_err (Linux): what MSG_ERRQUEUE reads; the offender's sockaddr follows it. */
+  eeSize?: number; eeErrno?: number; eeOrigin?: number; eeType?: number; eeCode?: number; eeInfo?: number; eeData?: number;
   intSize: number; littleEndian: boolean;
 }
 

@@ -14,3 +14,4 @@ export const ENOSYS = -E.ENOSYS;
 export const EOPNOTSUPP = -E.EOPNOTSUPP;
 export const ESPIPE = -E.ESPIPE;
 export const EALREADY = -E.EALREADY;
+export const EPROTONOSUPPORT = -E.EPROTONOSUPPORT;
