@@ -1,0 +1,672 @@
+// node:dgram's Socket for 'udp4' and 'udp6' over a berkeley Socket: the
+// same methods, argument forms, events, errors and ordering as Node 20's
+// lib/dgram.js, whose logic this follows step by step (its bind state,
+// connect state and the queue of calls made while an implicit bind
+// resolves), with libuv's part (uv_udp_*) done by berkeley: the fd is made
+// at the first bind as libuv makes it, sends are tried at once and queued
+// in order when the kernel's buffer is full, and datagrams are received by
+// recvmmsg(2) (receive.ts).
+import { EventEmitter } from 'node:events';
+import { Buffer } from 'node:buffer';
+import dns from 'node:dns';
+import { constants as os } from 'node:os';
+import { Socket as BSocket } from '../socket/socket.js';
+import type { ReceivedMessage } from '../codec/message.js';
+import {
+  alreadyBound, argType, badPort, badType, BUFFER_TYPES, errnoException, errnoOf, exceptionWithHostPort,
+  isConnected, notConnected, notRunning, outOfBounds, outOfRange,
+} from './errors.js';
+import { addressInfo, EINVAL, ipOfType, socketAddress, type AddressInfo } from './address.js';
+import { receiveLoop } from './receive.js';
+import { bufferSize, openFd, UdpOptions } from './udp-options.js';
+
+const UNBOUND = 0;
+const BINDING = 1;
+const BOUND = 2;
+const DISCONNECTED = 0;
+const CONNECTING = 1;
+const CONNECTED = 2;
+const ECANCELED = -os.errno.ECANCELED;
+/** A sockaddr of family AF_UNSPEC (0): connect(2) to it dissolves a datagram socket's association. */
+const UNSPEC = Object.freeze({ family: 0, bytes: Buffer.alloc(14) });
+
+/** node:dgram's lookup: dns.lookup's (hostname, family, callback) form. */
+export type LookupFunction = (hostname: string, family: number, callback: (err: Error | null, address: string, family?: number) => void) => void;
+
+/** createSocket()'s options, as node:dgram's. */
+export interface SocketOptions {
+  type: 'udp4' | 'udp6' | 'unix_dgram';
+  /** SO_REUSEADDR before bind. */
+  reuseAddr?: boolean;
+  /** IPV6_V6ONLY before bind ('udp6'). */
+  ipv6Only?: boolean;
+  /** SO_RCVBUF, set when the socket is bound. */
+  recvBufferSize?: number;
+  /** SO_SNDBUF, set when the socket is bound. */
+  sendBufferSize?: number;
+  /** Resolves host names instead of dns.lookup. */
+  lookup?: LookupFunction;
+  /** Closes the socket when aborted. */
+  signal?: AbortSignal;
+}
+
+/** What a 'message' listener gets besides the data: the sender and the datagram's size. */
+export interface RemoteInfo extends AddressInfo { size: number }
+
+/** bind()'s object form. */
+export interface BindOptions { port?: number; address?: string; exclusive?: boolean; fd?: number }
+
+/** A send waiting for room in the kernel's buffer. */
+interface Pending { list: Buffer[]; to: ReturnType<typeof socketAddress> | null; bytes: number; address: unknown; port: unknown; callback?: (err: Error | null, bytes?: number) => void }
+
+/** @internal The per-socket state, behind a module-private symbol as node:dgram keeps its own. */
+export interface DgramState {
+  /** Whether the socket is open (node:dgram's `handle`: false after close()). */
+  open: boolean;
+  /** The berkeley socket: made at the first bind (or membership), as libuv makes its fd. */
+  sock: BSocket | null;
+  receiving: boolean;
+  bindState: number;
+  connectState: number;
+  /** Calls made while an implicit bind resolves, run once it is bound. */
+  queue: (() => void)[] | undefined;
+  reuseAddr: boolean | undefined;
+  ipv6Only: boolean | undefined;
+  recvBufferSize: number | undefined;
+  sendBufferSize: number | undefined;
+  lookup: (address: string, callback: (err: Error | null, ip: string) => void) => void;
+  ref: boolean;
+  /** Sends that met a full buffer, in order. */
+  sending: Pending[];
+  sendingBytes: number;
+  v6: boolean;
+}
+
+const kState = Symbol('berkeley.dgram.state');
+
+/**
+ * node:dgram's Socket, for 'udp4' and 'udp6': a program written for
+ * node:dgram runs unchanged with its import changed to `berkeley/dgram`.
+ * Datagrams are received by recvmmsg(2), many per system call. Errors are
+ * Node's (`ERR_SOCKET_BAD_PORT`, `ERR_SOCKET_DGRAM_NOT_RUNNING`, system
+ * errors with a negative `errno`), events come in node:dgram's order
+ * ('listening' before the first 'message', 'close' on the next tick).
+ *
+ * Not supported: cluster workers sharing a primary's socket (each worker
+ * binds its own, as with `exclusive: true`).
+ *
+ * @example
+ * import { createSocket } from 'berkeley/dgram';
+ * const server = createSocket('udp4');
+ * server.on('message', (msg, rinfo) => server.send(msg, rinfo.port, rinfo.address));
+ * server.bind(41234, '127.0.0.1');
+ */
+export class Socket extends EventEmitter {
+  /** 'udp4' or 'udp6'. */
+  readonly type: 'udp4' | 'udp6';
+  /** @internal */
+  readonly [kState]: DgramState;
+
+  /** Use createSocket(). @throws TypeError `ERR_SOCKET_BAD_TYPE`, `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE` for a bad buffer size. */
+  constructor(type: 'udp4' | 'udp6' | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
+    super();
+    let options: SocketOptions | undefined;
+    let lookup: unknown;
+    if (type !== null && typeof type === 'object') {
+      options = type;
+      type = options.type as 'udp4';
+      lookup = options.lookup;
+      if (options.recvBufferSize) validateUint32(options.recvBufferSize, 'options.recvBufferSize');
+      if (options.sendBufferSize) validateUint32(options.sendBufferSize, 'options.sendBufferSize');
+    }
+    if (lookup === undefined) lookup = dns.lookup;
+    else if (typeof lookup !== 'function') throw argType('lookup', 'of type function', lookup);
+    if (type !== 'udp4' && type !== 'udp6') throw badType();
+    const fn = lookup as LookupFunction;
+    const v6 = type === 'udp6';
+    this.type = type;
+    if (typeof listener === 'function') this.on('message', listener);
+    this[kState] = {
+      open: true, sock: null, receiving: false, bindState: UNBOUND, connectState: DISCONNECTED, queue: undefined,
+      reuseAddr: options?.reuseAddr, ipv6Only: options?.ipv6Only, recvBufferSize: options?.recvBufferSize,
+      sendBufferSize: options?.sendBufferSize, ref: true, sending: [], sendingBytes: 0, v6,
+      lookup: (address, cb) => fn(address || (v6 ? '::1' : '127.0.0.1'), v6 ? 6 : 4, cb as never),
+    };
+    if (options?.signal !== undefined) {
+      const { signal } = options;
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) throw argType('options.signal', 'an instance of AbortSignal', signal);
+      const onAborted = (): void => { if (this[kState].open) this.close(); };
+      if (signal.aborted) onAborted();
+      else {
+        signal.addEventListener('abort', onAborted, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', onAborted));
+      }
+    }
+  }
+
+  /**
+   * Binds to a port and address (default: any port, every address),
+   * resolving the address with the socket's lookup, then emits
+   * 'listening' and starts receiving. Forms: bind(port?, address?,
+   * callback?), bind({ port, address, exclusive, fd }, callback?); with `fd`
+   * an open UDP socket is adopted instead. The callback is a 'listening'
+   * listener. System calls: socket(2), setsockopt(2) (reuseAddr,
+   * ipv6Only), bind(2).
+   *
+   * @throws Error `ERR_SOCKET_ALREADY_BOUND`, `ERR_SOCKET_DGRAM_NOT_RUNNING`; TypeError `ERR_INVALID_FD_TYPE`.
+   * Failures of the lookup or of bind(2) are 'error' events (`bind EADDRINUSE 127.0.0.1:53`).
+   * @example
+   * sock.bind(0, '127.0.0.1', () => console.log(sock.address().port));
+   */
+  bind(port?: number | BindOptions | null, address?: string | (() => void), callback?: () => void): this;
+  bind(...args: unknown[]): this {
+    let port = args[0];
+    const address_ = args[1];
+    healthCheck(this);
+    const state = this[kState];
+    if (state.bindState !== UNBOUND) throw alreadyBound();
+    state.bindState = BINDING;
+    const cb = args.length > 0 && args[args.length - 1];
+    if (typeof cb === 'function') {
+      const removeListeners = (): void => {
+        this.removeListener('error', removeListeners);
+        this.removeListener('listening', onListening);
+      };
+      const onListening = (): void => { removeListeners(); cb.call(this); };
+      this.on('error', removeListeners);
+      this.on('listening', onListening);
+    }
+    if (port !== null && typeof port === 'object' && isInt32((port as BindOptions).fd) && (port as BindOptions).fd! > 0) {
+      const errno = openFd(this, state, (port as BindOptions).fd!);
+      if (errno) throw errnoException(errno, 'open');
+      startListening(this);
+      return this;
+    }
+    let address: string;
+    if (port !== null && typeof port === 'object') {
+      address = (port as BindOptions).address || '';
+      port = (port as BindOptions).port;
+    } else {
+      address = typeof address_ === 'function' ? '' : address_ as string;
+    }
+    if (!address) address = state.v6 ? '::' : '0.0.0.0';
+    state.lookup(address, (err, ip) => {
+      if (!state.open) return;
+      if (err) {
+        state.bindState = UNBOUND;
+        this.emit('error', err);
+        return;
+      }
+      const errno = bindFd(state, ip, port);
+      if (errno) {
+        state.bindState = UNBOUND;
+        this.emit('error', exceptionWithHostPort(errno, 'bind', ip, port));
+        return;
+      }
+      startListening(this);
+    });
+    return this;
+  }
+
+  /**
+   * Sets the peer (connect(2) on the datagram socket), binding first when
+   * unbound; emits 'connect', or calls `callback` once connected. Only the
+   * peer's datagrams are received from then on.
+   *
+   * @throws RangeError `ERR_SOCKET_BAD_PORT`; TypeError `ERR_INVALID_ARG_TYPE`; Error `ERR_SOCKET_DGRAM_IS_CONNECTED`.
+   * A failed lookup or connect(2) goes to `callback`, or else to 'error'.
+   * @example
+   * sock.connect(53, '127.0.0.1', () => sock.send('query'));
+   */
+  connect(port: number, address?: string | (() => void), callback?: (err?: Error) => void): void {
+    port = validatePort(port, 'Port', false);
+    if (typeof address === 'function') {
+      callback = address as (err?: Error) => void;
+      address = '';
+    } else if (address === undefined) address = '';
+    if (typeof address !== 'string') throw argType('address', 'of type string', address);
+    const state = this[kState];
+    if (state.connectState !== DISCONNECTED) throw isConnected();
+    state.connectState = CONNECTING;
+    if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
+    const run = (): void => connectNow(this, port, address as string, callback);
+    if (state.bindState !== BOUND) enqueue(this, run);
+    else run();
+  }
+
+  /**
+   * Forgets the peer: connect(2) with AF_UNSPEC.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`; a system error (`connect EBADF`).
+   */
+  disconnect(): void {
+    const state = this[kState];
+    if (state.connectState !== CONNECTED) throw notConnected();
+    const errno = disconnectFd(state);
+    if (errno) throw errnoException(errno, 'connect');
+    state.connectState = DISCONNECTED;
+  }
+
+  /**
+   * Sends one datagram (sendmsg(2), gathered from an array of buffers),
+   * binding first when unbound and resolving `address` (default 127.0.0.1
+   * or ::1) with the lookup. Forms as node:dgram's: send(msg, [offset,
+   * length,] port, [address,] [callback]) on an unconnected socket,
+   * send(msg, [offset, length,] [callback]) on a connected one; `msg` is a
+   * string, a Buffer, a TypedArray, a DataView or an array of them. The
+   * callback gets (error, bytes); without one, a failed send is dropped
+   * silently, as node:dgram drops it. A send that finds the kernel's buffer
+   * full waits in order (getSendQueueCount()).
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`, RangeError `ERR_SOCKET_BAD_PORT` / `ERR_BUFFER_OUT_OF_BOUNDS`,
+   * Error `ERR_SOCKET_DGRAM_IS_CONNECTED` (an address on a connected socket), `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+   * @example
+   * sock.send('ping', 41234, '127.0.0.1', (err, bytes) => console.log(err ?? bytes));
+   * sock.send([header, body], port, 'localhost');
+   */
+  send(msg: unknown, offset?: unknown, length?: unknown, port?: unknown, address?: unknown, callback?: unknown): void {
+    let buffer = msg;
+    let list: Buffer[] | null;
+    const state = this[kState];
+    const connected = state.connectState === CONNECTED;
+    if (!connected) {
+      if (address || (port && typeof port !== 'function')) buffer = sliceBuffer(buffer, offset, length);
+      else {
+        callback = port;
+        port = offset;
+        address = length;
+      }
+    } else {
+      if (typeof length === 'number') {
+        buffer = sliceBuffer(buffer, offset, length);
+        if (typeof port === 'function') {
+          callback = port;
+          port = null;
+        }
+      } else callback = offset;
+      if (port || address) throw isConnected();
+    }
+    if (!Array.isArray(buffer)) {
+      if (typeof buffer === 'string') list = [Buffer.from(buffer)];
+      else if (!ArrayBuffer.isView(buffer)) throw argType('buffer', BUFFER_TYPES, buffer);
+      else list = [asBuffer(buffer)];
+    } else if (!(list = fixBufferList(buffer))) throw argType('buffer list arguments', BUFFER_TYPES, buffer);
+    if (!connected) port = validatePort(port, 'Port', false);
+    if (typeof callback !== 'function') callback = undefined;
+    if (typeof address === 'function') {
+      callback = address;
+      address = undefined;
+    } else if (address != null && typeof address !== 'string') throw argType('address', 'of type string', address);
+    healthCheck(this);
+    if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
+    if (list.length === 0) list.push(Buffer.alloc(0));
+    const cb = callback as Pending['callback'];
+    if (state.bindState !== BOUND) {
+      const sendList = list;
+      enqueue(this, () => this.send(sendList, port, address, cb));
+      return;
+    }
+    if (!connected) {
+      state.lookup(address as string, (ex, ip) => doSend(this, ex, ip, list!, address, port, cb));
+    } else doSend(this, null, null, list, address, port, cb);
+  }
+
+  /**
+   * Closes the socket (close(2)); 'close' follows on the next tick, and
+   * `callback` is a 'close' listener. Sends still waiting for room get
+   * `ECANCELED`. Called while an implicit bind resolves, it runs once that
+   * is done.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING` when already closed.
+   */
+  close(callback?: () => void): this {
+    const state = this[kState];
+    if (typeof callback === 'function') this.on('close', callback);
+    if (state.queue !== undefined) {
+      state.queue.push(() => this.close());
+      return this;
+    }
+    healthCheck(this);
+    state.receiving = false;
+    state.open = false;
+    state.sock?.close();
+    state.sock = null;
+    const cancelled = state.sending.splice(0);
+    state.sendingBytes = 0;
+    process.nextTick(() => this.emit('close'));
+    if (cancelled.length > 0) {
+      setImmediate(() => {
+        for (const p of cancelled) p.callback?.(exceptionWithHostPort(ECANCELED, 'send', p.address, p.port));
+      });
+    }
+    return this;
+  }
+
+  /** Closes the socket and resolves on 'close'; nothing when already closed. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this[kState].open) return;
+    await new Promise<void>((resolve) => this.close(resolve));
+  }
+
+  /**
+   * The bound address: getsockname(2) as `{ address, family, port }`.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING`; a system error (`getsockname EBADF` when not bound).
+   */
+  address(): AddressInfo {
+    healthCheck(this);
+    const sock = this[kState].sock;
+    if (sock === null) throw errnoException(-os.errno.EBADF, 'getsockname');
+    try {
+      return addressInfo(sock.localAddress());
+    } catch (err) {
+      throw errnoException(errnoOf(err) ?? EINVAL, 'getsockname');
+    }
+  }
+
+  /**
+   * The connected peer: getpeername(2) as `{ address, family, port }`.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+   */
+  remoteAddress(): AddressInfo {
+    healthCheck(this);
+    const state = this[kState];
+    if (state.connectState !== CONNECTED) throw notConnected();
+    try {
+      return addressInfo(state.sock!.remoteAddress());
+    } catch (err) {
+      throw errnoException(errnoOf(err) ?? EINVAL, 'getpeername');
+    }
+  }
+
+  /** SO_BROADCAST. @throws a system error (`setBroadcast EBADF` before bind). */
+  setBroadcast(flag: boolean): void { options(this, 'setBroadcast').broadcast(flag); }
+  /** IP_TTL / IPV6_UNICAST_HOPS, 1-255; returns `ttl`. @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error (`setTTL EINVAL`, `setTTL EBADF`). */
+  setTTL(ttl: number): number { return options(this, 'setTTL').ttl(ttl); }
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, 0-255; returns `ttl`. @throws as setTTL. */
+  setMulticastTTL(ttl: number): number { return options(this, 'setMulticastTTL').multicastTTL(ttl); }
+  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP; returns `flag`. */
+  setMulticastLoopback(flag: boolean): boolean { return options(this, 'setMulticastLoopback').multicastLoopback(flag); }
+  /** IP_MULTICAST_IF (an IPv4 address) or IPV6_MULTICAST_IF (an IPv6 address's zone, '::%eth0'). @throws a system error (`setMulticastInterface EINVAL`). */
+  setMulticastInterface(interfaceAddress: string): void { healthCheck(this); options(this, 'setMulticastInterface').multicastInterface(interfaceAddress); }
+  /**
+   * Joins a multicast group (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP), on the
+   * interface with this address (IPv4) or zone (IPv6); binds to the
+   * wildcard first when unbound, as libuv does.
+   * @throws TypeError `ERR_MISSING_ARGS`; a system error (`addMembership EINVAL`, `addMembership ENODEV`).
+   * @example
+   * sock.bind(5353, () => sock.addMembership('224.0.0.251'));
+   */
+  addMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'addMembership').membership(true, multicastAddress, interfaceAddress); }
+  /** Leaves a group joined with addMembership. @throws as addMembership. */
+  dropMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'dropMembership').membership(false, multicastAddress, interfaceAddress); }
+  /** Source-specific membership (IP_ADD_SOURCE_MEMBERSHIP; IPv4). @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error. */
+  addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    healthCheck(this);
+    options(this, 'addSourceSpecificMembership').sourceMembership(true, sourceAddress, groupAddress, interfaceAddress);
+  }
+  /** Leaves a source-specific membership. */
+  dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    healthCheck(this);
+    options(this, 'dropSourceSpecificMembership').sourceMembership(false, sourceAddress, groupAddress, interfaceAddress);
+  }
+  /** SO_RCVBUF. @throws TypeError `ERR_SOCKET_BAD_BUFFER_SIZE`; SystemError `ERR_SOCKET_BUFFER_SIZE` (before bind: EBADF). */
+  setRecvBufferSize(size: number): void { bufferSize(this[kState], size, true); }
+  /** SO_SNDBUF. @throws as setRecvBufferSize. */
+  setSendBufferSize(size: number): void { bufferSize(this[kState], size, false); }
+  /** SO_RCVBUF as the kernel reports it (Linux doubles what was set). @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  getRecvBufferSize(): number { return bufferSize(this[kState], 0, true); }
+  /** SO_SNDBUF as the kernel reports it. @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  getSendBufferSize(): number { return bufferSize(this[kState], 0, false); }
+  /** Bytes of sends waiting for room in the kernel's buffer. */
+  getSendQueueSize(): number { return this[kState].sendingBytes; }
+  /** Sends waiting for room in the kernel's buffer. */
+  getSendQueueCount(): number { return this[kState].sending.length; }
+
+  /** A bound socket keeps the process alive (the default); undoes unref(). */
+  ref(): this {
+    const state = this[kState];
+    if (state.open) { state.ref = true; state.sock?.ref(); }
+    return this;
+  }
+  /** The socket no longer keeps the process alive while it waits for datagrams. */
+  unref(): this {
+    const state = this[kState];
+    if (state.open) { state.ref = false; state.sock?.unref(); }
+    return this;
+  }
+}
+
+function healthCheck(socket: Socket): void {
+  if (!socket[kState].open) throw notRunning();
+}
+
+/** The option setters, or node:dgram's TypeError for a method called on a closed socket's null handle. */
+function options(socket: Socket, method: string): UdpOptions {
+  const state = socket[kState];
+  if (!state.open) throw new TypeError(`Cannot read properties of null (reading '${method}')`);
+  return new UdpOptions(state, method);
+}
+
+function isInt32(value: unknown): value is number {
+  return value === ((value as number) | 0);
+}
+
+function validateUint32(value: unknown, name: string): void {
+  if (typeof value !== 'number') throw argType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < 0 || value > 4294967295) throw outOfRange(name, '>= 0 && <= 4294967295', value);
+}
+
+/** Node's validatePort: a number or numeric string 0-65535 (1- without allowZero), as an integer. */
+function validatePort(port: unknown, name: string, allowZero: boolean): number {
+  if ((typeof port !== 'number' && typeof port !== 'string') || (typeof port === 'string' && port.trim().length === 0) ||
+    +port !== (+port >>> 0) || (port as number) > 0xffff || (port === 0 && !allowZero)) {
+    throw badPort(name, port, allowZero);
+  }
+  return (port as number) | 0;
+}
+
+function asBuffer(view: ArrayBufferView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+function sliceBuffer(buffer: unknown, offset: unknown, length: unknown): Buffer {
+  if (typeof buffer === 'string') buffer = Buffer.from(buffer);
+  else if (!ArrayBuffer.isView(buffer)) throw argType('buffer', BUFFER_TYPES, buffer);
+  const b = buffer as ArrayBufferView;
+  const off = (offset as number) >>> 0;
+  const len = (length as number) >>> 0;
+  if (off > b.byteLength) throw outOfBounds('offset');
+  if (off + len > b.byteLength) throw outOfBounds('length');
+  return Buffer.from(b.buffer, b.byteOffset + off, len);
+}
+
+function fixBufferList(list: unknown[]): Buffer[] | null {
+  const out = new Array<Buffer>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const buf = list[i];
+    if (typeof buf === 'string') out[i] = Buffer.from(buf);
+    else if (!ArrayBuffer.isView(buf)) return null;
+    else out[i] = asBuffer(buf);
+  }
+  return out;
+}
+
+function enqueue(socket: Socket, call: () => void): void {
+  const state = socket[kState];
+  if (state.queue === undefined) {
+    state.queue = [];
+    const onError = (): void => {
+      socket.removeListener('listening', onListening);
+      state.queue = undefined;
+    };
+    const onListening = (): void => {
+      socket.removeListener(EventEmitter.errorMonitor, onError);
+      const queue = state.queue!;
+      state.queue = undefined;
+      for (const entry of queue) entry();
+    };
+    socket.once(EventEmitter.errorMonitor, onError);
+    socket.once('listening', onListening);
+  }
+  state.queue.push(call);
+}
+
+/** The berkeley socket, made now if this is the first call that needs one (libuv makes its fd at bind). */
+export function ensureSocket(state: DgramState, v6: boolean): BSocket {
+  if (state.sock === null) {
+    state.sock = new BSocket(v6 ? 'inet6' : 'inet', 'dgram');
+    if (!state.ref) state.sock.unref();
+  }
+  return state.sock;
+}
+
+/** uv_udp_bind: socket(2) if none yet, SO_REUSEADDR, IPV6_V6ONLY, bind(2); 0 or a negative errno. */
+function bindFd(state: DgramState, ip: string, port: unknown): number {
+  if (!ipOfType(ip, state.v6)) return EINVAL;
+  try {
+    const sock = ensureSocket(state, state.v6);
+    if (state.reuseAddr) sock.setOption('reuseaddr', true);
+    if (state.ipv6Only) sock.setOption('ipv6-v6only', true);
+    // Node hands the port to libuv as a uint32 that htons() truncates.
+    sock.bind(socketAddress(ip, (Number(port) >>> 0) & 0xffff, state.v6));
+    return 0;
+  } catch (err) {
+    return errnoOf(err) ?? EINVAL;
+  }
+}
+
+function startListening(socket: Socket): void {
+  const state = socket[kState];
+  state.receiving = true;
+  state.bindState = BOUND;
+  const sock = state.sock!;
+  void receiveLoop(sock, {
+    receiving: () => state.receiving && state.sock === sock,
+    message: (m: ReceivedMessage) => {
+      const info = addressInfo(m.address) as RemoteInfo;
+      info.size = m.data.length;
+      socket.emit('message', m.data, info);
+    },
+    failed: (err) => socket.emit('error', errnoException(errnoOf(err) ?? EINVAL, 'recvmsg')),
+  });
+  if (state.recvBufferSize) bufferSize(state, state.recvBufferSize, true);
+  if (state.sendBufferSize) bufferSize(state, state.sendBufferSize, false);
+  socket.emit('listening');
+}
+
+function connectNow(socket: Socket, port: number, address: string, callback?: (err?: Error) => void): void {
+  const state = socket[kState];
+  if (callback) socket.once('connect', callback);
+  state.lookup(address, (ex, ip) => {
+    if (!state.open) return;
+    let err: Error | null = ex;
+    if (!err) {
+      const errno = connectFd(state, ip, port);
+      if (errno) err = exceptionWithHostPort(errno, 'connect', address, port);
+    }
+    if (err) {
+      state.connectState = DISCONNECTED;
+      const e = err;
+      process.nextTick(() => {
+        if (callback) {
+          socket.removeListener('connect', callback);
+          callback(e);
+        } else socket.emit('error', e);
+      });
+      return;
+    }
+    state.connectState = CONNECTED;
+    process.nextTick(() => socket.emit('connect'));
+  });
+}
+
+function connectFd(state: DgramState, ip: string, port: number): number {
+  if (!ipOfType(ip, state.v6)) return EINVAL;
+  try {
+    state.sock!.connectSync(socketAddress(ip, port, state.v6));
+    return 0;
+  } catch (err) {
+    return errnoOf(err) ?? EINVAL;
+  }
+}
+
+/** uv_udp_connect(NULL): connect(2) to AF_UNSPEC, which Linux answers with success (or EAFNOSUPPORT, also fine). */
+function disconnectFd(state: DgramState): number {
+  try {
+    state.sock!.connectSync(UNSPEC);
+    return 0;
+  } catch (err) {
+    const errno = errnoOf(err) ?? EINVAL;
+    return errno === -os.errno.EAFNOSUPPORT ? 0 : errno;
+  }
+}
+
+function doSend(socket: Socket, ex: Error | null, ip: string | null, list: Buffer[], address: unknown, port: unknown, callback: Pending['callback']): void {
+  const state = socket[kState];
+  if (ex) {
+    if (typeof callback === 'function') process.nextTick(callback, ex);
+    else process.nextTick(() => socket.emit('error', ex));
+    return;
+  }
+  if (!state.open) return;
+  let to: Pending['to'] = null;
+  if (port) {
+    if (!ipOfType(ip, state.v6)) {
+      if (callback) process.nextTick(callback, exceptionWithHostPort(EINVAL, 'send', address, port));
+      return;
+    }
+    to = socketAddress(ip, port as number, state.v6);
+  }
+  let bytes = 0;
+  for (const b of list) bytes += b.length;
+  const pending: Pending = { list, to, bytes, address, port, callback };
+  if (state.sending.length > 0) return queueSend(state, pending);
+  const r = trySend(state.sock!, pending);
+  if (r === null) return queueSend(state, pending);
+  if (r >= 0) {
+    if (callback) process.nextTick(callback, null, r);
+  } else if (callback) process.nextTick(callback, exceptionWithHostPort(r, 'send', address, port));
+}
+
+/** One send attempt that never waits: the bytes sent, a negative errno, or null when the buffer is full. */
+function trySend(sock: BSocket, p: Pending): number | null {
+  try {
+    if (p.list.length === 1) return p.to ? sock.sendToSync(p.list[0], p.to, NO_WAIT) : sock.sendSync(p.list[0], NO_WAIT);
+    return sock.sendMsgSync(p.to ? { data: p.list, address: p.to } : { data: p.list }, NO_WAIT);
+  } catch (err) {
+    const errno = errnoOf(err);
+    // A zero timeout turns EAGAIN into ETIMEDOUT: UDP sends fail with it no other way.
+    if ((err as { code?: string }).code === 'ETIMEDOUT') return null;
+    return errno ?? EINVAL;
+  }
+}
+
+const NO_WAIT = Object.freeze({ timeout: 0 });
+
+/** Queues a send behind those already waiting; the first to queue starts the drain. */
+function queueSend(state: DgramState, p: Pending): void {
+  state.sending.push(p);
+  state.sendingBytes += p.bytes;
+  if (state.sending.length === 1) void drain(state);
+}
+
+/** Sends the queue in order, each waiting for room (the async driver's wait for writability). */
+async function drain(state: DgramState): Promise<void> {
+  const sock = state.sock!;
+  while (state.sending.length > 0 && state.sock === sock) {
+    const p = state.sending[0];
+    let err: Error | null = null;
+    let sent = 0;
+    try {
+      sent = await (p.list.length === 1
+        ? (p.to ? sock.sendTo(p.list[0], p.to) : sock.send(p.list[0]))
+        : sock.sendMsg(p.to ? { data: p.list, address: p.to } : { data: p.list }));
+    } catch (e) {
+      if (state.sock !== sock) return; // closed: close() cancels what is left
+      err = exceptionWithHostPort(errnoOf(e) ?? EINVAL, 'send', p.address, p.port);
+    }
+    if (state.sending[0] !== p) return;
+    state.sending.shift();
+    state.sendingBytes -= p.bytes;
+    p.callback?.(err, err ? undefined : sent);
+  }
+}
