@@ -81,12 +81,15 @@ export const invalidFdType = (type: string): TypeError => nodeError(TypeError, '
 
 const systemErrors = getSystemErrorMap();
 
+/** Node's SystemError subclasses are classes named NodeError (what `err.constructor.name` says). */
+class NodeError extends Error {}
+
 /** ERR_SOCKET_BUFFER_SIZE, Node's SystemError: the failed call, its code and libuv's description in the message and `info`. */
 export function bufferSizeError(errno: number, recv: boolean): Error {
   const syscall = recv ? 'uv_recv_buffer_size' : 'uv_send_buffer_size';
   const [code, message] = systemErrors.get(errno) ?? [getSystemErrorName(errno), 'unknown error'];
   const info = { errno, code, message, syscall };
-  const err = nodeError(Error, 'ERR_SOCKET_BUFFER_SIZE', `Could not get or set buffer size: ${syscall} returned ${code} (${message})`);
+  const err = nodeError(NodeError, 'ERR_SOCKET_BUFFER_SIZE', `Could not get or set buffer size: ${syscall} returned ${code} (${message})`);
   Object.defineProperty(err, 'name', { value: 'SystemError', enumerable: false, writable: true, configurable: true });
   Object.defineProperty(err, 'info', { value: info, enumerable: true, configurable: true, writable: false });
   Object.defineProperty(err, 'errno', { get: () => info.errno, enumerable: true, configurable: true });

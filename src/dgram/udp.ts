@@ -408,17 +408,17 @@ export class Socket extends EventEmitter {
     options(this, 'dropSourceSpecificMembership').sourceMembership(false, sourceAddress, groupAddress, interfaceAddress);
   }
   /** SO_RCVBUF. @throws TypeError `ERR_SOCKET_BAD_BUFFER_SIZE`; SystemError `ERR_SOCKET_BUFFER_SIZE` (before bind: EBADF). */
-  setRecvBufferSize(size: number): void { bufferSize(this[kState], size, true); }
+  setRecvBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, true); }
   /** SO_SNDBUF. @throws as setRecvBufferSize. */
-  setSendBufferSize(size: number): void { bufferSize(this[kState], size, false); }
+  setSendBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, false); }
   /** SO_RCVBUF as the kernel reports it (Linux doubles what was set). @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
-  getRecvBufferSize(): number { return bufferSize(this[kState], 0, true); }
+  getRecvBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, true); }
   /** SO_SNDBUF as the kernel reports it. @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
-  getSendBufferSize(): number { return bufferSize(this[kState], 0, false); }
+  getSendBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, false); }
   /** Bytes of sends waiting for room in the kernel's buffer. */
-  getSendQueueSize(): number { return this[kState].sendingBytes; }
+  getSendQueueSize(): number { return handle(this, 'getSendQueueSize').sendingBytes; }
   /** Sends waiting for room in the kernel's buffer. */
-  getSendQueueCount(): number { return this[kState].sending.length; }
+  getSendQueueCount(): number { return handle(this, 'getSendQueueCount').sending.length; }
 
   /** A bound socket keeps the process alive (the default); undoes unref(). */
   ref(): this {
@@ -438,11 +438,16 @@ function healthCheck(socket: Socket): void {
   if (!socket[kState].open) throw notRunning();
 }
 
-/** The option setters, or node:dgram's TypeError for a method called on a closed socket's null handle. */
-function options(socket: Socket, method: string): UdpOptions {
+/** The state of an open socket, or node:dgram's TypeError for `method` called on a closed socket's null handle. */
+function handle(socket: Socket, method: string): DgramState {
   const state = socket[kState];
   if (!state.open) throw new TypeError(`Cannot read properties of null (reading '${method}')`);
-  return new UdpOptions(state, method);
+  return state;
+}
+
+/** The option setters of an open socket; `method` names the call in errors. */
+function options(socket: Socket, method: string): UdpOptions {
+  return new UdpOptions(handle(socket, method), method);
 }
 
 function isInt32(value: unknown): value is number {
