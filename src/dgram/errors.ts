@@ -9,7 +9,7 @@
 // belong to.
 import { getSystemErrorMap, getSystemErrorName, inspect } from 'node:util';
 
-type Base = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor;
+type Base = new (message?: string) => Error;
 
 /** Node's NodeError: the base class's error with an own `code`, named `Name [CODE]` in toString() and the stack. */
 function nodeError(Base: Base, code: string, message: string): Error & { code: string } {
