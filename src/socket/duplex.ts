@@ -36,14 +36,28 @@ export interface FdChunk { data: Uint8Array | string; fds?: number[] }
  * listener they are closed.
  */
 export interface FdDuplex extends Duplex {
+  /**
+   * Queues a chunk: bytes, a string (UTF-8 unless `encoding`), or `{ data,
+   * fds }` whose fds go with its first byte (sendmsg(2) with SCM_RIGHTS).
+   * Returns false once more than highWaterMark bytes wait: wait for 'drain'.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`) for a malformed `{ data, fds }` or fds with empty data.
+   */
   write(chunk: Uint8Array | string | FdChunk, callback?: (error?: Error | null) => void): boolean;
+  /** write() with the encoding of a string chunk. */
   write(chunk: Uint8Array | string | FdChunk, encoding?: BufferEncoding, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writable side: once the queued chunks are out, shutdown(2) SHUT_WR (the peer reads the end). */
   end(callback?: () => void): this;
+  /** Writes a last chunk (which may carry fds), then ends the writable side. */
   end(chunk: Uint8Array | string | FdChunk, callback?: () => void): this;
+  /** end() with the encoding of a string chunk. */
   end(chunk: Uint8Array | string | FdChunk, encoding?: BufferEncoding, callback?: () => void): this;
+  /** 'fds': the fds a received chunk carried, just before that chunk; the listener owns (and closes) them. */
   on(event: 'fds', listener: (fds: number[]) => void): this;
+  /** node:stream's events ('data', 'end', 'error', 'drain', 'finish', 'close', ...). */
   on(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** once() of on()'s events, 'fds' included. */
   once(event: 'fds', listener: (fds: number[]) => void): this;
+  /** node:stream's events, once. */
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
