@@ -69,6 +69,28 @@ describe('transfer', () => {
     assert.equal(fdCount(), before);
   });
 
+  test('four workers at once, each with a socket of its own: every datagram served, every fd closed when they exit', { ...T, skip: workerSkip }, async () => {
+    const before = fdCount();
+    const jobs = await Promise.all(Array.from({ length: 4 }, () => readAhead(30)));
+    const workers = jobs.map(() => startWorker('./fixtures/transfer-worker.ts'));
+    const exits = workers.map((w) => new Promise((r) => w.once('exit', r)));
+    const replies = workers.map((w) => new Promise<{ got: string[]; fd: number }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    }));
+    jobs.forEach((j, i) => workers[i].postMessage({ transferable: j.sock.transfer(), count: 29 }));
+    const results = await Promise.all(replies);
+    for (const r of results) assert.deepEqual(r.got, names(1, 30));
+    assert.equal(new Set(results.map((r) => r.fd)).size, 4, 'four sockets');
+    await Promise.all(exits);
+    for (const r of results) {
+      for (let i = 0; i < 50 && existsSync(`/proc/self/fd/${r.fd}`); i++) await sleep(10);
+      assert.equal(existsSync(`/proc/self/fd/${r.fd}`), false, `fd ${r.fd} closed at its worker's exit`);
+    }
+    for (const j of jobs) j.sender.close();
+    assert.equal(fdCount(), before);
+  });
+
   test('a stream socket carries the bytes receive() buffered', T, async () => {
     const [a, b] = Socket.pair('stream');
     await a.sendAll('first line\nand the rest');

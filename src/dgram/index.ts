@@ -1,9 +1,10 @@
 // dgram/ is the berkeley/dgram entry point: node:dgram's interface for
 // every datagram family. udp.ts is node:dgram's Socket for 'udp4'/'udp6'
-// (with its option setters in udp-options.ts), unix.ts the npm unix-dgram
-// package's interface for 'unix_dgram', receive.ts the recvmmsg loop both
-// emit 'message' from, address.ts and errors.ts node:dgram's addresses and
-// errors.
+// (lib/dgram.js's logic), handle.ts libuv's part of it (bind, connect, the
+// send queue), udp-options.ts its option setters, arguments.ts Node's
+// argument checks; unix.ts is the npm unix-dgram package's interface for
+// 'unix_dgram'; receive.ts the recvmmsg loop both emit 'message' from;
+// address.ts and errors.ts node:dgram's addresses and errors.
 /**
  * node:dgram's interface for every datagram family. `createSocket('udp4' |
  * 'udp6')` is node:dgram's Socket (same methods, argument forms, events,

@@ -11,7 +11,8 @@ import type { Socket } from '../socket/socket.js';
 const BATCH = 32;
 /** Bytes per datagram: the largest a UDP datagram can be, so none is cut. */
 const SLOT = 65536;
-const OPTIONS = Object.freeze({ maxMessages: BATCH, size: SLOT });
+/** No control space: fds sent with a datagram (SCM_RIGHTS) are discarded by the kernel, never left open here. */
+const OPTIONS = Object.freeze({ maxMessages: BATCH, size: SLOT, controlLength: 0 });
 
 /** What the loop tells its owner: each datagram, a receive error, and whether it should go on. */
 export interface Receiver {

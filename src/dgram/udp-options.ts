@@ -17,7 +17,7 @@ import { inet_pton } from '../posix.js';
 import { argType, badBufferSize, bufferSizeError, errnoException, errnoOf, invalidFdType, missingArgs } from './errors.js';
 import { EINVAL, socketAddress } from './address.js';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ensureSocket, type DgramState } from './udp.js';
+import { ensureSocket, type DgramState } from './handle.js';
 
 const EBADF = -os.errno.EBADF;
 const ENOSYS = -os.errno.ENOSYS;
@@ -158,8 +158,7 @@ function handleType(fd: number): string {
 }
 
 /** bind({ fd }): adopts an open UDP socket (node:dgram's handle.open); 0 or a negative errno. */
-export function openFd(owner: object, state: DgramState, fd: number): number {
-  void owner;
+export function openFd(state: DgramState, fd: number): number {
   const kind = handleType(fd);
   if (kind !== '') throw invalidFdType(kind);
   let sock: BSocket;

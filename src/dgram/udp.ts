@@ -10,13 +10,13 @@ import { EventEmitter } from 'node:events';
 import { Buffer } from 'node:buffer';
 import dns from 'node:dns';
 import { constants as os } from 'node:os';
-import { Socket as BSocket } from '../socket/socket.js';
 import type { ReceivedMessage } from '../codec/message.js';
 import {
-  alreadyBound, argType, badPort, badType, BUFFER_TYPES, errnoException, errnoOf, exceptionWithHostPort,
-  isConnected, notConnected, notRunning, outOfBounds, outOfRange,
+  alreadyBound, argType, badType, BUFFER_TYPES, errnoException, errnoOf, exceptionWithHostPort, isConnected, notConnected, notRunning,
 } from './errors.js';
-import { addressInfo, EINVAL, ipOfType, socketAddress, type AddressInfo } from './address.js';
+import { addressInfo, EINVAL, type AddressInfo } from './address.js';
+import { asBuffer, fixBufferList, isInt32, sliceBuffer, validatePort, validateUint32 } from './arguments.js';
+import { bindFd, cancelSends, connectFd, disconnectFd, doSend, type DgramState, type Pending } from './handle.js';
 import { receiveLoop } from './receive.js';
 import { bufferSize, openFd, UdpOptions } from './udp-options.js';
 
@@ -26,10 +26,6 @@ const BOUND = 2;
 const DISCONNECTED = 0;
 const CONNECTING = 1;
 const CONNECTED = 2;
-const ECANCELED = -os.errno.ECANCELED;
-/** A sockaddr of family AF_UNSPEC (0): connect(2) to it dissolves a datagram socket's association. */
-const UNSPEC = Object.freeze({ family: 0, bytes: Buffer.alloc(14) });
-
 /** node:dgram's lookup: dns.lookup's (hostname, family, callback) form. */
 export type LookupFunction = (hostname: string, family: number, callback: (err: Error | null, address: string, family?: number) => void) => void;
 
@@ -55,32 +51,6 @@ export interface RemoteInfo extends AddressInfo { size: number }
 
 /** bind()'s object form. */
 export interface BindOptions { port?: number; address?: string; exclusive?: boolean; fd?: number }
-
-/** A send waiting for room in the kernel's buffer. */
-interface Pending { list: Buffer[]; to: ReturnType<typeof socketAddress> | null; bytes: number; address: unknown; port: unknown; callback?: (err: Error | null, bytes?: number) => void }
-
-/** @internal The per-socket state, behind a module-private symbol as node:dgram keeps its own. */
-export interface DgramState {
-  /** Whether the socket is open (node:dgram's `handle`: false after close()). */
-  open: boolean;
-  /** The berkeley socket: made at the first bind (or membership), as libuv makes its fd. */
-  sock: BSocket | null;
-  receiving: boolean;
-  bindState: number;
-  connectState: number;
-  /** Calls made while an implicit bind resolves, run once it is bound. */
-  queue: (() => void)[] | undefined;
-  reuseAddr: boolean | undefined;
-  ipv6Only: boolean | undefined;
-  recvBufferSize: number | undefined;
-  sendBufferSize: number | undefined;
-  lookup: (address: string, callback: (err: Error | null, ip: string) => void) => void;
-  ref: boolean;
-  /** Sends that met a full buffer, in order. */
-  sending: Pending[];
-  sendingBytes: number;
-  v6: boolean;
-}
 
 const kState = Symbol('berkeley.dgram.state');
 
@@ -177,7 +147,7 @@ export class Socket extends EventEmitter {
       this.on('listening', onListening);
     }
     if (port !== null && typeof port === 'object' && isInt32((port as BindOptions).fd) && (port as BindOptions).fd! > 0) {
-      const errno = openFd(this, state, (port as BindOptions).fd!);
+      const errno = openFd(state, (port as BindOptions).fd!);
       if (errno) throw errnoException(errno, 'open');
       startListening(this);
       return this;
@@ -306,8 +276,22 @@ export class Socket extends EventEmitter {
       return;
     }
     if (!connected) {
-      state.lookup(address as string, (ex, ip) => doSend(this, ex, ip, list!, address, port, cb));
-    } else doSend(this, null, null, list, address, port, cb);
+      state.lookup(address as string, (ex, ip) => doSend(this, state, ex, ip, list!, address, port, cb));
+    } else doSend(this, state, null, null, list, address, port, cb);
+  }
+
+  /**
+   * node:dgram's legacy sendto(buffer, offset, length, port, address,
+   * callback): send() after checking that offset, length and port are
+   * numbers and address a string.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`; as send().
+   */
+  sendto(buffer: unknown, offset: number, length: number, port: number, address: string, callback?: (err: Error | null, bytes?: number) => void): void {
+    if (typeof offset !== 'number') throw argType('offset', 'of type number', offset);
+    if (typeof length !== 'number') throw argType('length', 'of type number', length);
+    if (typeof port !== 'number') throw argType('port', 'of type number', port);
+    if (typeof address !== 'string') throw argType('address', 'of type string', address);
+    this.send(buffer, offset, length, port, address, callback);
   }
 
   /**
@@ -329,14 +313,8 @@ export class Socket extends EventEmitter {
     state.open = false;
     state.sock?.close();
     state.sock = null;
-    const cancelled = state.sending.splice(0);
-    state.sendingBytes = 0;
     process.nextTick(() => this.emit('close'));
-    if (cancelled.length > 0) {
-      setImmediate(() => {
-        for (const p of cancelled) p.callback?.(exceptionWithHostPort(ECANCELED, 'send', p.address, p.port));
-      });
-    }
+    cancelSends(state);
     return this;
   }
 
@@ -450,51 +428,6 @@ function options(socket: Socket, method: string): UdpOptions {
   return new UdpOptions(handle(socket, method), method);
 }
 
-function isInt32(value: unknown): value is number {
-  return value === ((value as number) | 0);
-}
-
-function validateUint32(value: unknown, name: string): void {
-  if (typeof value !== 'number') throw argType(name, 'of type number', value);
-  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
-  if (value < 0 || value > 4294967295) throw outOfRange(name, '>= 0 && <= 4294967295', value);
-}
-
-/** Node's validatePort: a number or numeric string 0-65535 (1- without allowZero), as an integer. */
-function validatePort(port: unknown, name: string, allowZero: boolean): number {
-  if ((typeof port !== 'number' && typeof port !== 'string') || (typeof port === 'string' && port.trim().length === 0) ||
-    +port !== (+port >>> 0) || (port as number) > 0xffff || (port === 0 && !allowZero)) {
-    throw badPort(name, port, allowZero);
-  }
-  return (port as number) | 0;
-}
-
-function asBuffer(view: ArrayBufferView): Buffer {
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function sliceBuffer(buffer: unknown, offset: unknown, length: unknown): Buffer {
-  if (typeof buffer === 'string') buffer = Buffer.from(buffer);
-  else if (!ArrayBuffer.isView(buffer)) throw argType('buffer', BUFFER_TYPES, buffer);
-  const b = buffer as ArrayBufferView;
-  const off = (offset as number) >>> 0;
-  const len = (length as number) >>> 0;
-  if (off > b.byteLength) throw outOfBounds('offset');
-  if (off + len > b.byteLength) throw outOfBounds('length');
-  return Buffer.from(b.buffer, b.byteOffset + off, len);
-}
-
-function fixBufferList(list: unknown[]): Buffer[] | null {
-  const out = new Array<Buffer>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const buf = list[i];
-    if (typeof buf === 'string') out[i] = Buffer.from(buf);
-    else if (!ArrayBuffer.isView(buf)) return null;
-    else out[i] = asBuffer(buf);
-  }
-  return out;
-}
-
 function enqueue(socket: Socket, call: () => void): void {
   const state = socket[kState];
   if (state.queue === undefined) {
@@ -513,30 +446,6 @@ function enqueue(socket: Socket, call: () => void): void {
     socket.once('listening', onListening);
   }
   state.queue.push(call);
-}
-
-/** The berkeley socket, made now if this is the first call that needs one (libuv makes its fd at bind). */
-export function ensureSocket(state: DgramState, v6: boolean): BSocket {
-  if (state.sock === null) {
-    state.sock = new BSocket(v6 ? 'inet6' : 'inet', 'dgram');
-    if (!state.ref) state.sock.unref();
-  }
-  return state.sock;
-}
-
-/** uv_udp_bind: socket(2) if none yet, SO_REUSEADDR, IPV6_V6ONLY, bind(2); 0 or a negative errno. */
-function bindFd(state: DgramState, ip: string, port: unknown): number {
-  if (!ipOfType(ip, state.v6)) return EINVAL;
-  try {
-    const sock = ensureSocket(state, state.v6);
-    if (state.reuseAddr) sock.setOption('reuseaddr', true);
-    if (state.ipv6Only) sock.setOption('ipv6-v6only', true);
-    // Node hands the port to libuv as a uint32 that htons() truncates.
-    sock.bind(socketAddress(ip, (Number(port) >>> 0) & 0xffff, state.v6));
-    return 0;
-  } catch (err) {
-    return errnoOf(err) ?? EINVAL;
-  }
 }
 
 function startListening(socket: Socket): void {
@@ -584,94 +493,3 @@ function connectNow(socket: Socket, port: number, address: string, callback?: (e
   });
 }
 
-function connectFd(state: DgramState, ip: string, port: number): number {
-  if (!ipOfType(ip, state.v6)) return EINVAL;
-  try {
-    state.sock!.connectSync(socketAddress(ip, port, state.v6));
-    return 0;
-  } catch (err) {
-    return errnoOf(err) ?? EINVAL;
-  }
-}
-
-/** uv_udp_connect(NULL): connect(2) to AF_UNSPEC, which Linux answers with success (or EAFNOSUPPORT, also fine). */
-function disconnectFd(state: DgramState): number {
-  try {
-    state.sock!.connectSync(UNSPEC);
-    return 0;
-  } catch (err) {
-    const errno = errnoOf(err) ?? EINVAL;
-    return errno === -os.errno.EAFNOSUPPORT ? 0 : errno;
-  }
-}
-
-function doSend(socket: Socket, ex: Error | null, ip: string | null, list: Buffer[], address: unknown, port: unknown, callback: Pending['callback']): void {
-  const state = socket[kState];
-  if (ex) {
-    if (typeof callback === 'function') process.nextTick(callback, ex);
-    else process.nextTick(() => socket.emit('error', ex));
-    return;
-  }
-  if (!state.open) return;
-  let to: Pending['to'] = null;
-  if (port) {
-    if (!ipOfType(ip, state.v6)) {
-      if (callback) process.nextTick(callback, exceptionWithHostPort(EINVAL, 'send', address, port));
-      return;
-    }
-    to = socketAddress(ip, port as number, state.v6);
-  }
-  let bytes = 0;
-  for (const b of list) bytes += b.length;
-  const pending: Pending = { list, to, bytes, address, port, callback };
-  if (state.sending.length > 0) return queueSend(state, pending);
-  const r = trySend(state.sock!, pending);
-  if (r === null) return queueSend(state, pending);
-  if (r >= 0) {
-    if (callback) process.nextTick(callback, null, r);
-  } else if (callback) process.nextTick(callback, exceptionWithHostPort(r, 'send', address, port));
-}
-
-/** One send attempt that never waits: the bytes sent, a negative errno, or null when the buffer is full. */
-function trySend(sock: BSocket, p: Pending): number | null {
-  try {
-    if (p.list.length === 1) return p.to ? sock.sendToSync(p.list[0], p.to, NO_WAIT) : sock.sendSync(p.list[0], NO_WAIT);
-    return sock.sendMsgSync(p.to ? { data: p.list, address: p.to } : { data: p.list }, NO_WAIT);
-  } catch (err) {
-    const errno = errnoOf(err);
-    // A zero timeout turns EAGAIN into ETIMEDOUT: UDP sends fail with it no other way.
-    if ((err as { code?: string }).code === 'ETIMEDOUT') return null;
-    return errno ?? EINVAL;
-  }
-}
-
-const NO_WAIT = Object.freeze({ timeout: 0 });
-
-/** Queues a send behind those already waiting; the first to queue starts the drain. */
-function queueSend(state: DgramState, p: Pending): void {
-  state.sending.push(p);
-  state.sendingBytes += p.bytes;
-  if (state.sending.length === 1) void drain(state);
-}
-
-/** Sends the queue in order, each waiting for room (the async driver's wait for writability). */
-async function drain(state: DgramState): Promise<void> {
-  const sock = state.sock!;
-  while (state.sending.length > 0 && state.sock === sock) {
-    const p = state.sending[0];
-    let err: Error | null = null;
-    let sent = 0;
-    try {
-      sent = await (p.list.length === 1
-        ? (p.to ? sock.sendTo(p.list[0], p.to) : sock.send(p.list[0]))
-        : sock.sendMsg(p.to ? { data: p.list, address: p.to } : { data: p.list }));
-    } catch (e) {
-      if (state.sock !== sock) return; // closed: close() cancels what is left
-      err = exceptionWithHostPort(errnoOf(e) ?? EINVAL, 'send', p.address, p.port);
-    }
-    if (state.sending[0] !== p) return;
-    state.sending.shift();
-    state.sendingBytes -= p.bytes;
-    p.callback?.(err, err ? undefined : sent);
-  }
-}
