@@ -35,6 +35,8 @@ const EXPECT: RegExp[] = [
   /^echo: ping\n$/,
   /^hello \(5 bytes, from an unnamed socket\)\n$/,
   /^reply from 127\.0\.0\.1 in [\d.]+ ms\n$/,
+  /^echo: hello\n$/,
+  /^hello, \|w\|o\|r\|l\|d\n$/,
   /^take this: same file\? true\ngot 1 fd\(s\)\ndata: a file again\n$/,
   /^main thread: one\nworker: two\nworker: three\n$/,
 ];
