@@ -8,7 +8,14 @@ import type { SocketAddress } from '../codec/sockaddr.js';
 import { ifIndexToName, ifNameToIndex } from '../resolver.js';
 
 /** What node:dgram's address(), remoteAddress() and rinfo say of an address. */
-export interface AddressInfo { address: string; family: 'IPv4' | 'IPv6'; port: number }
+export interface AddressInfo {
+  /** The IP address; an IPv6 zone after '%' (an interface name). */
+  address: string;
+  /** 'IPv4' or 'IPv6'. */
+  family: 'IPv4' | 'IPv6';
+  /** The port. */
+  port: number;
+}
 
 export const EINVAL = -os.errno.EINVAL;
 

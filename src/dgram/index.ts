@@ -51,5 +51,12 @@ export function createSocket(type: 'udp4' | 'udp6' | 'unix_dgram' | SocketOption
 }
 
 /** The module as one object, as `import dgram from 'node:dgram'` gives it. */
-const dgram = { createSocket, Socket, UnixDgramSocket };
+const dgram: {
+  /** {@link createSocket}. */
+  createSocket: typeof createSocket;
+  /** node:dgram's Socket ({@link Socket}). */
+  Socket: typeof Socket;
+  /** unix-dgram's socket ({@link UnixDgramSocket}). */
+  UnixDgramSocket: typeof UnixDgramSocket;
+} = { createSocket, Socket, UnixDgramSocket };
 export default dgram;

@@ -31,6 +31,7 @@ export type LookupFunction = (hostname: string, family: number, callback: (err: 
 
 /** createSocket()'s options, as node:dgram's. */
 export interface SocketOptions {
+  /** 'udp4', 'udp6', or 'unix_dgram' for the unix-dgram interface. */
   type: 'udp4' | 'udp6' | 'unix_dgram';
   /** SO_REUSEADDR before bind. */
   reuseAddr?: boolean;
@@ -47,10 +48,22 @@ export interface SocketOptions {
 }
 
 /** What a 'message' listener gets besides the data: the sender and the datagram's size. */
-export interface RemoteInfo extends AddressInfo { size: number }
+export interface RemoteInfo extends AddressInfo {
+  /** The datagram's length in bytes. */
+  size: number;
+}
 
 /** bind()'s object form. */
-export interface BindOptions { port?: number; address?: string; exclusive?: boolean; fd?: number }
+export interface BindOptions {
+  /** The port (default 0: any free one). */
+  port?: number;
+  /** The address or host name (default every address: 0.0.0.0 or ::). */
+  address?: string;
+  /** node:dgram's flag for cluster workers; workers here always bind their own socket. */
+  exclusive?: boolean;
+  /** An open UDP socket's fd to adopt instead of binding. */
+  fd?: number;
+}
 
 const kState = Symbol('berkeley.dgram.state');
 

@@ -157,7 +157,10 @@ export class UnixDgramSocket extends EventEmitter {
   }
 
   /** The bound path as `{ path }` (unix-dgram throws 'not implemented'). */
-  address(): { path: string } {
+  address(): {
+    /** The bound path ('' when not bound). */
+    path: string;
+  } {
     const a = this.#sock.localAddress();
     return { path: a.family === 'unix' ? a.path : '' };
   }

@@ -26,7 +26,12 @@ export interface DuplexOptions {
 }
 
 /** A chunk with fds: the fds travel with its first byte. */
-export interface FdChunk { data: Uint8Array | string; fds?: number[] }
+export interface FdChunk {
+  /** The bytes (a string as UTF-8); not empty when fds go with them. */
+  data: Uint8Array | string;
+  /** Open fds to send (SCM_RIGHTS, at most 253); the receiver gets new fds for the same open files. They stay yours to close. */
+  fds?: number[];
+}
 
 /**
  * A node:stream Duplex over a stream socket. write() also takes `{ data,

@@ -16,7 +16,10 @@ import { ReadAhead } from '../io/readahead.js';
 import { kState, type SocketState } from './state.js';
 
 /** A datagram read ahead, as a TransferableSocket carries it (plain data, cloned by postMessage). */
-export type TransferredDatagram = Omit<ReceivedMessage, 'data'> & { data: Uint8Array };
+export type TransferredDatagram = Omit<ReceivedMessage, 'data'> & {
+  /** The datagram's bytes (a Buffer before postMessage, a Uint8Array after). */
+  data: Uint8Array;
+};
 
 /**
  * What transfer() returns and Socket.from() takes: the fd, the socket's
@@ -25,9 +28,13 @@ export type TransferredDatagram = Omit<ReceivedMessage, 'data'> & { data: Uint8A
  * A plain object: send it with postMessage().
  */
 export interface TransferableSocket {
+  /** The socket's fd, given up by the sender: whoever calls Socket.from() owns it. */
   fd: number;
+  /** AF_* number. */
   family: number;
+  /** SOCK_* number. */
   type: number;
+  /** The protocol number (0: the family's default). */
   protocol: number;
   /** Stream bytes receive() had buffered. */
   input?: Uint8Array;
