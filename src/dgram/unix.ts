@@ -87,7 +87,7 @@ export class UnixDgramSocket extends EventEmitter {
    * @throws TypeError for a path that is not a string (unix-dgram would crash).
    */
   bind(path: string): void {
-    const errno = this.#call('bind', path, (p) => this.#sock.bind(p));
+    const errno = this.#call(path, (p) => this.#sock.bind(p));
     if (errno < 0) return void this.emit('error', unixDgramError(errno, 'bind'));
     this.#receive();
     this.emit('listening');
@@ -98,7 +98,7 @@ export class UnixDgramSocket extends EventEmitter {
    * now on) or 'error' before it returns.
    */
   connect(path: string): void {
-    const errno = this.#call('connect', path, (p) => this.#sock.connectSync(p));
+    const errno = this.#call(path, (p) => this.#sock.connectSync(p));
     if (errno < 0) return void this.emit('error', unixDgramError(errno, 'connect'));
     this.connected = true;
     this.emit('connect');
@@ -170,7 +170,8 @@ export class UnixDgramSocket extends EventEmitter {
   /** The socket no longer keeps the process alive. */
   unref(): this { this.#ref = false; this.#sock.unref(); return this; }
 
-  #call(syscall: string, path: unknown, call: (address: { family: 'unix'; path: string }) => void): number {
+  /** bind or connect to `path`: 0 or a negative errno; argument errors are thrown. */
+  #call(path: unknown, call: (address: { family: 'unix'; path: string }) => void): number {
     if (typeof path !== 'string') throw argType('path', 'of type string', path);
     try {
       call({ family: 'unix', path });
@@ -180,7 +181,6 @@ export class UnixDgramSocket extends EventEmitter {
       if (errno === undefined && (err as { code?: string }).code !== 'ERR_SOCKET_CLOSED') throw err;
       return errno ?? -os.errno.EBADF;
     }
-    void syscall;
   }
 
   #receive(): void {
