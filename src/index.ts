@@ -26,6 +26,8 @@ export { SocketError, AbortError, type SocketErrorCode, type ErrorDetails } from
 export { constants } from './sys/constants.js';
 export { features, hasDualstackIPv6, gethostname } from './sys/features.js';
 export type { WebStreams } from './socket/webstreams.js';
+export type { DuplexOptions, FdDuplex, FdChunk } from './socket/duplex.js';
+export type { TransferableSocket, TransferredDatagram } from './socket/transferable.js';
 export type {
   OptionName, OptionValues, OptionInputs, SharedOptions, ReadableOptionName, WritableOptionName, Linger, Membership, SourceMembership,
   LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct,

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ROOT } from './typecheck.ts';
 
-/** Every file under `dir`, as paths relative to it. */
+/** Every file under `dir`, as paths relative to it; docs/guide/ is written by hand, not generated. */
 function files(dir: string, root = dir): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), root) : e.isFile() ? [relative(root, join(dir, e.name))] : []))
+    .flatMap((e) => (e.isDirectory() ? (dir === root && e.name === 'guide' ? [] : files(join(dir, e.name), root)) : e.isFile() ? [relative(root, join(dir, e.name))] : []))
     .sort();
 }
 

@@ -29,9 +29,13 @@ import { kState, NONBLOCK, nonblocking, SocketState } from './state.js';
 import { isMultipath, openWithFallback } from './mptcp.js';
 import { dupState } from './descriptor.js';
 import { toWebStreams, type WebStreams } from './webstreams.js';
+import { toDuplex, type DuplexOptions, type FdDuplex } from './duplex.js';
+import { fromTransferable, transfer, type TransferableSocket } from './transferable.js';
 
 export type { AddressLike, SocketType };
 export { SocketBase, SocketTransfer };
+export type { DuplexOptions, FdDuplex, FdChunk } from './duplex.js';
+export type { TransferableSocket, TransferredDatagram } from './transferable.js';
 export type { AddressByFamily, AddressOf, FamilyOf, FlagOptions, Inet6Address, InetAddress, IoOptions, MessagesOptions, OptionLevel, RecvManyOptions, RecvMsgOptions, UnixAddress } from './types.js';
 import type { AddressOf, IoOptions, MessagesOptions } from './types.js';
 
@@ -108,10 +112,20 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    *
    * @throws {@link SocketError} `EEXIST` when a live Socket already owns the
    * fd, `ENOTSOCK` when it is not a socket, `EBADF` when it is not open.
+   *
+   * Given a {@link TransferableSocket} (from transfer(), in this worker or
+   * another, after postMessage), it owns that fd and puts back what the
+   * socket had read but not handed out: the next receive calls return
+   * those datagrams and bytes first, in order.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`) for a malformed transferable.
    * @example
    * const s = Socket.from(3);     // an fd inherited from the parent process
+   * // in a worker: parentPort.on('message', (t) => serve(Socket.from(t)));
    */
-  static from(fd: number): Socket {
+  static from(fd: number): Socket;
+  static from(transferable: TransferableSocket): Socket;
+  static from(fd: number | TransferableSocket): Socket {
+    if (typeof fd === 'object' && fd !== null) return fromTransferable(fd, (n) => Socket.from(n));
     validateFd(fd);
     // Ownership first: an fd that already has an owner is refused before any system call on it.
     const s = new SocketState(AF_UNSPEC, 0, 0);
@@ -318,6 +332,43 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * const { readable, writable } = (await connect('127.0.0.1', 8080)).toWebStreams();
    */
   toWebStreams(): WebStreams { return toWebStreams(this[kState], this); }
+
+  /**
+   * A node:stream Duplex over a connected stream socket (Unix or TCP):
+   * reads are recvmsg(2) calls, writes sendmsg(2)/send(2) calls, end()
+   * shuts the sending half (shutdown(2) SHUT_WR) once the data is out,
+   * destroy() closes the socket. On a Unix socket, write `{ data, fds }`
+   * to send fds (SCM_RIGHTS) with the first byte of `data`; the readable
+   * side emits 'fds' with the fds a chunk carried just before that chunk,
+   * and closes any that no 'fds' listener takes. Backpressure, errors,
+   * allowHalfOpen and highWaterMark are node:stream's.
+   *
+   * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for a listening or non-stream socket; {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * A write with fds on a TCP socket fails the stream with a TypeError (other families drop fds silently).
+   * @example
+   * const [a, b] = Socket.pair('stream');
+   * const out = a.toDuplex();
+   * const inp = b.toDuplex();
+   * inp.on('fds', (fds) => console.log('got fds', fds));      // yours to close
+   * out.write({ data: 'here is a file', fds: [fileFd] });
+   * await pipeline(fs.createReadStream('big.bin'), out);   // node:stream/promises
+   */
+  toDuplex(opts?: DuplexOptions): FdDuplex { return toDuplex(this[kState], this, opts); }
+
+  /**
+   * Gives this socket's fd up, as detach() does, in a {@link
+   * TransferableSocket}: a plain object for postMessage() to another
+   * worker (or for this thread), carrying the family, type, protocol and
+   * whatever was read but not handed out (datagrams a loop read ahead,
+   * bytes receive() buffered). Socket.from(transferable) there owns the fd
+   * and returns that data first. This socket is closed afterwards.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @example
+   * const worker = new Worker('./serve.js');
+   * for await (const conn of server.connections()) worker.postMessage(conn.transfer());
+   */
+  transfer(): TransferableSocket { return transfer(this[kState], () => this.detach()); }
 }
 
 /** socket(2) for `new Socket(family, type, protocol)`: the state that owns the new fd. */

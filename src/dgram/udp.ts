@@ -1,0 +1,508 @@
+// node:dgram's Socket for 'udp4' and 'udp6' over a berkeley Socket: the
+// same methods, argument forms, events, errors and ordering as Node 20's
+// lib/dgram.js, whose logic this follows step by step (its bind state,
+// connect state and the queue of calls made while an implicit bind
+// resolves), with libuv's part (uv_udp_*) done by berkeley: the fd is made
+// at the first bind as libuv makes it, sends are tried at once and queued
+// in order when the kernel's buffer is full, and datagrams are received by
+// recvmmsg(2) (receive.ts).
+import { EventEmitter } from 'node:events';
+import { Buffer } from 'node:buffer';
+import dns from 'node:dns';
+import { constants as os } from 'node:os';
+import type { ReceivedMessage } from '../codec/message.js';
+import {
+  alreadyBound, argType, badType, BUFFER_TYPES, errnoException, errnoOf, exceptionWithHostPort, isConnected, notConnected, notRunning,
+} from './errors.js';
+import { addressInfo, EINVAL, type AddressInfo } from './address.js';
+import { asBuffer, fixBufferList, isInt32, sliceBuffer, validatePort, validateUint32 } from './arguments.js';
+import { bindFd, cancelSends, connectFd, disconnectFd, doSend, type DgramState, type Pending } from './handle.js';
+import { receiveLoop } from './receive.js';
+import { bufferSize, openFd, UdpOptions } from './udp-options.js';
+
+const UNBOUND = 0;
+const BINDING = 1;
+const BOUND = 2;
+const DISCONNECTED = 0;
+const CONNECTING = 1;
+const CONNECTED = 2;
+/** node:dgram's lookup: dns.lookup's (hostname, family, callback) form. */
+export type LookupFunction = (hostname: string, family: number, callback: (err: Error | null, address: string, family?: number) => void) => void;
+
+/** createSocket()'s options, as node:dgram's. */
+export interface SocketOptions {
+  /** 'udp4', 'udp6', or 'unix_dgram' for the unix-dgram interface. */
+  type: 'udp4' | 'udp6' | 'unix_dgram';
+  /** SO_REUSEADDR before bind. */
+  reuseAddr?: boolean;
+  /** IPV6_V6ONLY before bind ('udp6'). */
+  ipv6Only?: boolean;
+  /** SO_RCVBUF, set when the socket is bound. */
+  recvBufferSize?: number;
+  /** SO_SNDBUF, set when the socket is bound. */
+  sendBufferSize?: number;
+  /** Resolves host names instead of dns.lookup. */
+  lookup?: LookupFunction;
+  /** Closes the socket when aborted. */
+  signal?: AbortSignal;
+}
+
+/** What a 'message' listener gets besides the data: the sender and the datagram's size. */
+export interface RemoteInfo extends AddressInfo {
+  /** The datagram's length in bytes. */
+  size: number;
+}
+
+/** bind()'s object form. */
+export interface BindOptions {
+  /** The port (default 0: any free one). */
+  port?: number;
+  /** The address or host name (default every address: 0.0.0.0 or ::). */
+  address?: string;
+  /** node:dgram's flag for cluster workers; workers here always bind their own socket. */
+  exclusive?: boolean;
+  /** An open UDP socket's fd to adopt instead of binding. */
+  fd?: number;
+}
+
+const kState = Symbol('berkeley.dgram.state');
+
+/**
+ * node:dgram's Socket, for 'udp4' and 'udp6': a program written for
+ * node:dgram runs unchanged with its import changed to `berkeley/dgram`.
+ * Datagrams are received by recvmmsg(2), many per system call. Errors are
+ * Node's (`ERR_SOCKET_BAD_PORT`, `ERR_SOCKET_DGRAM_NOT_RUNNING`, system
+ * errors with a negative `errno`), events come in node:dgram's order
+ * ('listening' before the first 'message', 'close' on the next tick).
+ *
+ * Not supported: cluster workers sharing a primary's socket (each worker
+ * binds its own, as with `exclusive: true`).
+ *
+ * @example
+ * import { createSocket } from 'berkeley/dgram';
+ * const server = createSocket('udp4');
+ * server.on('message', (msg, rinfo) => server.send(msg, rinfo.port, rinfo.address));
+ * server.bind(41234, '127.0.0.1');
+ */
+export class Socket extends EventEmitter {
+  /** 'udp4' or 'udp6'. */
+  readonly type: 'udp4' | 'udp6';
+  /** @internal */
+  readonly [kState]: DgramState;
+
+  /** Use createSocket(). @throws TypeError `ERR_SOCKET_BAD_TYPE`, `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE` for a bad buffer size. */
+  constructor(type: 'udp4' | 'udp6' | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
+    super();
+    let options: SocketOptions | undefined;
+    let lookup: unknown;
+    if (type !== null && typeof type === 'object') {
+      options = type;
+      type = options.type as 'udp4';
+      lookup = options.lookup;
+      if (options.recvBufferSize) validateUint32(options.recvBufferSize, 'options.recvBufferSize');
+      if (options.sendBufferSize) validateUint32(options.sendBufferSize, 'options.sendBufferSize');
+    }
+    if (lookup === undefined) lookup = dns.lookup;
+    else if (typeof lookup !== 'function') throw argType('lookup', 'of type function', lookup);
+    if (type !== 'udp4' && type !== 'udp6') throw badType();
+    const fn = lookup as LookupFunction;
+    const v6 = type === 'udp6';
+    this.type = type;
+    if (typeof listener === 'function') this.on('message', listener);
+    this[kState] = {
+      open: true, sock: null, receiving: false, bindState: UNBOUND, connectState: DISCONNECTED, queue: undefined,
+      reuseAddr: options?.reuseAddr, ipv6Only: options?.ipv6Only, recvBufferSize: options?.recvBufferSize,
+      sendBufferSize: options?.sendBufferSize, ref: true, sending: [], sendingBytes: 0, v6,
+      lookup: (address, cb) => fn(address || (v6 ? '::1' : '127.0.0.1'), v6 ? 6 : 4, cb as never),
+    };
+    if (options?.signal !== undefined) {
+      const { signal } = options;
+      if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) throw argType('options.signal', 'an instance of AbortSignal', signal);
+      const onAborted = (): void => { if (this[kState].open) this.close(); };
+      if (signal.aborted) onAborted();
+      else {
+        signal.addEventListener('abort', onAborted, { once: true });
+        this.once('close', () => signal.removeEventListener('abort', onAborted));
+      }
+    }
+  }
+
+  /**
+   * Binds to a port and address (default: any port, every address),
+   * resolving the address with the socket's lookup, then emits
+   * 'listening' and starts receiving. Forms: bind(port?, address?,
+   * callback?), bind({ port, address, exclusive, fd }, callback?); with `fd`
+   * an open UDP socket is adopted instead. The callback is a 'listening'
+   * listener. System calls: socket(2), setsockopt(2) (reuseAddr,
+   * ipv6Only), bind(2).
+   *
+   * @throws Error `ERR_SOCKET_ALREADY_BOUND`, `ERR_SOCKET_DGRAM_NOT_RUNNING`; TypeError `ERR_INVALID_FD_TYPE`.
+   * Failures of the lookup or of bind(2) are 'error' events (`bind EADDRINUSE 127.0.0.1:53`).
+   * @example
+   * sock.bind(0, '127.0.0.1', () => console.log(sock.address().port));
+   */
+  bind(port?: number | BindOptions | null, address?: string | (() => void), callback?: () => void): this;
+  bind(...args: unknown[]): this {
+    let port = args[0];
+    const address_ = args[1];
+    healthCheck(this);
+    const state = this[kState];
+    if (state.bindState !== UNBOUND) throw alreadyBound();
+    state.bindState = BINDING;
+    const cb = args.length > 0 && args[args.length - 1];
+    if (typeof cb === 'function') {
+      const removeListeners = (): void => {
+        this.removeListener('error', removeListeners);
+        this.removeListener('listening', onListening);
+      };
+      const onListening = (): void => { removeListeners(); cb.call(this); };
+      this.on('error', removeListeners);
+      this.on('listening', onListening);
+    }
+    if (port !== null && typeof port === 'object' && isInt32((port as BindOptions).fd) && (port as BindOptions).fd! > 0) {
+      const errno = openFd(state, (port as BindOptions).fd!);
+      if (errno) throw errnoException(errno, 'open');
+      startListening(this);
+      return this;
+    }
+    let address: string;
+    if (port !== null && typeof port === 'object') {
+      address = (port as BindOptions).address || '';
+      port = (port as BindOptions).port;
+    } else {
+      address = typeof address_ === 'function' ? '' : address_ as string;
+    }
+    if (!address) address = state.v6 ? '::' : '0.0.0.0';
+    state.lookup(address, (err, ip) => {
+      if (!state.open) return;
+      if (err) {
+        state.bindState = UNBOUND;
+        this.emit('error', err);
+        return;
+      }
+      const errno = bindFd(state, ip, port);
+      if (errno) {
+        state.bindState = UNBOUND;
+        this.emit('error', exceptionWithHostPort(errno, 'bind', ip, port));
+        return;
+      }
+      startListening(this);
+    });
+    return this;
+  }
+
+  /**
+   * Sets the peer (connect(2) on the datagram socket), binding first when
+   * unbound; emits 'connect', or calls `callback` once connected. Only the
+   * peer's datagrams are received from then on.
+   *
+   * @throws RangeError `ERR_SOCKET_BAD_PORT`; TypeError `ERR_INVALID_ARG_TYPE`; Error `ERR_SOCKET_DGRAM_IS_CONNECTED`.
+   * A failed lookup or connect(2) goes to `callback`, or else to 'error'.
+   * @example
+   * sock.connect(53, '127.0.0.1', () => sock.send('query'));
+   */
+  connect(port: number, address?: string | (() => void), callback?: (err?: Error) => void): void {
+    port = validatePort(port, 'Port', false);
+    if (typeof address === 'function') {
+      callback = address as (err?: Error) => void;
+      address = '';
+    } else if (address === undefined) address = '';
+    if (typeof address !== 'string') throw argType('address', 'of type string', address);
+    const state = this[kState];
+    if (state.connectState !== DISCONNECTED) throw isConnected();
+    state.connectState = CONNECTING;
+    if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
+    const run = (): void => connectNow(this, port, address as string, callback);
+    if (state.bindState !== BOUND) enqueue(this, run);
+    else run();
+  }
+
+  /**
+   * Forgets the peer: connect(2) with AF_UNSPEC.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`; a system error (`connect EBADF`).
+   */
+  disconnect(): void {
+    const state = this[kState];
+    if (state.connectState !== CONNECTED) throw notConnected();
+    const errno = disconnectFd(state);
+    if (errno) throw errnoException(errno, 'connect');
+    state.connectState = DISCONNECTED;
+  }
+
+  /**
+   * Sends one datagram (sendmsg(2), gathered from an array of buffers),
+   * binding first when unbound and resolving `address` (default 127.0.0.1
+   * or ::1) with the lookup. Forms as node:dgram's: send(msg, [offset,
+   * length,] port, [address,] [callback]) on an unconnected socket,
+   * send(msg, [offset, length,] [callback]) on a connected one; `msg` is a
+   * string, a Buffer, a TypedArray, a DataView or an array of them. The
+   * callback gets (error, bytes); without one, a failed send is dropped
+   * silently, as node:dgram drops it. A send that finds the kernel's buffer
+   * full waits in order (getSendQueueCount()).
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`, RangeError `ERR_SOCKET_BAD_PORT` / `ERR_BUFFER_OUT_OF_BOUNDS`,
+   * Error `ERR_SOCKET_DGRAM_IS_CONNECTED` (an address on a connected socket), `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+   * @example
+   * sock.send('ping', 41234, '127.0.0.1', (err, bytes) => console.log(err ?? bytes));
+   * sock.send([header, body], port, 'localhost');
+   */
+  send(msg: unknown, offset?: unknown, length?: unknown, port?: unknown, address?: unknown, callback?: unknown): void {
+    let buffer = msg;
+    let list: Buffer[] | null;
+    const state = this[kState];
+    const connected = state.connectState === CONNECTED;
+    if (!connected) {
+      if (address || (port && typeof port !== 'function')) buffer = sliceBuffer(buffer, offset, length);
+      else {
+        callback = port;
+        port = offset;
+        address = length;
+      }
+    } else {
+      if (typeof length === 'number') {
+        buffer = sliceBuffer(buffer, offset, length);
+        if (typeof port === 'function') {
+          callback = port;
+          port = null;
+        }
+      } else callback = offset;
+      if (port || address) throw isConnected();
+    }
+    if (!Array.isArray(buffer)) {
+      if (typeof buffer === 'string') list = [Buffer.from(buffer)];
+      else if (!ArrayBuffer.isView(buffer)) throw argType('buffer', BUFFER_TYPES, buffer);
+      else list = [asBuffer(buffer)];
+    } else if (!(list = fixBufferList(buffer))) throw argType('buffer list arguments', BUFFER_TYPES, buffer);
+    if (!connected) port = validatePort(port, 'Port', false);
+    if (typeof callback !== 'function') callback = undefined;
+    if (typeof address === 'function') {
+      callback = address;
+      address = undefined;
+    } else if (address != null && typeof address !== 'string') throw argType('address', 'of type string', address);
+    healthCheck(this);
+    if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
+    if (list.length === 0) list.push(Buffer.alloc(0));
+    const cb = callback as Pending['callback'];
+    if (state.bindState !== BOUND) {
+      const sendList = list;
+      enqueue(this, () => this.send(sendList, port, address, cb));
+      return;
+    }
+    if (!connected) {
+      state.lookup(address as string, (ex, ip) => doSend(this, state, ex, ip, list!, address, port, cb));
+    } else doSend(this, state, null, null, list, address, port, cb);
+  }
+
+  /**
+   * node:dgram's legacy sendto(buffer, offset, length, port, address,
+   * callback): send() after checking that offset, length and port are
+   * numbers and address a string.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`; as send().
+   */
+  sendto(buffer: unknown, offset: number, length: number, port: number, address: string, callback?: (err: Error | null, bytes?: number) => void): void {
+    if (typeof offset !== 'number') throw argType('offset', 'of type number', offset);
+    if (typeof length !== 'number') throw argType('length', 'of type number', length);
+    if (typeof port !== 'number') throw argType('port', 'of type number', port);
+    if (typeof address !== 'string') throw argType('address', 'of type string', address);
+    this.send(buffer, offset, length, port, address, callback);
+  }
+
+  /**
+   * Closes the socket (close(2)); 'close' follows on the next tick, and
+   * `callback` is a 'close' listener. Sends still waiting for room get
+   * `ECANCELED`. Called while an implicit bind resolves, it runs once that
+   * is done.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING` when already closed.
+   */
+  close(callback?: () => void): this {
+    const state = this[kState];
+    if (typeof callback === 'function') this.on('close', callback);
+    if (state.queue !== undefined) {
+      state.queue.push(() => this.close());
+      return this;
+    }
+    healthCheck(this);
+    state.receiving = false;
+    state.open = false;
+    state.sock?.close();
+    state.sock = null;
+    process.nextTick(() => this.emit('close'));
+    cancelSends(state);
+    return this;
+  }
+
+  /** Closes the socket and resolves on 'close'; nothing when already closed. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this[kState].open) return;
+    await new Promise<void>((resolve) => this.close(resolve));
+  }
+
+  /**
+   * The bound address: getsockname(2) as `{ address, family, port }`.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING`; a system error (`getsockname EBADF` when not bound).
+   */
+  address(): AddressInfo {
+    healthCheck(this);
+    const sock = this[kState].sock;
+    if (sock === null) throw errnoException(-os.errno.EBADF, 'getsockname');
+    try {
+      return addressInfo(sock.localAddress());
+    } catch (err) {
+      throw errnoException(errnoOf(err) ?? EINVAL, 'getsockname');
+    }
+  }
+
+  /**
+   * The connected peer: getpeername(2) as `{ address, family, port }`.
+   * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+   */
+  remoteAddress(): AddressInfo {
+    healthCheck(this);
+    const state = this[kState];
+    if (state.connectState !== CONNECTED) throw notConnected();
+    try {
+      return addressInfo(state.sock!.remoteAddress());
+    } catch (err) {
+      throw errnoException(errnoOf(err) ?? EINVAL, 'getpeername');
+    }
+  }
+
+  /** SO_BROADCAST. @throws a system error (`setBroadcast EBADF` before bind). */
+  setBroadcast(flag: boolean): void { options(this, 'setBroadcast').broadcast(flag); }
+  /** IP_TTL / IPV6_UNICAST_HOPS, 1-255; returns `ttl`. @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error (`setTTL EINVAL`, `setTTL EBADF`). */
+  setTTL(ttl: number): number { return options(this, 'setTTL').ttl(ttl); }
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, 0-255; returns `ttl`. @throws as setTTL. */
+  setMulticastTTL(ttl: number): number { return options(this, 'setMulticastTTL').multicastTTL(ttl); }
+  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP; returns `flag`. */
+  setMulticastLoopback(flag: boolean): boolean { return options(this, 'setMulticastLoopback').multicastLoopback(flag); }
+  /** IP_MULTICAST_IF (an IPv4 address) or IPV6_MULTICAST_IF (an IPv6 address's zone, '::%eth0'). @throws a system error (`setMulticastInterface EINVAL`). */
+  setMulticastInterface(interfaceAddress: string): void { healthCheck(this); options(this, 'setMulticastInterface').multicastInterface(interfaceAddress); }
+  /**
+   * Joins a multicast group (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP), on the
+   * interface with this address (IPv4) or zone (IPv6); binds to the
+   * wildcard first when unbound, as libuv does.
+   * @throws TypeError `ERR_MISSING_ARGS`; a system error (`addMembership EINVAL`, `addMembership ENODEV`).
+   * @example
+   * sock.bind(5353, () => sock.addMembership('224.0.0.251'));
+   */
+  addMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'addMembership').membership(true, multicastAddress, interfaceAddress); }
+  /** Leaves a group joined with addMembership. @throws as addMembership. */
+  dropMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'dropMembership').membership(false, multicastAddress, interfaceAddress); }
+  /** Source-specific membership (IP_ADD_SOURCE_MEMBERSHIP; IPv4). @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error. */
+  addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    healthCheck(this);
+    options(this, 'addSourceSpecificMembership').sourceMembership(true, sourceAddress, groupAddress, interfaceAddress);
+  }
+  /** Leaves a source-specific membership. */
+  dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    healthCheck(this);
+    options(this, 'dropSourceSpecificMembership').sourceMembership(false, sourceAddress, groupAddress, interfaceAddress);
+  }
+  /** SO_RCVBUF. @throws TypeError `ERR_SOCKET_BAD_BUFFER_SIZE`; SystemError `ERR_SOCKET_BUFFER_SIZE` (before bind: EBADF). */
+  setRecvBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, true); }
+  /** SO_SNDBUF. @throws as setRecvBufferSize. */
+  setSendBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, false); }
+  /** SO_RCVBUF as the kernel reports it (Linux doubles what was set). @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  getRecvBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, true); }
+  /** SO_SNDBUF as the kernel reports it. @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  getSendBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, false); }
+  /** Bytes of sends waiting for room in the kernel's buffer. */
+  getSendQueueSize(): number { return handle(this, 'getSendQueueSize').sendingBytes; }
+  /** Sends waiting for room in the kernel's buffer. */
+  getSendQueueCount(): number { return handle(this, 'getSendQueueCount').sending.length; }
+
+  /** A bound socket keeps the process alive (the default); undoes unref(). */
+  ref(): this {
+    const state = this[kState];
+    if (state.open) { state.ref = true; state.sock?.ref(); }
+    return this;
+  }
+  /** The socket no longer keeps the process alive while it waits for datagrams. */
+  unref(): this {
+    const state = this[kState];
+    if (state.open) { state.ref = false; state.sock?.unref(); }
+    return this;
+  }
+}
+
+function healthCheck(socket: Socket): void {
+  if (!socket[kState].open) throw notRunning();
+}
+
+/** The state of an open socket, or node:dgram's TypeError for `method` called on a closed socket's null handle. */
+function handle(socket: Socket, method: string): DgramState {
+  const state = socket[kState];
+  if (!state.open) throw new TypeError(`Cannot read properties of null (reading '${method}')`);
+  return state;
+}
+
+/** The option setters of an open socket; `method` names the call in errors. */
+function options(socket: Socket, method: string): UdpOptions {
+  return new UdpOptions(handle(socket, method), method);
+}
+
+function enqueue(socket: Socket, call: () => void): void {
+  const state = socket[kState];
+  if (state.queue === undefined) {
+    state.queue = [];
+    const onError = (): void => {
+      socket.removeListener('listening', onListening);
+      state.queue = undefined;
+    };
+    const onListening = (): void => {
+      socket.removeListener(EventEmitter.errorMonitor, onError);
+      const queue = state.queue!;
+      state.queue = undefined;
+      for (const entry of queue) entry();
+    };
+    socket.once(EventEmitter.errorMonitor, onError);
+    socket.once('listening', onListening);
+  }
+  state.queue.push(call);
+}
+
+function startListening(socket: Socket): void {
+  const state = socket[kState];
+  state.receiving = true;
+  state.bindState = BOUND;
+  const sock = state.sock!;
+  void receiveLoop(sock, {
+    receiving: () => state.receiving && state.sock === sock,
+    message: (m: ReceivedMessage) => {
+      const info = addressInfo(m.address) as RemoteInfo;
+      info.size = m.data.length;
+      socket.emit('message', m.data, info);
+    },
+    failed: (err) => socket.emit('error', errnoException(errnoOf(err) ?? EINVAL, 'recvmsg')),
+  });
+  if (state.recvBufferSize) bufferSize(state, state.recvBufferSize, true);
+  if (state.sendBufferSize) bufferSize(state, state.sendBufferSize, false);
+  socket.emit('listening');
+}
+
+function connectNow(socket: Socket, port: number, address: string, callback?: (err?: Error) => void): void {
+  const state = socket[kState];
+  if (callback) socket.once('connect', callback);
+  state.lookup(address, (ex, ip) => {
+    if (!state.open) return;
+    let err: Error | null = ex;
+    if (!err) {
+      const errno = connectFd(state, ip, port);
+      if (errno) err = exceptionWithHostPort(errno, 'connect', address, port);
+    }
+    if (err) {
+      state.connectState = DISCONNECTED;
+      const e = err;
+      process.nextTick(() => {
+        if (callback) {
+          socket.removeListener('connect', callback);
+          callback(e);
+        } else socket.emit('error', e);
+      });
+      return;
+    }
+    state.connectState = CONNECTED;
+    process.nextTick(() => socket.emit('connect'));
+  });
+}
+

@@ -1,0 +1,190 @@
+// A node:stream Duplex over a stream socket whose writes may carry fds: a
+// chunk written as { data, fds } goes out as one sendmsg(2) with the fds in
+// SCM_RIGHTS beside its first byte (the rest follows with send(2)), and the
+// readable side, one recvmsg(2) per _read, emits 'fds' with the fds a chunk
+// brought just before that chunk is pushed. Fds nobody takes (no 'fds'
+// listener) are closed at once, so none leaks. Everything else is
+// node:stream's: backpressure by highWaterMark, end() as shutdown(SHUT_WR)
+// once the written data is out, destroy() closing the socket, allowHalfOpen.
+import { Duplex } from 'node:stream';
+import { Buffer } from 'node:buffer';
+import { invalidArgType, invalidArgValue, SocketError } from '../errors.js';
+import { familyName, typeName } from '../codec/names.js';
+import { validateFd, validateObject } from '../validate.js';
+import { MAX_FDS, type Message, type ReceivedMessage } from '../codec/message.js';
+import { SOCK_STREAM } from '../sys/constants.js';
+import * as sys from '../sys/fd.js';
+import type { SocketState } from './state.js';
+import type { RecvMsgOptions } from './types.js';
+
+/** toDuplex()'s options. */
+export interface DuplexOptions {
+  /** Whether the writable side stays open after the peer ends (default true, as node:stream's Duplex). */
+  allowHalfOpen?: boolean;
+  /** Bytes buffered on each side before backpressure (default node:stream's, 16 KiB). */
+  highWaterMark?: number;
+}
+
+/** A chunk with fds: the fds travel with its first byte. */
+export interface FdChunk {
+  /** The bytes (a string as UTF-8); not empty when fds go with them. */
+  data: Uint8Array | string;
+  /** Open fds to send (SCM_RIGHTS, at most 253); the receiver gets new fds for the same open files. They stay yours to close. */
+  fds?: number[];
+}
+
+/**
+ * A node:stream Duplex over a stream socket. write() also takes `{ data,
+ * fds }` (fds sent with SCM_RIGHTS with the first byte of data, which must
+ * not be empty); 'fds' is emitted with the fds a received chunk carried,
+ * just before that chunk. The fds belong to the listener; with no 'fds'
+ * listener they are closed.
+ */
+export interface FdDuplex extends Duplex {
+  /**
+   * Queues a chunk: bytes, a string (UTF-8 unless `encoding`), or `{ data,
+   * fds }` whose fds go with its first byte (sendmsg(2) with SCM_RIGHTS).
+   * Returns false once more than highWaterMark bytes wait: wait for 'drain'.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`) for a malformed `{ data, fds }` or fds with empty data.
+   */
+  write(chunk: Uint8Array | string | FdChunk, callback?: (error?: Error | null) => void): boolean;
+  /** write() with the encoding of a string chunk. */
+  write(chunk: Uint8Array | string | FdChunk, encoding?: BufferEncoding, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writable side: once the queued chunks are out, shutdown(2) SHUT_WR (the peer reads the end). */
+  end(callback?: () => void): this;
+  /** Writes a last chunk (which may carry fds), then ends the writable side. */
+  end(chunk: Uint8Array | string | FdChunk, callback?: () => void): this;
+  /** end() with the encoding of a string chunk. */
+  end(chunk: Uint8Array | string | FdChunk, encoding?: BufferEncoding, callback?: () => void): this;
+  /** 'fds': the fds a received chunk carried, just before that chunk; the listener owns (and closes) them. */
+  on(event: 'fds', listener: (fds: number[]) => void): this;
+  /** node:stream's events ('data', 'end', 'error', 'drain', 'finish', 'close', ...). */
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** once() of on()'s events, 'fds' included. */
+  once(event: 'fds', listener: (fds: number[]) => void): this;
+  /** node:stream's events, once. */
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** What the stream uses of the socket: its public I/O methods. */
+interface StreamSocket {
+  recvMsg(opts?: RecvMsgOptions): Promise<ReceivedMessage>;
+  sendMsg(message: Message): Promise<number>;
+  sendAll(data: Uint8Array): Promise<void>;
+  shutdown(how: 'send'): void;
+  close(): void;
+}
+
+/** Bytes one read asks for at least. */
+const READ_SIZE = 64 * 1024;
+
+class SocketDuplex extends Duplex {
+  /** The fds written chunks carry, by the Buffer write() made for them (node:stream hands _write the same object). */
+  #fds = new WeakMap<Buffer, number[]>();
+  #reading = false;
+
+  constructor(private readonly sock: StreamSocket, opts: DuplexOptions) {
+    super({ allowHalfOpen: opts.allowHalfOpen, highWaterMark: opts.highWaterMark, decodeStrings: true });
+  }
+
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (chunk !== null && typeof chunk === 'object' && !ArrayBuffer.isView(chunk)) {
+      const c = this.#withFds(chunk);
+      const fn = typeof encoding === 'function' ? encoding : cb;
+      return super.write(c, fn as (error?: Error | null) => void);
+    }
+    return super.write(chunk, encoding as BufferEncoding, cb as (error?: Error | null) => void);
+  }
+
+  override end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
+    if (chunk !== null && typeof chunk === 'object' && !ArrayBuffer.isView(chunk)) {
+      const fn = typeof encoding === 'function' ? encoding : cb;
+      return super.end(this.#withFds(chunk), fn as () => void);
+    }
+    return super.end(chunk as never, encoding as BufferEncoding, cb as () => void);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const fds = this.#fds.get(chunk);
+    const sent = fds === undefined ? this.sock.sendAll(chunk) : this.#sendWithFds(chunk, fds);
+    sent.then(() => callback(), callback);
+  }
+
+  async #sendWithFds(chunk: Buffer, fds: number[]): Promise<void> {
+    const n = await this.sock.sendMsg({ data: chunk, fds });
+    if (n < chunk.length) await this.sock.sendAll(chunk.subarray(n));
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.sock.shutdown('send');
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
+  }
+
+  override _read(size: number): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    this.sock.recvMsg({ size: Math.max(size, READ_SIZE), maxFds: MAX_FDS }).then((m) => {
+      this.#reading = false;
+      if (this.destroyed) return closeAll(m.fds);
+      if (m.fds.length > 0) {
+        if (this.listenerCount('fds') > 0) this.emit('fds', m.fds);
+        else closeAll(m.fds);
+      }
+      this.push(m.data.length === 0 ? null : m.data); // an empty read is the end of stream
+    }, (err: unknown) => {
+      this.#reading = false;
+      if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED' && this.destroyed) return;
+      this.destroy(err as Error);
+    });
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.sock.close();
+    callback(err);
+  }
+
+  /** A fresh Buffer of a `{ data, fds }` chunk's data, its fds remembered for _write. */
+  #withFds(chunk: object): Buffer {
+    const [buf, fds] = fdChunk(chunk);
+    if (fds.length > 0) this.#fds.set(buf, fds);
+    return buf;
+  }
+}
+
+/** Validates a `{ data, fds }` chunk: a fresh Buffer of its data, and the fds. */
+function fdChunk(chunk: object): [Buffer, number[]] {
+  const c = validateObject<Record<string, unknown>>(chunk, 'chunk');
+  const data = c.data;
+  const fds = c.fds === undefined ? [] : c.fds;
+  if (!Array.isArray(fds)) throw invalidArgType('chunk.fds', 'an instance of Array', fds);
+  const list = Array.from(fds as unknown[], (fd, i) => validateFd(fd, `chunk.fds[${i}]`));
+  if (list.length > MAX_FDS) throw invalidArgValue('chunk.fds', `[${list.length} fds]`, `must hold at most ${MAX_FDS} fds`);
+  let buf: Buffer;
+  if (typeof data === 'string') buf = Buffer.from(data);
+  else if (data instanceof Uint8Array) buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  else throw invalidArgType('chunk.data', 'of type string or an instance of Uint8Array', data);
+  if (list.length > 0 && buf.length === 0) throw invalidArgValue('chunk.data', '', 'must not be empty when fds go with it (they travel with its first byte)');
+  return [buf, list];
+}
+
+function closeAll(fds: number[]): void {
+  for (const fd of fds) sys.close(fd);
+}
+
+/**
+ * The Duplex of a connected stream socket. Throws at the call for a
+ * socket that is closed, listening, or not a stream socket.
+ */
+export function toDuplex(s: SocketState, sock: StreamSocket, opts: unknown): FdDuplex {
+  const o = opts === undefined ? {} : validateObject<DuplexOptions>(opts, 'options');
+  s.open('toDuplex');
+  if (s.type !== SOCK_STREAM) {
+    throw invalidArgValue('socket', `${familyName(s.family)} ${typeName(s.type)}`, 'must be a stream socket to be a Duplex');
+  }
+  if (s.listening) throw invalidArgValue('socket', 'a listening socket', 'must be connected to be a Duplex (use connections())');
+  return new SocketDuplex(sock, { allowHalfOpen: o.allowHalfOpen, highWaterMark: o.highWaterMark }) as unknown as FdDuplex;
+}

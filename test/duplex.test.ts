@@ -1,0 +1,214 @@
+// toDuplex(): node:stream's own machinery over a socket (pipeline,
+// finished, Readable.from, async iteration), a 10 MB pipeline over a Unix
+// socketpair carrying an fd every so often with each received fd checked
+// by inode, unclaimed fds closed, backpressure counted in bytes, end() as
+// a half close a node:net peer sees, destroy() and errors.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { Readable, Writable, finished, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { Socket, connect, listen } from '../src/index.ts';
+import { fdCount, sleep, tmpPath } from './helpers.ts';
+
+const T = { timeout: 60_000 };
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+async function collect(d: Duplex): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of d) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('toDuplex', () => {
+  test('a 10 MB pipeline over a Unix socketpair with an fd every 40th chunk: bytes, fds by inode, the fd count back to the start', T, async () => {
+    const before = fdCount();
+    const files = Array.from({ length: 8 }, (_, i) => {
+      const path = tmpPath(`fd-${i}`);
+      writeFileSync(path, `file ${i}`);
+      return openSync(path, 'r');
+    });
+    const sentInodes: string[] = [];
+    const data = randomBytes(10 * 1024 * 1024);
+    const CHUNK = 32 * 1024;
+    async function* source(): AsyncGenerator<Buffer | { data: Buffer; fds: number[] }> {
+      for (let off = 0, i = 0; off < data.length; off += CHUNK, i++) {
+        const chunk = data.subarray(off, off + CHUNK);
+        if (i % 40 === 0) {
+          const fd = files[(i / 40) % files.length];
+          const st = fstatSync(fd);
+          sentInodes.push(`${st.dev}:${st.ino}`);
+          yield { data: chunk, fds: [fd] };
+        } else yield chunk;
+      }
+    }
+    const [a, b] = Socket.pair('stream');
+    const out = a.toDuplex();
+    // Not half open: once the end is read, this side ends too (an async iterator destroys a Duplex left writable).
+    const inp = b.toDuplex({ allowHalfOpen: false });
+    const gotInodes: string[] = [];
+    inp.on('fds', (fds: number[]) => {
+      for (const fd of fds) {
+        const st = fstatSync(fd);
+        gotInodes.push(`${st.dev}:${st.ino}`);
+        closeSync(fd);
+      }
+    });
+    const [, received] = await Promise.all([pipeline(Readable.from(source()), out), collect(inp)]);
+    assert.equal(received.length, data.length);
+    assert.equal(sha(received), sha(data));
+    assert.equal(sentInodes.length, Math.ceil(data.length / CHUNK / 40));
+    assert.deepEqual(gotInodes, sentInodes, 'each fd arrived, in order, as the same file');
+    for (const fd of files) closeSync(fd);
+    await promisify(finished)(inp);
+    assert.equal(a.closed && b.closed, false, 'ending both ways leaves the sockets to their owner');
+    a.close();
+    b.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("fds that no 'fds' listener takes are closed, never leaked", T, async () => {
+    const before = fdCount();
+    const [a, b] = Socket.pair('stream');
+    const out = a.toDuplex();
+    const inp = b.toDuplex({ allowHalfOpen: false });
+    const file = openSync('/dev/null', 'r');
+    for (let i = 0; i < 20; i++) out.write({ data: `chunk ${i};`, fds: [file, file] });
+    out.end();
+    const text = (await collect(inp)).toString();
+    assert.equal(text, Array.from({ length: 20 }, (_, i) => `chunk ${i};`).join(''));
+    closeSync(file);
+    a.close();
+    b.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test('end() shuts the sending half: a node:net peer reads the end and still answers; finished() resolves', T, async () => {
+    const server = net.createServer({ allowHalfOpen: true });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const peer = new Promise<net.Socket>((r) => server.once('connection', r));
+    const sock = await connect('127.0.0.1', (server.address() as net.AddressInfo).port);
+    const d = sock.toDuplex();
+    const p = await peer;
+    const heard: Buffer[] = [];
+    p.on('data', (c) => heard.push(c));
+    p.on('end', () => p.end('reply after your end'));
+    d.end('request');
+    const reply = await collect(d);
+    assert.equal(Buffer.concat(heard).toString(), 'request');
+    assert.equal(reply.toString(), 'reply after your end');
+    await promisify(finished)(d);
+    sock.close();
+    server.close();
+  });
+
+  test('allowHalfOpen false ends the writable side when the peer ends', T, async () => {
+    const [a, b] = Socket.pair('stream');
+    const d = b.toDuplex({ allowHalfOpen: false });
+    let finishedWriting = false;
+    d.on('finish', () => { finishedWriting = true; });
+    a.shutdown('send');
+    await collect(d);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(finishedWriting, true);
+    assert.equal((await a.recv()).length, 0, 'the peer reads the end');
+    a.close();
+    b.close();
+  });
+
+  test('backpressure: write() returns false past highWaterMark, and the bytes waiting stay bounded while the peer does not read', T, async () => {
+    const [a, b] = Socket.pair('stream');
+    const d = a.toDuplex({ highWaterMark: 64 * 1024 });
+    const chunk = Buffer.alloc(16 * 1024, 1);
+    let handed = 0;
+    let writesRefused = 0;
+    // Write as a well-behaved producer does until the kernel's buffer is full and 'drain' stops coming.
+    for (let stalled = false; !stalled;) {
+      while (d.write(chunk)) handed += chunk.length;
+      handed += chunk.length;
+      writesRefused++;
+      stalled = await Promise.race([new Promise((r) => d.once('drain', r)).then(() => false), sleep(500).then(() => true)]);
+    }
+    assert.ok(writesRefused > 1, 'write() returned false before the kernel was full too');
+    const waiting = handed - a.stats().sent;
+    assert.ok(waiting > 0 && waiting <= 64 * 1024 + chunk.length, `${waiting} bytes wait in the stream`);
+    const drained = new Promise((r) => d.once('drain', r));
+    const reader = b.toDuplex({ allowHalfOpen: false });
+    let got = 0;
+    reader.on('data', (c: Buffer) => { got += c.length; });
+    await drained;
+    d.end();
+    await promisify(finished)(reader);
+    assert.equal(got, handed);
+    a.close();
+    b.close();
+  });
+
+  test('destroy() closes the socket; the peer reads the end; writing after end is ERR_STREAM_WRITE_AFTER_END', T, async () => {
+    const [a, b] = Socket.pair('stream');
+    const d = a.toDuplex();
+    d.destroy();
+    await promisify(finished)(d).catch(() => {});
+    assert.equal(a.closed, true);
+    assert.equal((await b.recv()).length, 0);
+    const e = b.toDuplex();
+    e.on('error', () => {}); // node:stream also emits the write-after-end error
+    e.end();
+    const err = await new Promise<Error>((r) => e.write('late', (er) => r(er!)));
+    assert.equal((err as Error & { code: string }).code, 'ERR_STREAM_WRITE_AFTER_END');
+    b.close();
+  });
+
+  test('a reset from a TCP peer fails the stream with ECONNRESET; fds on TCP fail it with a TypeError', T, async () => {
+    const server = listen('127.0.0.1', 0);
+    const client = net.connect(server.localAddress().port, '127.0.0.1');
+    const conn = await server.accept();
+    await new Promise((r) => client.once('connect', r));
+    const d = conn.toDuplex();
+    const failed = new Promise<Error>((r) => d.once('error', r));
+    d.resume();
+    client.resetAndDestroy();
+    assert.equal((await failed as Error & { code: string }).code, 'ECONNRESET');
+    const other = await connect('127.0.0.1', server.localAddress().port);
+    const t = other.toDuplex();
+    const typeErr = new Promise<Error>((r) => t.once('error', r));
+    t.write({ data: 'x', fds: [0] });
+    assert.equal((await typeErr).name, 'TypeError');
+    for (const s of [server, conn, other]) s.close();
+  });
+
+  test('bad chunks and sockets without a byte stream are refused at the call', T, () => {
+    const [a, b] = Socket.pair('stream');
+    const d = a.toDuplex();
+    d.on('error', () => {});
+    assert.throws(() => d.write({ data: '', fds: [0] }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => d.write({ data: 'x', fds: [-1] }), { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => d.write({ data: 42 } as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => d.write({ data: 'x', fds: 3 } as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    const [u] = Socket.pair('dgram');
+    assert.throws(() => u.toDuplex(), { code: 'ERR_INVALID_ARG_VALUE' });
+    u.close();
+    const l = listen('127.0.0.1', 0);
+    assert.throws(() => l.toDuplex(), { code: 'ERR_INVALID_ARG_VALUE' });
+    l.close();
+    b.close();
+    assert.throws(() => b.toDuplex(), { code: 'ERR_SOCKET_CLOSED' });
+    assert.throws(() => a.toDuplex(42 as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    a.close();
+  });
+
+  test('Readable.from into a Duplex, and a Writable fed from it', T, async () => {
+    const [a, b] = Socket.pair('stream');
+    const got: string[] = [];
+    await Promise.all([
+      pipeline(Readable.from(['one ', 'two ', 'three']), a.toDuplex()),
+      pipeline(b.toDuplex(), new Writable({ write(c: Buffer, _e, cb) { got.push(c.toString()); cb(); } })),
+    ]);
+    assert.equal(got.join(''), 'one two three');
+    a.close();
+    b.close();
+  });
+});
