@@ -1,4 +1,4 @@
-// Every ```ts block of guide/datagram-control.md runs on its own, as a reader
+// Every ```ts block of docs/guide/datagram-control.md runs on its own, as a reader
 // would run it (node --import tsx), with 'berkeley' pointing at this
 // checkout's sources, and prints what its comments say it prints.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const guide = readFileSync(new URL('../guide/datagram-control.md', import.meta.url), 'utf8');
+const guide = readFileSync(new URL('../docs/guide/datagram-control.md', import.meta.url), 'utf8');
 const blocks = [...guide.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const index = new URL('../src/index.ts', import.meta.url).pathname;
 const tsx = import.meta.resolve('tsx');

@@ -183,7 +183,7 @@ export function start(program: Program, core: number | null, opts: { parse?: (st
     });
   });
   // A program that fails before it is ready must not leave the caller waiting.
-  const readyOrFail = Promise.race([ready, result.then(() => { throw new Error(`${program[0]} finished without a ready line`); })]);
+  const readyOrFail = Promise.race([ready, result.then(() => { throw new Error(`${program.map((a) => a.split('/').pop()).join(' ')} finished without a ready line: ${(stderr || stdout).trim().split('\n').slice(-4).join(' | ')}`); })]);
   result.catch(() => {});
   readyOrFail.catch(() => {});
   const next = (): Promise<string> => {
