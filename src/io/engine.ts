@@ -66,11 +66,15 @@ export function callOptions(opts: unknown): Call {
 
 /**
  * The engine's record of one call in flight: what to wait for, bytes moved,
- * the call's options and a name to resolve. One class for every op, so the
+ * the call's options and a name to resolve; and, while an async call waits,
+ * the call itself: a waiter on the socket's Readiness, whose ready() makes
+ * the next attempt right in the event loop's dispatch, and the caller's
+ * promise to settle. One object per call, one class for every op, so the
  * drivers' reads and writes of it stay monomorphic however many kinds of op
- * a program uses (the ops themselves are many classes).
+ * a program uses (the ops themselves are many classes), and so a connection
+ * waiting for its next request holds as little as it can.
  */
-export class Job {
+export class Job extends Waiter {
   /** Named in errors ('recvfrom', 'connect', ...). */
   syscall: string;
   /** What to wait for when the attempt meets EAGAIN; an attempt may change it (connect, receive). */
@@ -82,7 +86,79 @@ export class Job {
   call: Call = NO_CALL;
   /** A name to resolve before the first attempt (set by start); the drivers resolve it and hand over the addresses. */
   lookup: Lookup | null = null;
-  constructor(syscall: string) { this.syscall = syscall; }
+  // The rest is the async driver's, set when the call must wait (pend()).
+  /** The socket and op of the waiting call. */
+  h: Handle | null = null;
+  op: Op<unknown, never> | null = null;
+  deadline: Deadline | null = null;
+  /** The caller's promise. */
+  resolve: ((value: unknown) => void) | null = null;
+  reject: ((err: unknown) => void) | null = null;
+  /**
+   * Set once a wait has woken: if the retried call meets EAGAIN again, the
+   * state that woke it may be one epoll keeps reporting and no call can
+   * clear (an unread error queue, a hang-up, a datagram socket's read side
+   * shut down), so every later wait of this call waits for something new.
+   */
+  woke = false;
+  /** When a wait for a reply began (performance.now()), or -1. */
+  replyFrom = -1;
+  constructor(syscall: string) {
+    super();
+    this.syscall = syscall;
+  }
+
+  /** Tries the waiting call once more: it completes, fails, or waits again. */
+  attempt(): void {
+    const h = this.h!;
+    const op = this.op!;
+    try {
+      const r = op.attempt(h.open(this.syscall), this);
+      if (this.moved !== 0) account(h, this);
+      if (!isErrno(r)) {
+        h.replyDue = this.dir === WRITE;
+        this.resolve!(r);
+        return;
+      }
+      if (r !== EAGAIN) throw systemError(r, this.syscall, op.details());
+      this.wait(false);
+    } catch (err) {
+      this.reject!(op.failed(err));
+    }
+  }
+
+  /** Waits for the call's direction (or sleeps its back-off); `reply`: the wait for a reply that runAsync times. Throws what ends the call at once. */
+  wait(reply: boolean): void {
+    const h = this.h!;
+    h.streak = 0;
+    if (this.dir === SLEEP) {
+      const ms = this.deadline!.sleepMs(this.sleep);
+      if (ms <= 0) throw timeoutError(this.syscall, this.op!.details());
+      sleep(ms, this.call.signal, h.ref).then(() => this.attempt(), (err: unknown) => this.reject!(this.op!.failed(err)));
+      return;
+    }
+    if (reply) this.replyFrom = performance.now();
+    let enlisted: boolean;
+    try {
+      enlisted = h.readiness!.enlist(this, this.dir, this.deadline!.waitEnd(), this.call.signal, this.woke);
+    } catch (err) {
+      throw closedAs(err, this.syscall);
+    }
+    if (!enlisted) throw timeoutError(this.syscall, this.op!.details());
+  }
+
+  ready(): void {
+    if (this.replyFrom >= 0) {
+      this.h!.replyWaits = performance.now() - this.replyFrom > REPLY_WAITED;
+      this.replyFrom = -1;
+    }
+    this.woke = true;
+    this.attempt();
+  }
+
+  expired(): void { this.reject!(this.op!.failed(timeoutError(this.syscall, this.op!.details()))); }
+
+  failed(err: unknown): void { this.reject!(this.op!.failed(closedAs(err, this.syscall))); }
 }
 
 /** One operation on a socket, written once for both drivers. */
@@ -120,7 +196,7 @@ const isErrno = (r: unknown): r is number => typeof r === 'number' && r < 0;
  * async frame. Never throws synchronously: every failure is a rejection.
  */
 export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
-  const job = new Job(op.syscall);
+  const job = takeJob(op.syscall);
   let r: T | number;
   let reply = false;
   try {
@@ -131,7 +207,7 @@ export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
       h.replyDue = false;
       // A reply to what was just sent, and the last one had to be waited for:
       // wait first, with no recv that fails with EAGAIN. How long that wait
-      // lasts decides the next time (Pending), so pipelined traffic, whose
+      // lasts decides the next time (Job.ready), so pipelined traffic, whose
       // data is already there, goes back to trying at once.
       if (h.replyWaits && !h.buffered() && h.fd >= 0) {
         const deadline = deadlineOf(h, job);
@@ -143,16 +219,45 @@ export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
     r = op.attempt(h.open(job.syscall), job);
     if (job.moved !== 0) account(h, job);
   } catch (err) {
+    giveBack(job);
     return Promise.reject(op.failed(err));
   }
   if (!isErrno(r)) {
     if (reply) h.replyWaits = false;
     h.replyDue = job.dir === WRITE;
+    giveBack(job);
     return Promise.resolve(r as T);
   }
-  if (r !== EAGAIN) return Promise.reject(op.failed(systemError(r, job.syscall, op.details())));
+  if (r !== EAGAIN) {
+    giveBack(job);
+    return Promise.reject(op.failed(systemError(r, job.syscall, op.details())));
+  }
   if (reply) h.replyWaits = true;
   return pend(h, op, job, WAIT, deadlineOf(h, job));
+}
+
+/**
+ * A Job no call holds: most calls complete in their first attempt, and then
+ * the next call takes the same object again instead of a new one. A call
+ * that must wait keeps its own (pend()).
+ */
+let spare: Job | null = null;
+
+function takeJob(syscall: string): Job {
+  const job = spare;
+  if (job === null) return new Job(syscall);
+  spare = null;
+  job.syscall = syscall;
+  job.dir = READ;
+  job.sleep = 0;
+  job.moved = 0;
+  job.call = NO_CALL;
+  job.lookup = null;
+  return job;
+}
+
+function giveBack(job: Job): void {
+  spare = job;
 }
 
 /**
@@ -167,26 +272,40 @@ const REPLY_WAITED_SYNC = 0.05;
 
 const deadlineOf = (h: Handle, job: Job): Deadline => Deadline.start(h.total, job.call.timeout, h.block);
 
-/** How a pending call begins: wait for readiness (an attempt just met EAGAIN), yield to the event loop first, or wait for a reply first (see runAsync). */
+/** How a pending call begins: try at once, wait for readiness (an attempt just met EAGAIN), yield to the event loop first, or wait for a reply first (see runAsync). */
+const TRY = 0;
 const WAIT = 1;
 const YIELD = 2;
 const REPLY = 3;
 
+/** The job whose promise is being made: read by capture(), the executor shared by every pend(). */
+let settling: Job | null = null;
+function capture(resolve: (value: unknown) => void, reject: (err: unknown) => void): void {
+  settling!.resolve = resolve;
+  settling!.reject = reject;
+}
+
 /** Makes the call pending: its promise settles when a later attempt completes or fails. */
 function pend<T, H extends Handle>(h: H, op: Op<T, H>, job: Job, first: number, deadline: Deadline): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const p = new Pending(h, op, job, deadline, resolve, reject);
-    if (first === YIELD) {
-      h.streak = 0;
-      setImmediate(() => p.attempt());
-      return;
-    }
+  job.h = h;
+  job.op = op as Op<unknown, never>;
+  job.deadline = deadline;
+  settling = job;
+  const promise = new Promise<unknown>(capture) as Promise<T>;
+  settling = null;
+  if (first === YIELD) {
+    h.streak = 0;
+    setImmediate(() => job.attempt());
+  } else if (first === TRY) {
+    job.attempt();
+  } else {
     try {
-      p.wait(first === REPLY);
+      job.wait(first === REPLY);
     } catch (err) {
-      reject(op.failed(err));
+      job.reject!(op.failed(err));
     }
-  });
+  }
+  return promise;
 }
 
 async function resolveThenPend<T, H extends Handle>(h: H, op: Op<T, H>, job: Job): Promise<T> {
@@ -196,86 +315,7 @@ async function resolveThenPend<T, H extends Handle>(h: H, op: Op<T, H>, job: Job
   } catch (err) {
     throw op.failed(err);
   }
-  return new Promise<T>((resolve, reject) => new Pending(h, op, job, deadline, resolve, reject).attempt());
-}
-
-/**
- * A call of the async driver that had to wait: between attempts it is a
- * waiter on the socket's Readiness, which calls ready() from the event
- * loop's dispatch, and ready() makes the next attempt right there, in the
- * same turn as the system call's wake-up. The caller's promise settles
- * when an attempt completes or fails; no async frame is held meanwhile.
- */
-class Pending<T, H extends Handle> extends Waiter {
-  /**
-   * Set once a wait has woken: if the retried call meets EAGAIN again, the
-   * state that woke it may be one epoll keeps reporting and no call can
-   * clear (an unread error queue, a hang-up, a datagram socket's read side
-   * shut down), so every later wait of this call waits for something new.
-   */
-  #woke = false;
-  /** When a wait for a reply began (performance.now()), or -1. */
-  #replyFrom = -1;
-
-  constructor(
-    private readonly h: H,
-    private readonly op: Op<T, H>,
-    private readonly job: Job,
-    private readonly deadline: Deadline,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (err: unknown) => void,
-  ) { super(); }
-
-  /** Tries the call once more: it completes, fails, or waits again. */
-  attempt(): void {
-    const { h, op, job } = this;
-    try {
-      const r = op.attempt(h.open(job.syscall), job);
-      if (job.moved !== 0) account(h, job);
-      if (!isErrno(r)) {
-        h.replyDue = job.dir === WRITE;
-        this.resolve(r as T);
-        return;
-      }
-      if (r !== EAGAIN) throw systemError(r, job.syscall, op.details());
-      this.wait(false);
-    } catch (err) {
-      this.reject(op.failed(err));
-    }
-  }
-
-  /** Waits for the call's direction (or sleeps its back-off); `reply`: the wait for a reply that runAsync times. Throws what ends the call at once. */
-  wait(reply: boolean): void {
-    const { h, job } = this;
-    h.streak = 0;
-    if (job.dir === SLEEP) {
-      const ms = this.deadline.sleepMs(job.sleep);
-      if (ms <= 0) throw timeoutError(job.syscall, this.op.details());
-      sleep(ms, job.call.signal, h.ref).then(() => this.attempt(), (err: unknown) => this.reject(this.op.failed(err)));
-      return;
-    }
-    if (reply) this.#replyFrom = performance.now();
-    let enlisted: boolean;
-    try {
-      enlisted = h.readiness!.enlist(this, job.dir, this.deadline.waitEnd(), job.call.signal, this.#woke);
-    } catch (err) {
-      throw closedAs(err, job.syscall);
-    }
-    if (!enlisted) throw timeoutError(job.syscall, this.op.details());
-  }
-
-  ready(): void {
-    if (this.#replyFrom >= 0) {
-      this.h.replyWaits = performance.now() - this.#replyFrom > REPLY_WAITED;
-      this.#replyFrom = -1;
-    }
-    this.#woke = true;
-    this.attempt();
-  }
-
-  expired(): void { this.reject(this.op.failed(timeoutError(this.job.syscall, this.op.details()))); }
-
-  failed(err: unknown): void { this.reject(this.op.failed(closedAs(err, this.job.syscall))); }
+  return pend(h, op, job, TRY, deadline);
 }
 
 /** The socket's close error, named after the call it ended; any other error as it is. */
@@ -292,7 +332,15 @@ function closedAs(err: unknown, syscall: string): unknown {
  * bulk traffic goes back to trying first. Never with timeout 0.
  */
 export function runSync<T, H extends Handle>(h: H, op: Op<T, H>): T {
-  const job = new Job(op.syscall);
+  const job = takeJob(op.syscall);
+  try {
+    return drive(h, op, job);
+  } finally {
+    giveBack(job);
+  }
+}
+
+function drive<T, H extends Handle>(h: H, op: Op<T, H>, job: Job): T {
   op.start(h, job);
   if (job.lookup !== null) {
     try {

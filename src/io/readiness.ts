@@ -26,7 +26,8 @@ export type Direction = typeof READ | typeof WRITE;
  * it and calls exactly one of the three methods per wait.
  */
 export abstract class Waiter {
-  dir: Direction = READ;
+  /** The direction it waits on (set by enlist). */
+  waitsFor: Direction = READ;
   timer: NodeJS.Timeout | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
@@ -175,7 +176,7 @@ export class Readiness {
       if (delay <= 0) return false;
     }
     this.#held ??= this.#holder?.owner?.deref();
-    w.dir = dir;
+    w.waitsFor = dir;
     if (dir === READ ? this.#reader === null : this.#writer === null) {
       if (dir === READ) this.#reader = w; else this.#writer = w;
     } else (this.#more ??= []).push(w);
@@ -213,8 +214,8 @@ export class Readiness {
     if (writer !== null) this.#writer = null;
     let more: Waiter[] | null = null;
     if (this.#more !== null && (reader !== null || writer !== null)) {
-      more = this.#more.filter((w) => (w.dir & events) !== 0);
-      this.#more = this.#more.filter((w) => (w.dir & events) === 0);
+      more = this.#more.filter((w) => (w.waitsFor & events) !== 0);
+      this.#more = this.#more.filter((w) => (w.waitsFor & events) === 0);
     }
     if (unwanted & this.#armed) this.#arm(this.#armed & ~unwanted);
     // Each retries its call now; one that must wait again enlists again.
@@ -295,7 +296,7 @@ export class Readiness {
 
   /** The next waiter of `dir` from #more, for the slot its first waiter left. */
   #promote(dir: Direction): Waiter | null {
-    const i = this.#more?.findIndex((w) => w.dir === dir) ?? -1;
+    const i = this.#more?.findIndex((w) => w.waitsFor === dir) ?? -1;
     return i < 0 ? null : this.#more!.splice(i, 1)[0]!;
   }
 
