@@ -322,3 +322,40 @@ describe('ports are never wrapped, through the public API', () => {
     }
   });
 });
+
+describe('a received address sent back', () => {
+  // Addresses decoded from received messages are frozen and remember their
+  // sockaddr bytes, which a reply reuses; on any socket the outcome must be
+  // the one a fresh copy of the address gets through the funnel.
+  const outcome = async (send: () => Promise<unknown>): Promise<string> => {
+    try { await send(); return 'sent'; } catch (err) { return `${(err as Error).name} ${(err as { code?: string }).code}`; }
+  };
+  test('recvFrom, recvMany and messages() addresses: the same answer as a copy, on every kind of socket', { timeout: 20_000 }, async () => {
+    const server = bindUdp('127.0.0.1', 0);
+    const client = bindUdp('127.0.0.1', 0);
+    const port = server.localAddress().port;
+    const sockets = [bindUdp('127.0.0.1', 0), ...(hasIPv6 ? [bindUdp('::1', 0)] : []), Socket.pair('dgram')[0], udp()];
+    try {
+      for (let i = 0; i < 3; i++) await client.sendTo(`q${i}`, { family: 'inet', address: '127.0.0.1', port });
+      const fromRecvFrom = (await server.recvFrom()).address!;
+      const fromRecvMany = (await server.recvMany({ maxMessages: 1 }))[0]!.address!;
+      const it = server.messages();
+      const fromMessages = (await it.next()).value!.address!;
+      await it.return!();
+      for (const address of [fromRecvFrom, fromRecvMany, fromMessages]) {
+        assert.ok(Object.isFrozen(address));
+        assert.deepEqual(address, client.localAddress());
+        for (const s of sockets) {
+          assert.equal(await outcome(() => s.sendTo('r', address)), await outcome(() => s.sendTo('r', { ...address })), `${s.family} socket`);
+        }
+        // The reply goes to the sender (after what the sockets above sent it).
+        await server.sendTo('reply', address);
+        const got: string[] = [];
+        while (got.at(-1) !== 'reply') got.push((await client.recv(100, { timeout: 2000 })).toString());
+        assert.ok(got.slice(0, -1).every((d) => d === 'r'), got.join());
+      }
+    } finally {
+      for (const s of [server, client, ...sockets]) s.close();
+    }
+  });
+});

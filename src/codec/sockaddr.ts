@@ -69,6 +69,27 @@ function splitZone(address: string, name: string): [string, number | undefined] 
 export interface EncodedAddress { bytes: Buffer; length: number }
 
 /**
+ * The sockaddr bytes each address the library decoded from a received
+ * message came from. Those addresses are frozen, so a reply sent to one
+ * (sendTo(data, address), sendMany's messages) skips the validation and
+ * encoding that gave exactly these bytes.
+ */
+const encodings = new WeakMap<object, EncodedAddress>();
+
+/** Freezes an address decoded from the first `length` bytes of `bytes` (a copy no one writes again) and remembers them as its encoding. */
+export function decodedFrom(address: SocketAddress | null, bytes: Buffer, length: number): SocketAddress | null {
+  if (address === null) return null;
+  encodings.set(Object.freeze(address), { bytes, length });
+  return address;
+}
+
+/** The sockaddr a received message's (frozen) address was decoded from when it is of family `af` (an AF_* number); undefined for any other value. */
+export function encodingOf(address: unknown, af: number): EncodedAddress | undefined {
+  const enc = typeof address === 'object' && address !== null ? encodings.get(address) : undefined;
+  return enc !== undefined && sockaddrFamily(enc.bytes) === af ? enc : undefined;
+}
+
+/**
  * Encodes a SocketAddress as sockaddr bytes. Unix paths that do not fit are
  * ENAMETOOLONG (never truncated); bad fields are TypeError/RangeError.
  */

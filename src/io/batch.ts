@@ -4,7 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { MSG_CTRUNC, MSG_TRUNC } from '../sys/constants.js';
 import { layout } from '../sys/struct.js';
-import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { decodeAddress, decodedFrom, type SocketAddress } from '../codec/sockaddr.js';
 import { copyDecoded, decodeControl, type ReceivedMessage } from '../codec/message.js';
 
 
@@ -134,8 +134,7 @@ class BatchMessage implements ReceivedMessage {
     const from = this.#from;
     if (from !== null) {
       if (from.address === undefined) {
-        const a = decodeAddress(from.bytes, from.len);
-        from.address = a && Object.freeze(a);
+        from.address = decodedFrom(decodeAddress(from.bytes, from.len), from.bytes, from.len);
       }
       this.#address = from.address;
       this.#from = null;

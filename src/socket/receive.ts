@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { eofError, invalidArgType, invalidArgValue, outOfRange, withProgress } from '../errors.js';
 import { changedBuffer, isBytes, notDetached, validateInteger, validateLength } from '../validate.js';
-import { decodeAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { decodeAddress, decodedFrom, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
@@ -128,9 +128,9 @@ function lastSender(s: SocketState): SocketAddress | null {
   const len = sys.results[0];
   const c = s.lastFrom;
   if (c && c.len === len && sameBytes(c.bytes, sys.sockaddr, 0, len)) return c.address;
-  const address = decodeAddress(sys.sockaddr, len);
-  if (address) Object.freeze(address);
-  s.lastFrom = { len, bytes: Buffer.from(sys.sockaddr.subarray(0, len)), address };
+  const bytes = Buffer.from(sys.sockaddr.subarray(0, len));
+  const address = decodedFrom(decodeAddress(bytes, len), bytes, len);
+  s.lastFrom = { len, bytes, address };
   return address;
 }
 

@@ -7,7 +7,7 @@ import { invalidArgType, invalidArgValue, withProgress, type ErrorDetails } from
 import { changedBuffer, toBytes, validateIndex, validateInteger } from '../validate.js';
 import { addressDetails, addressTarget, destinationKey, isHostPort, type HostPort } from '../codec/address.js';
 import { AF, familyNumber } from '../codec/names.js';
-import { encodeAddress, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
+import { encodeAddress, encodingOf, type EncodedAddress, type SocketAddress } from '../codec/sockaddr.js';
 import { encodeControl, messageData, readMessage, unixOnlyField, type Message } from '../codec/message.js';
 import { isMapped, type IpTarget } from '../codec/ip-control.js';
 import { SOCK_DGRAM, SOCK_RAW } from '../sys/constants.js';
@@ -140,6 +140,9 @@ interface Destination { enc: EncodedAddress; af: number; key: string | null; cac
  * skips the encoding. Nothing here touches the socket: useDestination does.
  */
 function encodeDestination(s: SocketState, address: unknown, syscall: string, name: string, copied = false): Destination {
+  // A received message's address, sent back to on a socket of its family: the bytes it came from.
+  const known = s.deferred ? undefined : encodingOf(address, s.family);
+  if (known !== undefined) return { enc: known, af: -1, key: null, cached: true };
   // The caller's object is read once (a copy): a getter that answers differently later cannot change what is encoded.
   if (!copied && typeof address === 'object' && address !== null && !Array.isArray(address)) address = { ...address };
   const key = typeof address === 'object' && address !== null ? destinationKey(address) : null;
