@@ -9,8 +9,9 @@
 // (user-space buffers first, then one system call) and returns a value or a
 // negative errno. Two drivers run any Op:
 //
-//   runAsync  tries at once, without an async frame; on EAGAIN it awaits
-//             readiness on the event loop (readiness.ts) and tries again.
+//   runAsync  tries at once; on EAGAIN the call's Job waits on the socket's
+//             Readiness (readiness.ts), and the event loop's dispatch
+//             retries it right where the wake-up arrives.
 //   runSync   tries at once; on EAGAIN it blocks in poll(2) and tries again.
 //
 // In request/response traffic both wait first for a read that follows a
@@ -191,9 +192,10 @@ function account(h: Handle, job: Job): void {
 const isErrno = (r: unknown): r is number => typeof r === 'number' && r < 0;
 
 /**
- * The async driver. The first attempt runs now, in the caller's turn; only an
- * op that must wait (or yield, after BURST immediate completions) takes an
- * async frame. Never throws synchronously: every failure is a rejection.
+ * The async driver. The first attempt runs now, in the caller's turn; a call
+ * that must wait (or yield, after BURST immediate completions) becomes
+ * pending, with no async frame. Never throws synchronously: every failure is
+ * a rejection.
  */
 export function runAsync<T, H extends Handle>(h: H, op: Op<T, H>): Promise<T> {
   const job = takeJob(op.syscall);
