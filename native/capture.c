@@ -225,6 +225,62 @@ static napi_value sk_ringunmap(napi_env env, napi_callback_info info) {
   return sk_int(env, rc < 0 ? -errno : 0);
 }
 
+// What packetrecv reports besides the bytes, by index into its Int32Array.
+enum {
+  SK_PR_LEN, SK_PR_IFINDEX, SK_PR_PROTOCOL, SK_PR_PKTTYPE, SK_PR_HATYPE, SK_PR_HALEN, SK_PR_ADDR0, SK_PR_ADDR1,
+  SK_PR_STATUS, SK_PR_VLAN_TCI, SK_PR_VLAN_TPID, SK_PR_SEC_LO, SK_PR_SEC_HI, SK_PR_NSEC, SK_PR_COUNT
+};
+
+// recvmsg(2) of one packet with MSG_TRUNC, its PACKET_AUXDATA and
+// SCM_TIMESTAMPNS read into `meta` (a packet socket refuses
+// MSG_CMSG_CLOEXEC, which the generic recvmsg passes, and carries no fds):
+// (fd, buffer, meta) -> bytes copied (at most the buffer's length), or -errno.
+// meta gets the packet's length on the wire, the sockaddr_ll fields, the
+// auxdata status and VLAN tag, and the timestamp (0 when none came).
+static napi_value sk_packetrecv(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t fd;
+  uint8_t *buf;
+  size_t len;
+  int32_t *meta;
+  if (!sk_args_get(env, info, 3, &a) || !sk_arg_int32(&a, 0, &fd) || !sk_arg_bytes(&a, 1, false, &buf, &len) ||
+      !sk_arg_int32_array(&a, 2, SK_PR_COUNT, &meta))
+    return NULL;
+  struct sockaddr_ll sll;
+  union { struct cmsghdr align; uint8_t bytes[CMSG_SPACE(sizeof(struct tpacket_auxdata)) + CMSG_SPACE(sizeof(struct timespec))]; } control;
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  struct msghdr msg = { .msg_name = &sll, .msg_namelen = sizeof sll, .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = control.bytes, .msg_controllen = sizeof control.bytes };
+  memset(&sll, 0, sizeof sll);
+  SK_RETRY(ssize_t, n, recvmsg(fd, &msg, MSG_TRUNC));
+  if (n < 0) return sk_int(env, n);
+  memset(meta, 0, SK_PR_COUNT * sizeof *meta);
+  meta[SK_PR_LEN] = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+  meta[SK_PR_IFINDEX] = sll.sll_ifindex;
+  meta[SK_PR_PROTOCOL] = ntohs(sll.sll_protocol);
+  meta[SK_PR_PKTTYPE] = sll.sll_pkttype;
+  meta[SK_PR_HATYPE] = sll.sll_hatype;
+  meta[SK_PR_HALEN] = sll.sll_halen > 8 ? 8 : sll.sll_halen;
+  memcpy(&meta[SK_PR_ADDR0], sll.sll_addr, 8);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA && c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+      struct tpacket_auxdata aux;
+      memcpy(&aux, CMSG_DATA(c), sizeof aux);
+      meta[SK_PR_LEN] = (int32_t)(aux.tp_len > INT32_MAX ? INT32_MAX : aux.tp_len);
+      meta[SK_PR_STATUS] = (int32_t)aux.tp_status;
+      meta[SK_PR_VLAN_TCI] = aux.tp_vlan_tci;
+      meta[SK_PR_VLAN_TPID] = aux.tp_vlan_tpid;
+    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      meta[SK_PR_SEC_LO] = (int32_t)(uint32_t)((uint64_t)ts.tv_sec & 0xffffffffu);
+      meta[SK_PR_SEC_HI] = (int32_t)(uint32_t)((uint64_t)ts.tv_sec >> 32);
+      meta[SK_PR_NSEC] = (int32_t)ts.tv_nsec;
+    }
+  }
+  return sk_int(env, (size_t)n > len ? (int64_t)len : n);
+}
+
 static void sk__set(napi_env env, napi_value obj, const char *name, int64_t v) {
   napi_value n;
   napi_create_int64(env, v, &n);
@@ -298,6 +354,7 @@ const sk_export sk_capture_exports[] = {
   { "ringblock", sk_ringblock, "ring,index" },
   { "ringrelease", sk_ringrelease, "ring,index" },
   { "ringunmap", sk_ringunmap, "ring" },
+  { "packetrecv", sk_packetrecv, "fd,buffer,meta" },
   { "capturelayout", sk_capturelayout, "" },
   { NULL, NULL },
 };

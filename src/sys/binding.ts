@@ -148,6 +148,13 @@ export interface Binding {
   ringrelease?(ring: RingHandle, index: number): number;
   /** munmap(2), every block Buffer still out detached first; idempotent; 0 or -errno. */
   ringunmap?(ring: RingHandle): number;
+  /**
+   * recvmsg(2) of one packet (MSG_TRUNC) with its PACKET_AUXDATA and
+   * SCM_TIMESTAMPNS into `meta` (14 ints: wire length, ifindex, protocol,
+   * pkttype, hatype, halen, addr (2 ints), aux status, VLAN tci, VLAN tpid,
+   * seconds low and high, nanoseconds); bytes copied, or -errno.
+   */
+  packetrecv?(fd: number, buffer: Uint8Array, meta: Int32Array): number;
   capturelayout?(): CaptureLayout;
 }
 
