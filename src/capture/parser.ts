@@ -117,6 +117,9 @@ export class Parser {
       if (this.#is('[', 1)) return this.#relation();
       const after = this.#peek(1);
       if (after.type === 'keyword' && (after.keyword === 'src' || after.keyword === 'dst' || AQUALS.has(after.keyword!))) return this.#qualified();
+      if (after.type === 'keyword' && after.keyword!.startsWith('unsupported:')) {
+        throw filterError(`'${after.text}' is outside the supported subset of the pcap filter language`, after.text, after.offset);
+      }
       this.#next();
       this.#q = NONE;
       return this.#gen(t, () => this.gen.protoAbbrev(word as Proto));
