@@ -18,7 +18,7 @@ import { acceptAll, rejectAll, validateProgram, type BpfInstruction } from './bp
 import { compileFor, validateSnaplen } from './compile.js';
 import { linkTypeOf, type LinkType } from './link.js';
 import { captureLayout, META, packetrecv } from './native.js';
-import { direction, readBlock, type BlockReader, type CapturedPacket } from './packet.js';
+import { direction, PACKET_OUTGOING, readBlock, type BlockReader, type CapturedPacket } from './packet.js';
 import type { Target } from './primitives.js';
 import { Ring, type RingGeometry } from './ring.js';
 
@@ -164,10 +164,13 @@ export class Capture implements AsyncIterable<CapturedPacket> {
   #closed = false;
   #iterating = false;
   #stats: CaptureStats = { received: 0, dropped: 0 };
+  /** The loopback interface, whose outgoing copies are skipped as libpcap skips them (-1: none here). */
+  readonly #loopback: number;
 
   /** @internal Made by capture(). */
-  constructor(s: Settings, L: CaptureLayout, socket: Socket, ring: Ring | null, link: LinkType, ifindex: number) {
+  constructor(s: Settings, L: CaptureLayout, socket: Socket, ring: Ring | null, link: LinkType, ifindex: number, loopback: number) {
     this.#s = s;
+    this.#loopback = loopback;
     this.#L = L;
     this.#socket = socket;
     this.#ring = ring;
@@ -245,7 +248,7 @@ export class Capture implements AsyncIterable<CapturedPacket> {
   }
 
   async *#fromRing(ring: Ring): AsyncGenerator<CapturedPacket, void, undefined> {
-    const reader: BlockReader = { L: this.#L, framing: this.linkType === 'ethernet' ? 'ethernet' : this.linkType === 'linux-sll' ? 'cooked' : 'none', copy: this.#s.copy };
+    const reader: BlockReader = { L: this.#L, framing: this.linkType === 'ethernet' ? 'ethernet' : this.linkType === 'linux-sll' ? 'cooked' : 'none', copy: this.#s.copy, loopback: this.#loopback };
     const batch: CapturedPacket[] = [];
     let idle = 0;
     let burst = 0;
@@ -297,6 +300,7 @@ export class Capture implements AsyncIterable<CapturedPacket> {
         continue;
       }
       if (n < 0) throw systemError(n, 'recvmsg');
+      if (meta[META.pkttype] === PACKET_OUTGOING && meta[META.ifindex] === this.#loopback) continue;
       if (++burst % BURST === 0) {
         await new Promise((r) => setImmediate(r));   // a flood must not starve the event loop
         if (this.#done()) return;
@@ -339,6 +343,11 @@ export class Capture implements AsyncIterable<CapturedPacket> {
   }
 }
 
+/** lo's index (-1 when there is none): on it every packet is seen leaving and arriving, and libpcap keeps only the arrival. */
+function loopbackIndex(): number {
+  try { return ifNameToIndex('lo'); } catch { return -1; }
+}
+
 /**
  * Captures packets: an AF_PACKET socket (ETH_P_ALL) on one interface or on
  * all, the filter attached before any packet is read, the interface made
@@ -346,6 +355,10 @@ export class Capture implements AsyncIterable<CapturedPacket> {
  * ring mapped into this process (packets are views of it: no copy, no
  * system call per packet), and optionally a PACKET_FANOUT group shared
  * with other readers. Needs CAP_NET_RAW (root).
+ *
+ * On the loopback interface each packet passes twice (sent, then
+ * received); as libpcap does, only the received copy is delivered (the
+ * kernel's counts in stats() include both).
  *
  * The iterator never spins: it waits for the socket to become readable on
  * the event loop (POLLIN: the kernel handed a block over, because it
@@ -400,7 +413,7 @@ export function capture(opts?: CaptureOptions): Capture {
       setU16(mreq, L.mreqType, PACKET_MR_PROMISC!);
       socket.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP!, mreq);
     }
-    return new Capture(s, L, socket, ring, link, ifindex);
+    return new Capture(s, L, socket, ring, link, ifindex, loopbackIndex());
   } catch (err) {
     ring?.close();
     socket.close();

@@ -32,6 +32,9 @@ export interface CapturedPacket {
   direction: Direction;
 }
 
+/** PACKET_OUTGOING: a packet this host sent. */
+export const PACKET_OUTGOING = 4;
+
 /** sll_pkttype as a direction. */
 export const direction = (pkttype: number): Direction => DIRECTIONS[pkttype] ?? 'host';
 
@@ -47,6 +50,8 @@ export interface BlockReader {
   framing: 'ethernet' | 'cooked' | 'none';
   /** Copy each packet's bytes out of the ring. */
   copy: boolean;
+  /** The loopback interface's index, whose outgoing packets are skipped (each would be seen twice); -1 for none. */
+  loopback: number;
 }
 
 /**
@@ -71,6 +76,13 @@ export function readBlock(block: Buffer, r: BlockReader, out: CapturedPacket[]):
     const status = u32(block, off + L.hdrStatus);
     const pkttype = block[off + ll + layout.llPkttype!];
     const protocol = u16be(block, off + ll + layout.llProtocol!);
+    const ifindex = i32(block, off + ll + layout.llIfindex!);
+    const next = u32(block, off + L.hdrNext);
+    if (pkttype === PACKET_OUTGOING && ifindex === r.loopback) {
+      if (next === 0) break;
+      off += next;
+      continue;
+    }
     if (r.framing === 'ethernet' && (status & L.TP_STATUS_VLAN_VALID || u16(block, off + L.hdrVlanTci)) &&
         snaplen >= MAC_PAIR && start - VLAN_TAG >= off + L.hdrSize) {
       // libpcap's reinsertion: the MAC addresses move 4 bytes forward, the tag goes after them.
@@ -100,11 +112,10 @@ export function readBlock(block: Buffer, r: BlockReader, out: CapturedPacket[]):
       data: r.copy ? Buffer.from(view) : view,
       length,
       timestamp: BigInt(u32(block, off + L.hdrSec)) * 1_000_000_000n + BigInt(u32(block, off + L.hdrNsec)),
-      ifindex: i32(block, off + ll + layout.llIfindex!),
+      ifindex,
       protocol,
       direction: direction(pkttype),
     });
-    const next = u32(block, off + L.hdrNext);
     if (next === 0) break;
     off += next;
   }
