@@ -35,8 +35,6 @@ export const SKF_AD_PROTOCOL = 0, SKF_AD_VLAN_TAG = 44, SKF_AD_VLAN_TAG_PRESENT 
 /** The size of one packed instruction (struct sock_filter). */
 export const INSTRUCTION_SIZE = 8;
 
-const CLASSES_WITH_JUMPS = new Set([JMP]);
-
 /** A program that accepts every packet whole (what detaching a filter amounts to). */
 export const acceptAll = (snaplen = 0xffffffff): BpfInstruction[] => [{ code: RET | K, jt: 0, jf: 0, k: snaplen >>> 0 }];
 /** A program that accepts nothing. */
@@ -68,12 +66,13 @@ export function validateProgram(program: unknown, name = 'program'): BpfInstruct
     const o = insn as Record<string, unknown>;
     const copy = { code: field(o, 'code', i, 0xffff), jt: field(o, 'jt', i, 255), jf: field(o, 'jf', i, 255), k: field(o, 'k', i, 0xffffffff) };
     const cls = copy.code & 0x07;
-    if (CLASSES_WITH_JUMPS.has(cls)) {
+    if (cls === JMP) {
       const op = copy.code & 0xf0;
       const far = op === JA ? copy.k : Math.max(copy.jt, copy.jf);
       if (i + 1 + far >= n) throw invalidArgValue(`${name}[${i}]`, copy, 'jumps past the end of the program');
     }
-    if ((cls === LD || cls === LDX || cls === ST || cls === STX) && (copy.code & 0xe0) === MEM && copy.k >= MEMWORDS) {
+    const memory = cls === ST || cls === STX || ((cls === LD || cls === LDX) && (copy.code & 0xe0) === MEM);
+    if (memory && copy.k >= MEMWORDS) {
       throw invalidArgValue(`${name}[${i}]`, copy, `uses scratch memory M[${copy.k}] (there are ${MEMWORDS} words)`);
     }
     out.push(copy);

@@ -4,7 +4,7 @@
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors.js';
 import { validateObject, validateString } from '../validate.js';
 import { MAX_INSTRUCTIONS, type BpfInstruction } from './bpf.js';
-import { constant, emit } from './emit.js';
+import { constant, emit, type Pred } from './emit.js';
 import { FilterRefusal, tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { Generator, type LinkType, type Target } from './primitives.js';
@@ -36,7 +36,7 @@ const LINK_TYPES: readonly LinkType[] = ['ethernet', 'raw', 'linux-sll'];
 export function compileOptions(opts: unknown): { linkType: LinkType; snaplen: number; live: boolean } {
   if (opts === undefined) return { linkType: 'ethernet', snaplen: MAX_SNAPLEN, live: false };
   const o = validateObject<Record<string, unknown>>(opts, 'options');
-  const linkType = o.linkType ?? 'ethernet';
+  const linkType = o.linkType === undefined ? 'ethernet' : o.linkType;
   if (!LINK_TYPES.includes(linkType as LinkType)) throw invalidArgValue('options.linkType', linkType, "must be 'ethernet', 'raw' or 'linux-sll'");
   return { linkType: linkType as LinkType, snaplen: validateSnaplen(o.snaplen, 'options.snaplen'), live: liveFlag(o.live) };
 }
@@ -55,12 +55,34 @@ export function validateSnaplen(v: unknown, name: string): number {
   return v;
 }
 
+/** The tests of a predicate, counted without recursion (a long and/or chain is a deep tree). */
+function countTests(pred: Pred): number {
+  let n = 0;
+  const todo: Pred[] = [pred];
+  while (todo.length) {
+    const p = todo.pop()!;
+    if (p.t === 'test') n++;
+    else if (p.t === 'and' || p.t === 'or') todo.push(p.a, p.b);
+    else if (p.t === 'not') todo.push(p.p);
+  }
+  return n;
+}
+
+/** The longest expression compiled: far past any real filter, short of a slow compile. */
+export const MAX_EXPRESSION = 65536;
+
 /** The program for `expression` on `target`; the expression is already a string. */
 export function compileFor(expression: string, target: Target, snaplen: number): BpfInstruction[] {
+  if (expression.length > MAX_EXPRESSION) throw invalidArgValue('expression', expression, `is longer than ${MAX_EXPRESSION} characters`);
   try {
     const gen = new Generator(target);
-    const pred = new Parser(tokenize(expression), gen).parse();
-    const program = emit(pred ?? constant(true), snaplen, gen.prologue());
+    const pred = new Parser(tokenize(expression), gen).parse() ?? constant(true);
+    // Each test lays out as two instructions at least: a program that cannot fit is refused before layout.
+    const tests = countTests(pred);
+    if (tests * 2 > MAX_INSTRUCTIONS) {
+      throw invalidArgValue('expression', expression, `has ${tests} tests, more than a program of the kernel's ${MAX_INSTRUCTIONS} instructions holds`);
+    }
+    const program = emit(pred, snaplen, gen.prologue());
     if (program.length > MAX_INSTRUCTIONS) {
       throw invalidArgValue('expression', expression, `compiles to ${program.length} instructions, more than the kernel's ${MAX_INSTRUCTIONS}`);
     }

@@ -102,6 +102,18 @@ const V6: RegExp[] = (() => {
   return shapes.map((s) => new RegExp(s, 'y'));
 })();
 
+const HEX = /^[0-9A-Fa-f]$/;
+/** Keyword-like text: what the longest keyword at a position can be made of. */
+const KEY_RUN = /[a-z0-9&|-]*/y;
+
+/** The length of the longest key of `table` that the text has at `at` (0: none). */
+function longestKey(table: Record<string, unknown>, text: string, at: number): number {
+  KEY_RUN.lastIndex = at;
+  const run = KEY_RUN.exec(text)![0];
+  for (let n = Math.min(run.length, 40); n > 0; n--) if (Object.hasOwn(table, run.slice(0, n))) return n;
+  return 0;
+}
+
 function longest(patterns: RegExp[], text: string, at: number): number {
   let best = 0;
   for (const re of patterns) {
@@ -130,19 +142,19 @@ export function tokenize(expression: string): Token[] {
   while (at < expression.length) {
     const c = expression[at];
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { at++; continue; }
-    // Each rule's match length at this position; the first of the longest wins.
+    // Each rule's match length at this position; the first of the longest wins. A rule that cannot
+    // start with this character is not tried (the address patterns are many).
     WORD.lastIndex = at;
     const word = WORD.exec(expression)?.[0] ?? '';
-    let keyword = 0;
-    for (const k of Object.keys(KEYWORDS)) if (k.length > keyword && expression.startsWith(k, at)) keyword = k.length;
+    const keyword = longestKey(KEYWORDS, expression, at);
     const op = OPERATORS.find((o) => expression.startsWith(o, at))?.length ?? 0;
-    let named = 0;
-    for (const k of Object.keys(NAMED_NUMBERS)) if (k.length > named && expression.startsWith(k, at)) named = k.length;
+    const hex = HEX.test(c);
+    const digit = c >= '0' && c <= '9';
     const rules: [TokenType | 'named' | 'bogus' | 'backslash', number][] = [
-      ['keyword', keyword], ['op', op], ['eid', longest(MAC, expression, at)], ['num', longest(NUMBER, expression, at)],
-      ['hid', longest(HID, expression, at)], ['hid6', longest(V6, expression, at)],
-      ['bogus', (BOGUS_MAC.lastIndex = at, BOGUS_MAC.exec(expression)?.[0].length ?? 0)], ['named', named],
-      ['id', word.length], ['backslash', c === '\\' ? (/\\[^ !()\n\t]+/y.exec(expression.slice(at))?.[0].length ?? 0) : 0],
+      ['keyword', keyword], ['op', op], ['eid', hex ? longest(MAC, expression, at) : 0], ['num', digit ? longest(NUMBER, expression, at) : 0],
+      ['hid', digit ? longest(HID, expression, at) : 0], ['hid6', hex || c === ':' ? longest(V6, expression, at) : 0],
+      ['bogus', hex ? (BOGUS_MAC.lastIndex = at, BOGUS_MAC.exec(expression)?.[0].length ?? 0) : 0], ['named', longestKey(NAMED_NUMBERS, expression, at)],
+      ['id', word.length], ['backslash', c === '\\' ? (/\\[^ !()\n\t]+/y.exec(expression.slice(at, at + 1024))?.[0].length ?? 0) : 0],
     ];
     let [type, len] = rules[0];
     for (const [t, l] of rules) if (l > len) [type, len] = [t, l];

@@ -20,6 +20,9 @@ const BINDING: Record<string, number> = { '|': 1, '&': 2, '<<': 3, '>>': 3, '+':
 const GREEDY = new Set(['%', '^']);
 const UNARY = 6;
 
+/** How deeply `not`, parentheses and arithmetic may nest: far past any real filter, short of the stack's end. */
+const MAX_DEPTH = 200;
+
 /** A parse that did not fit here: the caller tries another reading (not an error by itself). */
 class NoParse extends Error {}
 
@@ -30,6 +33,7 @@ export class Parser {
   /** The furthest token a reading failed at: the one an error names. */
   #furthest = 0;
   #expected = '';
+  #depth = 0;
 
   constructor(private readonly tokens: Token[], private readonly gen: Generator) {}
 
@@ -71,6 +75,15 @@ export class Parser {
     }
   }
 
+  /** Runs `f` one level deeper; an expression nested past MAX_DEPTH is refused at its token. */
+  #deeper<T>(f: () => T): T {
+    if (++this.#depth > MAX_DEPTH) {
+      const t = this.#peek();
+      throw filterError(`nested more than ${MAX_DEPTH} deep`, t.text, t.offset);
+    }
+    try { return f(); } finally { this.#depth--; }
+  }
+
   /** Tries readings in turn, each from the same place and state; the first that fits wins. */
   #either<T>(...readings: (() => T)[]): T {
     const pos = this.#pos;
@@ -104,9 +117,9 @@ export class Parser {
   #term(): Pred {
     if (this.#is('not')) {
       this.#next();
-      return not(this.#term());
+      return not(this.#deeper(() => this.#term()));
     }
-    return this.#rterm();
+    return this.#deeper(() => this.#rterm());
   }
 
   #rterm(): Pred {
@@ -177,7 +190,9 @@ export class Parser {
 
   // ---- addresses (grammar.y's id, nid, pid) --------------------------------------------------------
 
-  #id(): Pred {
+  #id(): Pred { return this.#deeper(() => this.#idAt()); }
+
+  #idAt(): Pred {
     const t = this.#peek();
     if (this.#is('(')) {
       return this.#either(() => this.#numberId(), () => {
@@ -277,7 +292,7 @@ export class Parser {
   #pnum(): number {
     if (this.#is('(')) {
       this.#next();
-      const v = this.#pnum();
+      const v = this.#deeper(() => this.#pnum());
       this.#expect(')');
       return v;
     }
@@ -382,7 +397,9 @@ export class Parser {
     return this.#gen(t, () => this.gen.relation(t.keyword!, a, b));
   }
 
-  #arth(min: number): Arth {
+  #arth(min: number): Arth { return this.#deeper(() => this.#arthAt(min)); }
+
+  #arthAt(min: number): Arth {
     let left = this.#primary();
     for (;;) {
       const t = this.#peek();
