@@ -15,10 +15,12 @@ import { parseDecimal, run } from './fixtures/bpf-interpreter.ts';
 import { corpus } from './fixtures/packets.ts';
 import { isRoot } from './helpers.ts';
 
-const T = { timeout: 120_000 };
+const T = { timeout: 240_000 };
 const haveIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;
 const noTcpdump = needTools({ tcpdump: 'tcpdump' });
 const ns = `bk-clicap-${process.pid}`;
+/** Several processes start at once on a loaded machine (or under ASan): give each time. */
+const SLOW = { killAfter: 110_000 };
 
 describe('berkeley capture: arguments', () => {
   test('usage errors: exit 2 with one line naming the mistake', T, async () => {
@@ -116,10 +118,10 @@ describe('berkeley capture against tcpdump, inside a test namespace', { skip: (!
     const filter = ['udp', 'port', String(port)];
     const ref = join(dir, 'tcpdump.pcap');
     // Each stops by itself after the 24 packets (a stop by signal could come before the last block is handed over).
-    const tcpdump = tool('ip', ['netns', 'exec', ns, 'tcpdump', '-i', 'lo', '-nn', '-c', '24', '-w', ref, ...filter]);
-    const file = berkeley(['capture', '-i', 'lo', '-c', '24', '-w', join(dir, 'berkeley.pcap'), ...filter], { prefix: ['ip', 'netns', 'exec', ns] });
-    const ng = berkeley(['capture', '-i', 'lo', '-c', '24', '-w', join(dir, 'berkeley.pcapng'), '--format', 'pcapng', ...filter], { prefix: ['ip', 'netns', 'exec', ns] });
-    const lines = berkeley(['capture', '-i', 'lo', '-c', '24', '--no-ring', ...filter], { prefix: ['ip', 'netns', 'exec', ns] });
+    const tcpdump = tool('ip', ['netns', 'exec', ns, 'tcpdump', '-i', 'lo', '-nn', '-c', '24', '-w', ref, ...filter], SLOW);
+    const file = berkeley(['capture', '-i', 'lo', '-c', '24', '-w', join(dir, 'berkeley.pcap'), ...filter], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] });
+    const ng = berkeley(['capture', '-i', 'lo', '-c', '24', '-w', join(dir, 'berkeley.pcapng'), '--format', 'pcapng', ...filter], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] });
+    const lines = berkeley(['capture', '-i', 'lo', '-c', '24', '--no-ring', ...filter], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] });
     await Promise.all([tcpdump, file, ng, lines].map(listening));
     await traffic(port, 12);
     const [rt, rf, rn, rl] = await Promise.all([tcpdump, file, ng, lines].map((p) => p.done));
@@ -146,7 +148,7 @@ describe('berkeley capture against tcpdump, inside a test namespace', { skip: (!
   test('-c N stops after N packets; --timeout and SIGINT stop an idle capture', T, async (t) => {
     if (skip) return t.skip(skip);
     const port = 31000 + (process.pid % 20000);
-    const counted = berkeley(['capture', '-i', 'lo', '-c', '5', 'udp', 'port', String(port)], { prefix: ['ip', 'netns', 'exec', ns] });
+    const counted = berkeley(['capture', '-i', 'lo', '-c', '5', 'udp', 'port', String(port)], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] });
     await listening(counted);
     await traffic(port, 12);
     const r = await counted.done;
@@ -154,12 +156,12 @@ describe('berkeley capture against tcpdump, inside a test namespace', { skip: (!
     assert.equal(r.stdout.toString().trim().split('\n').length, 5);
     assert.match(r.stderr, /^5 packets captured$/m);
 
-    const idle = await berkeley(['capture', '-i', 'lo', '--timeout', '0.5', 'udp', 'port', '9'], { prefix: ['ip', 'netns', 'exec', ns] }).done;
+    const idle = await berkeley(['capture', '-i', 'lo', '--timeout', '0.5', 'udp', 'port', '9'], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] }).done;
     assert.equal(idle.status, 0, idle.stderr);
     assert.equal(idle.stdout.length, 0);
     assert.match(idle.stderr, /^0 packets captured$/m);
 
-    const interrupted = berkeley(['capture', '-i', 'lo', 'udp', 'port', '9'], { prefix: ['ip', 'netns', 'exec', ns] });
+    const interrupted = berkeley(['capture', '-i', 'lo', 'udp', 'port', '9'], { ...SLOW, prefix: ['ip', 'netns', 'exec', ns] });
     await listening(interrupted);
     interrupted.child.kill('SIGINT');
     const ri = await interrupted.done;
