@@ -23,6 +23,7 @@ import { smallMsgs } from './suites/small-msgs.ts';
 import { gsoGro } from './suites/gso-gro.ts';
 import { boundary } from './suites/boundary.ts';
 import { optionRead } from './suites/option-read.ts';
+import { captureBench } from './suites/capture.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,7 @@ const settings: Settings = { duration: Number(values.duration), count: Number(va
 if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
 
 const only = values.only?.split(',');
-const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary]
+const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary, captureBench]
   .flatMap((make) => make(settings));
 const groups = allGroups.filter((g) => !only || only.some((o) => g.id.startsWith(o)));
 if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);

@@ -31,7 +31,7 @@ export const MEMWORDS = 16;
 export const MAX_INSTRUCTIONS = 4096;
 /** The offset of the kernel's ancillary data in loads (SKF_AD_OFF, -0x1000), and the fields used here. */
 export const SKF_AD_OFF = 0xfffff000;
-export const SKF_AD_PROTOCOL = 0, SKF_AD_VLAN_TAG = 44, SKF_AD_VLAN_TAG_PRESENT = 48;
+export const SKF_AD_PROTOCOL = 0, SKF_AD_PKTTYPE = 4, SKF_AD_IFINDEX = 8, SKF_AD_VLAN_TAG = 44, SKF_AD_VLAN_TAG_PRESENT = 48;
 /** The size of one packed instruction (struct sock_filter). */
 export const INSTRUCTION_SIZE = 8;
 

@@ -8,13 +8,13 @@
 import { Buffer } from 'node:buffer';
 import { abortError, invalidArgType, invalidArgValue, outOfRange, systemError } from '../errors.js';
 import { validateBoolean, validateCString, validateInteger, validateObject } from '../validate.js';
-import { ETH_P_ALL, PACKET_ADD_MEMBERSHIP, PACKET_FANOUT, PACKET_MR_PROMISC, PACKET_STATISTICS, SOL_PACKET, SOL_SOCKET, SO_ERROR } from '../sys/constants.js';
+import { ETH_P_ALL, PACKET_ADD_MEMBERSHIP, PACKET_FANOUT, PACKET_MR_PROMISC, PACKET_STATISTICS, SOL_PACKET, SOL_SOCKET, SO_ERROR, SO_RCVBUFFORCE } from '../sys/constants.js';
 import { EAGAIN, EOPNOTSUPP } from '../sys/errno.js';
 import { setI32, setU16, u32 } from '../sys/struct.js';
 import type { CaptureLayout } from '../sys/binding.js';
 import { ifNameToIndex } from '../resolver.js';
 import { Socket } from '../socket/socket.js';
-import { acceptAll, rejectAll, validateProgram, type BpfInstruction } from './bpf.js';
+import { ABS, acceptAll, B as BYTE, JEQ, JMP, K, LD, MAX_INSTRUCTIONS, rejectAll, RET, SKF_AD_IFINDEX, SKF_AD_OFF, SKF_AD_PKTTYPE, validateProgram, W, type BpfInstruction } from './bpf.js';
 import { compileFor, validateSnaplen } from './compile.js';
 import { linkTypeOf, type LinkType } from './link.js';
 import { captureLayout, META, packetrecv } from './native.js';
@@ -151,6 +151,7 @@ const targetOf = (link: LinkType): Target => (link === 'ethernet' ? 'ethernet-li
 export class Capture implements AsyncIterable<CapturedPacket> {
   /** The link-layer header every packet's `data` starts with (for PcapWriter). */
   readonly linkType: LinkType;
+  /** The most bytes kept of each packet (before a VLAN tag or cooked header is put in front). */
   readonly snaplen: number;
   /** The interface captured on; null for all interfaces. */
   readonly interface: string | null;
@@ -209,22 +210,14 @@ export class Capture implements AsyncIterable<CapturedPacket> {
     this.#socket.close();
   }
 
+  /** close(), for `using cap = capture(...)`. */
   [Symbol.dispose](): void { this.close(); }
 
   /** The packets, in the order the kernel captured them. Iterate once. */
   [Symbol.asyncIterator](): AsyncIterator<CapturedPacket> {
     if (this.#iterating) throw invalidArgValue('capture', 'an iterated capture', 'is iterated once (it is already being iterated)');
     this.#iterating = true;
-    return this.#packets();
-  }
-
-  async *#packets(): AsyncGenerator<CapturedPacket, void, undefined> {
-    try {
-      if (this.#ring) yield* this.#fromRing(this.#ring);
-      else yield* this.#fromSocket();
-    } finally {
-      this.close();
-    }
+    return this.#ring ? this.#fromRing(this.#ring) : this.#fromSocket();
   }
 
   #done(): boolean { return this.#closed || this.#delivered >= this.#s.count || this.#s.signal?.aborted === true; }
@@ -247,43 +240,83 @@ export class Capture implements AsyncIterable<CapturedPacket> {
     if (raw) throw systemError(-raw, 'recvmsg');
   }
 
-  async *#fromRing(ring: Ring): AsyncGenerator<CapturedPacket, void, undefined> {
+  /**
+   * The ring's packets, a block at a time: the packets of the block in hand
+   * are handed out without an async frame each (one resolved promise per
+   * packet, as for-await needs); the block goes back to the kernel when the
+   * next packet is asked for after its last, and then the next block is
+   * taken, or waited for.
+   */
+  #fromRing(ring: Ring): AsyncIterator<CapturedPacket> {
     const reader: BlockReader = { L: this.#L, framing: this.linkType === 'ethernet' ? 'ethernet' : this.linkType === 'linux-sll' ? 'cooked' : 'none', copy: this.#s.copy, loopback: this.#loopback };
     const batch: CapturedPacket[] = [];
+    let next = 0;
+    let holding = false;
     let idle = 0;
     let burst = 0;
-    while (!this.#done()) {
-      let block = ring.take();
-      if (block && ++burst % (BURST / 8) === 0) {
-        await new Promise((r) => setImmediate(r));   // a flood must not starve the event loop
-        if (this.#done()) return;
-      }
-      if (!block) {
-        burst = 0;
-        // POLLIN on a TPACKET_V3 socket: a block was handed over (full, or its timeout passed).
-        if (!(await this.#readable())) return;
-        block = ring.take(true);
-        if (!block) {
-          this.#checkError();
-          // Readable with no block to read: never wait again at once (no spin); give the ring its timeout.
-          if (++idle > 1) await new Promise((r) => setTimeout(r, ring.geometry.timeout));
-          continue;
+    const end = (): IteratorResult<CapturedPacket> => { this.close(); return { done: true, value: undefined }; };
+    const refill = async (): Promise<IteratorResult<CapturedPacket>> => {
+      try {
+        for (;;) {
+          if (holding) {
+            holding = false;
+            if (!this.#closed) ring.release();
+          }
+          if (this.#done()) return end();
+          let block = ring.take();
+          if (block && ++burst % (BURST / 8) === 0) {
+            await new Promise((r) => setImmediate(r));   // a flood must not starve the event loop
+            if (this.#done()) return end();
+          }
+          if (!block) {
+            burst = 0;
+            // POLLIN on a TPACKET_V3 socket: a block was handed over (full, or its timeout passed).
+            if (!(await this.#readable())) return end();
+            block = ring.take(true);
+            if (!block) {
+              this.#checkError();
+              // Readable with no block to read: never wait again at once (no spin); give the ring its timeout.
+              if (++idle > 1) await new Promise((r) => setTimeout(r, ring.geometry.timeout));
+              continue;
+            }
+          }
+          idle = 0;
+          holding = true;
+          batch.length = 0;
+          next = 0;
+          readBlock(block, reader, batch);
+          if (next < batch.length) {
+            this.#delivered++;
+            return { done: false, value: batch[next++] };
+          }
         }
+      } catch (err) {
+        this.close();
+        throw err;
       }
-      idle = 0;
-      batch.length = 0;
-      readBlock(block, reader, batch);
-      for (const p of batch) {
-        if (this.#done()) return;
-        this.#delivered++;
-        yield p;
-      }
-      if (!this.#closed) ring.release();
-    }
+    };
+    return {
+      next: () => {
+        if (next < batch.length && !this.#done()) {
+          this.#delivered++;
+          return Promise.resolve({ done: false, value: batch[next++] });
+        }
+        return refill();
+      },
+      return: () => Promise.resolve(end()),
+    };
   }
 
   /** One recvmsg(2) per packet into slabs of memory shared by the packets received into them (one copy: the kernel's). */
   async *#fromSocket(): AsyncGenerator<CapturedPacket, void, undefined> {
+    try {
+      yield* this.#received();
+    } finally {
+      this.close();
+    }
+  }
+
+  async *#received(): AsyncGenerator<CapturedPacket, void, undefined> {
     const L = this.#L;
     const meta = new Int32Array(META.count);
     const need = FRONT_ROOM + this.snaplen;
@@ -343,6 +376,22 @@ export class Capture implements AsyncIterable<CapturedPacket> {
   }
 }
 
+/**
+ * `program` behind a test that drops, in the kernel, the copy of each
+ * packet leaving the loopback interface (which is then seen arriving): on
+ * lo itself by its packet type, on all interfaces by packet type and
+ * interface. Without this the ring would hold every lo packet twice.
+ */
+function skipLoopbackCopies(program: BpfInstruction[], ifindex: number, loopback: number): BpfInstruction[] {
+  if (loopback < 0 || (ifindex !== 0 && ifindex !== loopback)) return program;
+  const i = (code: number, k: number, jt = 0, jf = 0): BpfInstruction => ({ code, jt, jf, k: k >>> 0 });
+  const prefix = ifindex === loopback
+    ? [i(LD | BYTE | ABS, SKF_AD_OFF + SKF_AD_PKTTYPE), i(JMP | JEQ | K, PACKET_OUTGOING, 0, 1), i(RET | K, 0)]
+    : [i(LD | BYTE | ABS, SKF_AD_OFF + SKF_AD_PKTTYPE), i(JMP | JEQ | K, PACKET_OUTGOING, 0, 3), i(LD | W | ABS, SKF_AD_OFF + SKF_AD_IFINDEX),
+      i(JMP | JEQ | K, loopback, 0, 1), i(RET | K, 0)];
+  return program.length + prefix.length > MAX_INSTRUCTIONS ? program : [...prefix, ...program];
+}
+
 /** lo's index (-1 when there is none): on it every packet is seen leaving and arriving, and libpcap keeps only the arrival. */
 function loopbackIndex(): number {
   try { return ifNameToIndex('lo'); } catch { return -1; }
@@ -357,8 +406,9 @@ function loopbackIndex(): number {
  * with other readers. Needs CAP_NET_RAW (root).
  *
  * On the loopback interface each packet passes twice (sent, then
- * received); as libpcap does, only the received copy is delivered (the
- * kernel's counts in stats() include both).
+ * received); as libpcap does, only the received copy is delivered. The
+ * other is dropped by the kernel filter, so stats() does not count it
+ * (libpcap drops it later, and its "received by filter" does).
  *
  * The iterator never spins: it waits for the socket to become readable on
  * the event loop (POLLIN: the kernel handed a block over, because it
@@ -367,7 +417,7 @@ function loopbackIndex(): number {
  * @throws TypeError / RangeError for bad options (a filter outside the
  * subset names the token), before any system call; AbortError when the
  * signal is already aborted.
- * @throws {@link SocketError} `EPERM` without CAP_NET_RAW, `ENODEV` for an
+ * @throws `SocketError` `EPERM` without CAP_NET_RAW, `ENODEV` for an
  * unknown interface, `EINVAL`/`ENOMEM` for a ring the kernel refuses.
  * @example
  * // needs root
@@ -394,11 +444,16 @@ export function capture(opts?: CaptureOptions): Capture {
         socket.bind({ family: 'packet', protocol: 0, ifindex });
       }
     }
-    const program = s.filter === null ? acceptAll(s.snaplen) : typeof s.filter === 'string' ? compileFor(s.filter, targetOf(link), s.snaplen) : s.filter;
+    const loopback = loopbackIndex();
+    const program = skipLoopbackCopies(
+      s.filter === null ? acceptAll(s.snaplen) : typeof s.filter === 'string' ? compileFor(s.filter, targetOf(link), s.snaplen) : s.filter, ifindex, loopback);
     if (s.ring) ring = new Ring(socket.fd, L, s.ring, link === 'ethernet' ? VLAN_ROOM : 0);
     else {
       socket.setsockopt(SOL_PACKET!, L.PACKET_AUXDATA, intBytes(1));
       socket.setOption('timestampns', true);
+      // A queue as large as the ring would be (root lifts rmem_max with SO_RCVBUFFORCE; the kernel doubles it).
+      const queue = (DEFAULT_RING.blockSize * DEFAULT_RING.blocks) / 2;
+      try { socket.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE ?? -1, intBytes(queue)); } catch { socket.setOption('rcvbuf', queue); }
     }
     socket.attachFilter(s.fanout ? rejectAll() : program);
     socket.bind({ family: 'packet', protocol: ETH_P_ALL, ifindex });
@@ -413,7 +468,7 @@ export function capture(opts?: CaptureOptions): Capture {
       setU16(mreq, L.mreqType, PACKET_MR_PROMISC!);
       socket.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP!, mreq);
     }
-    return new Capture(s, L, socket, ring, link, ifindex, loopbackIndex());
+    return new Capture(s, L, socket, ring, link, ifindex, loopback);
   } catch (err) {
     ring?.close();
     socket.close();

@@ -110,7 +110,7 @@ export function compileFor(expression: string, target: Target, snaplen: number):
  *
  * @param expression - The filter, e.g. 'tcp port 80 and host 10.0.0.1'.
  * @param opts - `linkType` ('ethernet', 'raw', 'linux-sll'), `snaplen`, `live`.
- * @returns The instructions, for {@link Socket.attachFilter}, capture() or
+ * @returns The instructions, for `Socket.attachFilter`, capture() or
  * any classic BPF consumer.
  * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for an expression outside the
  * subset or not valid pcap-filter syntax: the message names the token, and

@@ -4,7 +4,7 @@
 // cooked capture a Linux SLL header written in the room the kernel leaves
 // before it, so that the bytes are what tcpdump would show and save.
 import { Buffer } from 'node:buffer';
-import { layout, i32, setU16be, u16, u16be, u32 } from '../sys/struct.js';
+import { layout, setU16be, u16 } from '../sys/struct.js';
 import type { CaptureLayout } from '../sys/binding.js';
 
 /** Where a packet was going, from the capturing host's point of view (sll_pkttype). */
@@ -57,41 +57,50 @@ export interface BlockReader {
 /**
  * The packets of one TPACKET_V3 block, in order. The kernel's offsets are
  * checked against the block before any view is made: a packet that does
- * not fit is skipped, a chain that leaves the block ends the walk.
+ * not fit is skipped, a chain that leaves the block ends the walk. The
+ * block's fields are read through typed arrays over it (host byte order,
+ * the kernel's: every field is aligned to its size), the timestamps' whole
+ * seconds made a bigint once per second, not per packet.
  */
 export function readBlock(block: Buffer, r: BlockReader, out: CapturedPacket[]): void {
   const { L } = r;
   if (block.length < L.blockDescSize) return;   // detached: the capture was closed
-  const count = u32(block, L.blockPackets);
-  let off = u32(block, L.blockFirst);
-  const end = Math.min(block.length, u32(block, L.blockLength) || block.length);
+  const words = new Uint32Array(block.buffer, block.byteOffset, block.length >>> 2);
+  const halves = new Uint16Array(block.buffer, block.byteOffset, block.length >>> 1);
+  const count = words[L.blockPackets >>> 2];
+  let off = words[L.blockFirst >>> 2];
+  const end = Math.min(block.length, words[L.blockLength >>> 2] || block.length);
   const ll = L.hdrLlOffset;
+  let lastSec = -1;
+  let secNs = 0n;
   for (let i = 0; i < count; i++) {
-    if (off < L.blockDescSize || off + L.hdrSize > end) return;
-    const snaplen = u32(block, off + L.hdrSnaplen);
-    let start = off + u16(block, off + L.hdrMac);
+    if (off < L.blockDescSize || off + L.hdrSize > end || off & 3) return;
+    const w = off >>> 2;
+    const h = off >>> 1;
+    const snaplen = words[w + (L.hdrSnaplen >>> 2)];
+    let start = off + halves[h + (L.hdrMac >>> 1)];
     if (start < off + L.hdrSize || start + snaplen > end) break;
-    let caplen = snaplen;
-    let length = u32(block, off + L.hdrLen);
-    const status = u32(block, off + L.hdrStatus);
+    const next = words[w + (L.hdrNext >>> 2)];
     const pkttype = block[off + ll + layout.llPkttype!];
-    const protocol = u16be(block, off + ll + layout.llProtocol!);
-    const ifindex = i32(block, off + ll + layout.llIfindex!);
-    const next = u32(block, off + L.hdrNext);
+    const ifindex = words[((off + ll + layout.llIfindex!) >>> 2)] | 0;
     if (pkttype === PACKET_OUTGOING && ifindex === r.loopback) {
       if (next === 0) break;
       off += next;
       continue;
     }
-    if (r.framing === 'ethernet' && (status & L.TP_STATUS_VLAN_VALID || u16(block, off + L.hdrVlanTci)) &&
-        snaplen >= MAC_PAIR && start - VLAN_TAG >= off + L.hdrSize) {
+    const protocol = (block[off + ll + layout.llProtocol!] << 8) | block[off + ll + layout.llProtocol! + 1];
+    let caplen = snaplen;
+    let length = words[w + (L.hdrLen >>> 2)];
+    const status = words[w + (L.hdrStatus >>> 2)];
+    const tci = words[w + (L.hdrVlanTci >>> 2)] & 0xffff;
+    if (r.framing === 'ethernet' && (status & L.TP_STATUS_VLAN_VALID || tci) && snaplen >= MAC_PAIR && start - VLAN_TAG >= off + L.hdrSize) {
       // libpcap's reinsertion: the MAC addresses move 4 bytes forward, the tag goes after them.
       const tpidValid = L.TP_STATUS_VLAN_TPID_VALID !== undefined && (status & L.TP_STATUS_VLAN_TPID_VALID) !== 0;
-      const tpid = tpidValid ? u16(block, off + L.hdrVlanTpid) : ETH_P_8021Q;
+      const tpid = tpidValid ? halves[h + (L.hdrVlanTpid >>> 1)] : ETH_P_8021Q;
       block.copyWithin(start - VLAN_TAG, start, start + MAC_PAIR);
       start -= VLAN_TAG;
       setU16be(block, start + MAC_PAIR, tpid);
-      setU16be(block, start + MAC_PAIR + 2, u16(block, off + L.hdrVlanTci));
+      setU16be(block, start + MAC_PAIR + 2, tci);
       caplen += VLAN_TAG;
       length += VLAN_TAG;
     } else if (r.framing === 'cooked' && start - SLL_HEADER >= off + L.hdrSize) {
@@ -107,11 +116,13 @@ export function readBlock(block: Buffer, r: BlockReader, out: CapturedPacket[]):
       caplen += SLL_HEADER;
       length += SLL_HEADER;
     }
+    const sec = words[w + (L.hdrSec >>> 2)];
+    if (sec !== lastSec) { lastSec = sec; secNs = BigInt(sec) * 1_000_000_000n; }
     const view = block.subarray(start, start + caplen);
     out.push({
       data: r.copy ? Buffer.from(view) : view,
       length,
-      timestamp: BigInt(u32(block, off + L.hdrSec)) * 1_000_000_000n + BigInt(u32(block, off + L.hdrNsec)),
+      timestamp: secNs + BigInt(words[w + (L.hdrNsec >>> 2)]),
       ifindex,
       protocol,
       direction: direction(pkttype),

@@ -65,8 +65,11 @@ function block(type: number, body: Buffer): Buffer {
  * out.close();
  */
 export class PcapWriter {
+  /** The file format written. */
   readonly format: 'pcap' | 'pcapng';
+  /** The link type recorded (every packet's data starts with this header). */
   readonly linkType: LinkType;
+  /** The snapshot length recorded; longer packets are cut to it. */
   readonly snaplen: number;
   #fd: number;
   readonly #owned: boolean;
@@ -75,6 +78,10 @@ export class PcapWriter {
   /** pcapng: the interface id given to each ifindex. */
   readonly #interfaces = new Map<number, number>();
 
+  /**
+   * Opens (creates or truncates) `file`, or takes an open fd, and writes the
+   * file header: the pcap global header, or the pcapng section header.
+   */
   constructor(file: string | number, opts?: PcapWriterOptions) {
     const o = opts === undefined ? {} : validateObject<Record<string, unknown>>(opts, 'options');
     const format = o.format ?? 'pcap';

@@ -184,8 +184,8 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
    * SO_ATTACH_FILTER: the kernel runs `program` on every packet before it
    * is queued on this socket and drops those it rejects (returns 0); a
    * non-zero return keeps that many bytes. `program` is classic BPF
-   * instructions, or a pcap-filter expression ({@link compileFilter}'s
-   * subset) compiled for where the kernel runs it here: a packet socket's
+   * instructions, or a pcap-filter expression (the subset of
+   * `compileFilter` from `berkeley/capture`) compiled for where the kernel runs it here: a packet socket's
    * frames, or for UDP, TCP and raw IP sockets the packet from its network
    * header (SKF_NET_OFF), so 'udp src port 53' works on a UDP socket.
    * Replaces any filter attached before. With `{ reuseport: true }`,
