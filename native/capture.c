@@ -84,9 +84,11 @@ static sk__ring *sk__arg_ring(sk_args *a, size_t i) {
   return p;
 }
 
-static bool sk__arg_block(sk_args *a, size_t i, sk__ring *r, uint32_t *out) {
-  if (!sk_arg_uint32(a, i, out)) return false;
-  if (*out >= r->block_count) { sk_throw_arg(a, i, true, "must be a block index of the ring"); return false; }
+// The (ring, index) arguments of ringblock and ringrelease, checked; false after throwing.
+static bool sk__ring_block_args(napi_env env, napi_callback_info info, sk__ring **r, uint32_t *i) {
+  sk_args a;
+  if (!sk_args_get(env, info, 2, &a) || !(*r = sk__arg_ring(&a, 0)) || !sk_arg_uint32(&a, 1, i)) return false;
+  if (*i >= (*r)->block_count) { sk_throw_arg(&a, 1, true, "must be a block index of the ring"); return false; }
   return true;
 }
 
@@ -184,10 +186,9 @@ static napi_value sk_ringmap(napi_env env, napi_callback_info info) {
 // (TP_STATUS_USER), else null. Asked again before release, it returns the
 // same block's memory in a new Buffer (the first is detached).
 static napi_value sk_ringblock(napi_env env, napi_callback_info info) {
-  sk_args a;
   sk__ring *r;
   uint32_t i;
-  if (!sk_args_get(env, info, 2, &a) || !(r = sk__arg_ring(&a, 0)) || !sk__arg_block(&a, 1, r, &i)) return NULL;
+  if (!sk__ring_block_args(env, info, &r, &i)) return NULL;
   napi_value result;
   if (!r->base || !(__atomic_load_n(sk__block_status(r, i), __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
     napi_get_null(env, &result);
@@ -204,10 +205,9 @@ static napi_value sk_ringblock(napi_env env, napi_callback_info info) {
 // Returns a block to the kernel: its Buffer detached, then TP_STATUS_KERNEL
 // stored with release ordering. (ring, index) -> 0.
 static napi_value sk_ringrelease(napi_env env, napi_callback_info info) {
-  sk_args a;
   sk__ring *r;
   uint32_t i;
-  if (!sk_args_get(env, info, 2, &a) || !(r = sk__arg_ring(&a, 0)) || !sk__arg_block(&a, 1, r, &i)) return NULL;
+  if (!sk__ring_block_args(env, info, &r, &i)) return NULL;
   sk__ring_detach(env, r, i);
   if (r->base) __atomic_store_n(sk__block_status(r, i), TP_STATUS_KERNEL, __ATOMIC_RELEASE);
   return sk_int(env, 0);

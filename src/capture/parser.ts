@@ -65,6 +65,18 @@ export class Parser {
     return this.#next();
   }
 
+  /** A keyword of libpcap's language that this compiler does not take, refused by name. */
+  #outside(t: Token): never {
+    throw filterError(`'${t.text}' is outside the supported subset of the pcap filter language`, t.text, t.offset);
+  }
+
+  /** Skips the current token ('/', ':', ...) and reads the number after it. */
+  #numberAfter(expected: string): number {
+    this.#next();
+    if (this.#peek().type !== 'num') this.#fail(expected);
+    return this.#next().value!;
+  }
+
   /** Runs a generator call, naming `tok` when the generator refuses. */
   #gen<T>(tok: Token, f: () => T): T {
     try {
@@ -125,14 +137,12 @@ export class Parser {
   #rterm(): Pred {
     const t = this.#peek();
     const word = t.type === 'keyword' ? t.keyword! : '';
-    if (word.startsWith('unsupported:')) throw filterError(`'${t.text}' is outside the supported subset of the pcap filter language`, t.text, t.offset);
+    if (word.startsWith('unsupported:')) this.#outside(t);
     if (PNAMES.has(word)) {
       if (this.#is('[', 1)) return this.#relation();
       const after = this.#peek(1);
       if (after.type === 'keyword' && (after.keyword === 'src' || after.keyword === 'dst' || AQUALS.has(after.keyword!))) return this.#qualified();
-      if (after.type === 'keyword' && after.keyword!.startsWith('unsupported:')) {
-        throw filterError(`'${after.text}' is outside the supported subset of the pcap filter language`, after.text, after.offset);
-      }
+      if (after.type === 'keyword' && after.keyword!.startsWith('unsupported:')) this.#outside(after);
       this.#next();
       this.#q = NONE;
       return this.#gen(t, () => this.gen.protoAbbrev(word as Proto));
@@ -233,11 +243,8 @@ export class Parser {
           if (q.addr === 'port' || q.addr === 'portrange') throw filterError(`'${q.addr}' qualifier applied to IPv4 address${what}`, t.text, t.offset);
         }
         if (this.#is('/')) {
-          this.#next();
-          const len = this.#peek();
-          if (len.type !== 'num') this.#fail('a prefix length');
-          this.#next();
-          return this.#gen(t, () => this.#mcode(t.text, null, len.value!, this.#qual()));
+          const len = this.#numberAfter('a prefix length');
+          return this.#gen(t, () => this.#mcode(t.text, null, len, this.#qual()));
         }
         if (this.#is('mask')) {
           this.#next();
@@ -253,13 +260,7 @@ export class Parser {
         if (q && (q.addr === 'port' || q.addr === 'portrange')) {
           throw filterError(`'${q.addr}' qualifier applied to IPv6 address${this.#is('/') ? ' and prefix length' : ''}`, t.text, t.offset);
         }
-        let len = 128;
-        if (this.#is('/')) {
-          this.#next();
-          const n = this.#peek();
-          if (n.type !== 'num') this.#fail('a prefix length');
-          len = this.#next().value!;
-        }
+        const len = this.#is('/') ? this.#numberAfter('a prefix length') : 128;
         return this.#gen(t, () => this.#mcode6(t.text, len, this.#qual()));
       }
       case 'id':
@@ -268,9 +269,7 @@ export class Parser {
       case 'eid':
         throw filterError('ethernet addresses are outside the supported subset of the pcap filter language', t.text, t.offset);
       default:
-        if (t.type === 'keyword' && t.keyword!.startsWith('unsupported:')) {
-          throw filterError(`'${t.text}' is outside the supported subset of the pcap filter language`, t.text, t.offset);
-        }
+        if (t.type === 'keyword' && t.keyword!.startsWith('unsupported:')) this.#outside(t);
         return this.#fail('an address or a number');
     }
   }
@@ -434,19 +433,11 @@ export class Parser {
       this.#next();
       this.#next();
       const index = this.#arth(0);
-      let size = 1;
-      if (this.#is(':')) {
-        this.#next();
-        const s = this.#peek();
-        if (s.type !== 'num') this.#fail('a size (1, 2 or 4)');
-        size = this.#next().value!;
-      }
+      const size = this.#is(':') ? this.#numberAfter('a size (1, 2 or 4)') : 1;
       this.#expect(']');
       return this.#gen(t, () => this.gen.load(t.keyword as Proto, index, size));
     }
-    if (t.type === 'keyword' && t.keyword!.startsWith('unsupported:')) {
-      throw filterError(`'${t.text}' is outside the supported subset of the pcap filter language`, t.text, t.offset);
-    }
+    if (t.type === 'keyword' && t.keyword!.startsWith('unsupported:')) this.#outside(t);
     return this.#fail('a number, len or proto[offset]');
   }
 }
