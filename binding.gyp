@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/args.c",
+        "native/capture.c",
         "native/codec.c",
         "native/constants.c",
         "native/file.c",

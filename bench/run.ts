@@ -24,6 +24,7 @@ import { gsoGro } from './suites/gso-gro.ts';
 import { boundary } from './suites/boundary.ts';
 import { optionRead } from './suites/option-read.ts';
 import { servers } from './suites/servers.ts';
+import { captureBench } from './suites/capture.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +41,7 @@ const settings: Settings = { duration: Number(values.duration), count: Number(va
 if (!(reps >= 1) || !(settings.duration > 0) || !(settings.count >= 1000)) throw new RangeError('--reps >= 1, --duration > 0 and --count >= 1000');
 
 const only = values.only?.split(',');
-const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary, servers]
+const allGroups: Group[] = [streamBulk, rrLatency, udpDrain, udpFlood, unixDgram, smallMsgs, gsoGro, optionRead, boundary, servers, captureBench]
   .flatMap((make) => make(settings));
 const groups = allGroups.filter((g) => !only || only.some((o) => g.id.startsWith(o)));
 if (groups.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);

@@ -16,7 +16,7 @@ static bool sk__register(napi_env env, napi_value exports, const sk_export *tabl
 static napi_value sk__init(napi_env env, napi_value exports) {
   const sk_export *tables[] = {
     sk_socket_exports, sk_io_exports, sk_sockopt_exports, sk_resolver_exports,
-    sk_readiness_exports, sk_wait_exports, sk_mmsg_exports, sk_netdb_exports, sk_file_exports,
+    sk_readiness_exports, sk_wait_exports, sk_mmsg_exports, sk_netdb_exports, sk_file_exports, sk_capture_exports,
   };
   for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
     if (!sk__register(env, exports, tables[i])) return NULL;

@@ -97,6 +97,7 @@ extern const sk_export sk_wait_exports[];
 extern const sk_export sk_mmsg_exports[];
 extern const sk_export sk_netdb_exports[];  // netdb.c
 extern const sk_export sk_file_exports[];   // file.c
+extern const sk_export sk_capture_exports[];  // capture.c
 
 napi_value sk_constants(napi_env env);
 napi_value sk_layout(napi_env env);

@@ -4,7 +4,8 @@
  * convenience constructors ({@link connect}, {@link listen}, {@link tcp},
  * {@link bindUdp}, ...), {@link select}, the resolver, constants and errors.
  * The synchronous one-call-per-system-call layer on plain fds is the
- * `berkeley/posix` entry point.
+ * `berkeley/posix` entry point; packet capture (a pcap-filter compiler,
+ * AF_PACKET rings, pcap files) is `berkeley/capture`.
  *
  * @packageDocumentation
  */
@@ -38,3 +39,5 @@ export type { Message, ReceivedMessage, Credentials, ControlMessage, PacketInfo 
 export type { ExtendedError, ErrorOrigin, QueuedError } from './codec/extended-error.js';
 export type { SendPacketInfo } from './codec/ip-control.js';
 export type { AddrInfo, AddrInfoHints } from './posix.js';
+export type { BpfInstruction } from './capture/bpf.js';
+export type { AttachFilterOptions } from './socket/filter.js';

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The berkeley command: netcat/socat for every socket type, systemd-notify,
-// ping, interfaces, name resolution, and the demo. Built on berkeley's
-// public API, with the address funnel for CLI addresses and the struct
+// ping, interfaces, name resolution, packet capture, and the demo. Built on
+// berkeley's public API, with the address funnel for CLI addresses and the struct
 // layer for netlink bytes.
 import { readFileSync } from 'node:fs';
+import { captureCommand } from './capture.js';
 import { cat } from './cat.js';
 import { demo } from './demo.js';
 import { ifaces } from './ifaces.js';
@@ -12,7 +13,7 @@ import { ping } from './ping.js';
 import { resolve } from './resolve.js';
 import { describeError, UsageError, type Command } from './usage.js';
 
-const commands: Command[] = [cat, notify, ping, ifaces, resolve, demo];
+const commands: Command[] = [cat, notify, ping, ifaces, resolve, captureCommand, demo];
 
 const usage = `Usage: berkeley COMMAND [options]
 

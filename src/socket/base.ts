@@ -7,6 +7,8 @@ import { familyName, typeName, type Family, type SocketType } from '../codec/nam
 import type { OptionInputs, OptionValues, ReadableOptionName, WritableOptionName } from '../codec/options.js';
 import { getOption, getsockopt, membership, multicastOption, setOption, setsockopt, sourceMembership } from './sockopt.js';
 import { kState, type SocketState } from './state.js';
+import { attachFilter, detachFilter, lockFilter, type AttachFilterOptions } from './filter.js';
+import type { BpfInstruction } from '../capture/bpf.js';
 import { inheritable, setInheritable } from './descriptor.js';
 import type { FamilyOf, OptionLevel } from './types.js';
 
@@ -175,6 +177,35 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
   setMulticastTTL(ttl: number): void { multicastOption(this[kState], 'ip-multicast-ttl', 'ipv6-multicast-hops', validateInteger(ttl, 'ttl', 0, 255)); }
   /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether this host receives what it sends to a group. */
   setMulticastLoopback(on: boolean): void { multicastOption(this[kState], 'ip-multicast-loop', 'ipv6-multicast-loop', validateBoolean(on, 'on')); }
+
+  // ---- the socket's BPF filter --------------------------------------------------
+
+  /**
+   * SO_ATTACH_FILTER: the kernel runs `program` on every packet before it
+   * is queued on this socket and drops those it rejects (returns 0); a
+   * non-zero return keeps that many bytes. `program` is classic BPF
+   * instructions, or a pcap-filter expression (the subset of
+   * `compileFilter` from `berkeley/capture`) compiled for where the kernel runs it here: a packet socket's
+   * frames, or for UDP, TCP and raw IP sockets the packet from its network
+   * header (SKF_NET_OFF), so 'udp src port 53' works on a UDP socket.
+   * Replaces any filter attached before. With `{ reuseport: true }`,
+   * SO_ATTACH_REUSEPORT_CBPF: the program picks which socket of the
+   * SO_REUSEPORT group gets each packet (it returns the index).
+   *
+   * @throws TypeError (`ERR_INVALID_ARG_VALUE`) for an expression outside
+   * the subset (the message names the token) or a malformed program,
+   * before any system call.
+   * @throws {@link SocketError} `EPERM` after lockFilter(), `EINVAL` when
+   * the kernel refuses the program, `ERR_SOCKET_CLOSED`.
+   * @example
+   * udp.attachFilter('not src port 5353');        // datagrams from port 5353 never arrive
+   * raw.attachFilter([{ code: 0x06, jt: 0, jf: 0, k: 0xffff }]);   // accept all
+   */
+  attachFilter(program: BpfInstruction[] | string, opts?: AttachFilterOptions): void { attachFilter(this[kState], program, opts); }
+  /** SO_DETACH_FILTER: removes the filter. @throws {@link SocketError} `ENOENT` when none is attached, `EPERM` after lockFilter(). */
+  detachFilter(): void { detachFilter(this[kState]); }
+  /** SO_LOCK_FILTER: the filter can no longer be replaced or removed (e.g. before dropping privileges). */
+  lockFilter(): void { lockFilter(this[kState]); }
 
   // ---- accounting -------------------------------------------------------------
 

@@ -31,6 +31,25 @@ export interface Layout {
   intSize: number; littleEndian: boolean;
 }
 
+/** What native/capture.c reports of the TPACKET_V3 structs and packet-socket constants (offsets in bytes). */
+export interface CaptureLayout {
+  pageSize: number; blockDescSize: number;
+  blockStatus: number; blockPackets: number; blockFirst: number; blockLength: number; blockSeq: number;
+  hdrSize: number; hdrLlOffset: number; hdrNext: number; hdrSec: number; hdrNsec: number; hdrSnaplen: number; hdrLen: number;
+  hdrStatus: number; hdrMac: number; hdrNet: number; hdrVlanTci: number; hdrVlanTpid: number;
+  statsSize: number; statsPackets: number; statsDrops: number;
+  mreqSize: number; mreqIfindex: number; mreqType: number;
+  auxSize: number; auxStatus: number; auxLen: number; auxVlanTci: number; auxVlanTpid: number;
+  TPACKET_V3: number; PACKET_RESERVE: number; PACKET_VERSION: number; PACKET_AUXDATA: number;
+  TP_STATUS_USER: number; TP_STATUS_VLAN_VALID: number; TP_STATUS_VLAN_TPID_VALID?: number;
+  PACKET_FANOUT_HASH: number; PACKET_FANOUT_LB: number; PACKET_FANOUT_CPU: number; PACKET_FANOUT_ROLLOVER: number;
+  PACKET_FANOUT_RND: number; PACKET_FANOUT_QM: number; PACKET_FANOUT_FLAG_DEFRAG: number;
+  SO_ATTACH_FILTER: number; SO_ATTACH_REUSEPORT_CBPF?: number;
+}
+
+/** A mapped TPACKET_V3 ring (an opaque handle from ringmap). */
+export type RingHandle = object & { readonly __ring: unique symbol };
+
 /** A resolver failure: the EAI_* code, and for EAI_SYSTEM the (negative) errno. */
 export interface GaiFailure { eai: number; errno: number }
 export type RawAddrInfo = [family: number, socktype: number, protocol: number, addr: Buffer, canonname?: string];
@@ -127,6 +146,28 @@ export interface Binding {
   edgeSet(fd: number, events: number): number;
   edgeWait(epfd: number, timeoutMs: number): number;
   pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
+
+  // Packet capture (native/capture.c): absent where the platform has no AF_PACKET.
+  /** setsockopt(SO_ATTACH_FILTER or SO_ATTACH_REUSEPORT_CBPF) of packed struct sock_filter; 0 or -errno. */
+  setfilter?(fd: number, option: number, program: Uint8Array): number;
+  /** setsockopt(PACKET_RX_RING) with a struct tpacket_req3; 0 or -errno. */
+  packetring?(fd: number, blockSize: number, blockCount: number, frameSize: number, retireMs: number): number;
+  /** mmap(2) of the ring: a handle, or -errno. */
+  ringmap?(fd: number, blockSize: number, blockCount: number): RingHandle | number;
+  /** A Buffer over block `index` when user space owns it (TP_STATUS_USER, read with acquire ordering), else null. */
+  ringblock?(ring: RingHandle, index: number): Buffer | null;
+  /** Detaches the block's Buffer and hands the block back to the kernel (release ordering); 0. */
+  ringrelease?(ring: RingHandle, index: number): number;
+  /** munmap(2), every block Buffer still out detached first; idempotent; 0 or -errno. */
+  ringunmap?(ring: RingHandle): number;
+  /**
+   * recvmsg(2) of one packet (MSG_TRUNC) with its PACKET_AUXDATA and
+   * SCM_TIMESTAMPNS into `meta` (14 ints: wire length, ifindex, protocol,
+   * pkttype, hatype, halen, addr (2 ints), aux status, VLAN tci, VLAN tpid,
+   * seconds low and high, nanoseconds); bytes copied, or -errno.
+   */
+  packetrecv?(fd: number, buffer: Uint8Array, meta: Int32Array): number;
+  capturelayout?(): CaptureLayout;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
