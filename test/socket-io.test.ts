@@ -360,7 +360,8 @@ describe('packet sockets', { skip: process.getuid?.() === 0 ? false : 'AF_PACKET
         }
       };
       const viaMsg = await next(() => p.recvMsg({ timeout: 5000 }));
-      assert.deepEqual({ ...viaMsg.address, addr: undefined }, { family: 'packet', protocol: ETH_P_IP, ifindex: posix.if_nametoindex('lo'), hatype: 772, pkttype: viaMsg.address!.pkttype, addr: undefined });
+      const from = viaMsg.address as Extract<SocketAddress, { family: 'packet' }>;
+      assert.deepEqual({ ...from, addr: undefined }, { family: 'packet', protocol: ETH_P_IP, ifindex: posix.if_nametoindex('lo'), hatype: 772, pkttype: from.pkttype, addr: undefined });
       await next(async () => (await p.recvMany({ timeout: 5000 }))[0]!);
       const it = p.messages({ timeout: 5000 });
       await next(async () => (await it.next()).value!);

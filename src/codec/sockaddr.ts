@@ -69,24 +69,74 @@ function splitZone(address: string, name: string): [string, number | undefined] 
 export interface EncodedAddress { bytes: Buffer; length: number }
 
 /**
- * The sockaddr bytes each address the library decoded from a received
- * message came from. Those addresses are frozen, so a reply sent to one
- * (sendTo(data, address), sendMany's messages) skips the validation and
- * encoding that gave exactly these bytes.
+ * The sockaddr bytes an address the library decoded from a received message
+ * came from, kept on the (frozen) address object under a symbol no other
+ * module has: a reply sent to it (sendTo(data, address), sendMany's
+ * messages) skips the validation and encoding that would give exactly these
+ * bytes. A non-enumerable property: equality checks, JSON and spreading do
+ * not see it (a spread copy is a fresh address, encoded as any other).
  */
-const encodings = new WeakMap<object, EncodedAddress>();
+const kEncoding: unique symbol = Symbol('berkeley.encoding');
 
-/** Freezes an address decoded from the first `length` bytes of `bytes` (a copy no one writes again) and remembers them as its encoding. */
+/** Freezes an address decoded from the first `length` bytes of `bytes` (a copy no one writes again) and keeps them as its encoding. */
 export function decodedFrom(address: SocketAddress | null, bytes: Buffer, length: number): SocketAddress | null {
   if (address === null) return null;
-  encodings.set(Object.freeze(address), { bytes, length });
-  return address;
+  Object.defineProperty(address, kEncoding, { value: { bytes, length } satisfies EncodedAddress });
+  return Object.freeze(address);
 }
 
-/** The sockaddr a received message's (frozen) address was decoded from when it is of family `af` (an AF_* number); undefined for any other value. */
+/** The sockaddr a received message's address was decoded from when it is of family `af` (an AF_* number); undefined for any other value. */
 export function encodingOf(address: unknown, af: number): EncodedAddress | undefined {
-  const enc = typeof address === 'object' && address !== null ? encodings.get(address) : undefined;
+  if (typeof address !== 'object' || address === null) return undefined;
+  const enc = (address as { [kEncoding]?: EncodedAddress })[kEncoding];
   return enc !== undefined && sockaddrFamily(enc.bytes) === af ? enc : undefined;
+}
+
+/** The largest number of IPv4 senders a Senders remembers (then it starts again). */
+const MAX_SENDERS = 4096;
+
+/**
+ * The senders a socket's receives decoded. A datagram server hears from the
+ * same clients again and again: each IPv4 sender is decoded once, and found
+ * again by its sockaddr (address and port as one number); of other
+ * families, the last sender is kept. Addresses come back frozen, with their
+ * encoding for replies.
+ */
+export class Senders {
+  readonly #inet = new Map<number, SocketAddress | null>();
+  #len = -1;
+  #bytes: Buffer | null = null;
+  #address: SocketAddress | null = null;
+
+  /** The sender in the first `len` bytes of `sockaddr` (a scratch its caller reuses: never kept). */
+  of(sockaddr: Uint8Array, len: number): SocketAddress | null {
+    if (len === layout.inSize && sockaddrFamily(sockaddr) === AF.inet) {
+      const key = u32be(sockaddr, layout.inAddr) * 65536 + u16be(sockaddr, layout.inPort);
+      let address = this.#inet.get(key);
+      if (address === undefined) {
+        if (this.#inet.size >= MAX_SENDERS) this.#inet.clear();
+        address = fresh(sockaddr, len);
+        this.#inet.set(key, address);
+      }
+      return address;
+    }
+    if (len === this.#len && sameBytes(this.#bytes!, sockaddr, len)) return this.#address;
+    this.#address = fresh(sockaddr, len);
+    this.#bytes = Buffer.from(sockaddr.subarray(0, len));
+    this.#len = len;
+    return this.#address;
+  }
+}
+
+/** A frozen address decoded from a copy of the first `len` bytes of `sockaddr`. */
+function fresh(sockaddr: Uint8Array, len: number): SocketAddress | null {
+  const bytes = Buffer.from(sockaddr.subarray(0, len));
+  return decodedFrom(decodeAddress(bytes, len), bytes, len);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -6,14 +6,14 @@
 import { Buffer } from 'node:buffer';
 import { eofError, invalidArgType, invalidArgValue, outOfRange, withProgress } from '../errors.js';
 import { changedBuffer, isBytes, notDetached, validateInteger, validateLength } from '../validate.js';
-import { decodeAddress, decodedFrom, type SocketAddress } from '../codec/sockaddr.js';
+import { decodeAddress, Senders, type SocketAddress } from '../codec/sockaddr.js';
 import { controlSpace, MAX_FDS, receivedMessage, type ReceivedMessage } from '../codec/message.js';
 import { MSG_PEEK, MSG_TRUNC, SOCK_STREAM } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { callOptions, Job, Op } from '../io/engine.js';
 import { controlBuffer, readBuffer, recvShared, takeOut, takeShared } from '../io/buffers.js';
 import { aheadData, aheadInto, aheadMessage, fromQueue } from '../io/readahead.js';
-import { Batch, sameBytes } from '../io/batch.js';
+import { Batch } from '../io/batch.js';
 import { parsePattern, PatternReader, type Pattern } from '../io/reader.js';
 import type { SocketState } from './state.js';
 
@@ -119,19 +119,9 @@ export class RecvFrom extends Op<Datagram, SocketState> {
   }
 }
 
-/**
- * The sender recvfrom just left in the scratch. Datagrams mostly come from the
- * sender of the one before: its decoded (frozen) address is reused when the
- * sockaddr bytes are the same.
- */
+/** The sender recvfrom just left in the scratch, decoded once per sender (Senders). */
 function lastSender(s: SocketState): SocketAddress | null {
-  const len = sys.results[0];
-  const c = s.lastFrom;
-  if (c && c.len === len && sameBytes(c.bytes, sys.sockaddr, 0, len)) return c.address;
-  const bytes = Buffer.from(sys.sockaddr.subarray(0, len));
-  const address = decodedFrom(decodeAddress(bytes, len), bytes, len);
-  s.lastFrom = { len, bytes, address };
-  return address;
+  return (s.senders ??= new Senders()).of(sys.sockaddr, sys.results[0]);
 }
 
 /** recvmsg(2) with MSG_CMSG_CLOEXEC: data, sender, fds, credentials, control messages. */

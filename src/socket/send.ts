@@ -219,6 +219,13 @@ export class SendTo extends Op<number, SocketState> {
     this.#length = this.#bytes.byteLength;
     job.call = callOptions(this.opts);
     this.#s = s;
+    // A received message's address: the sockaddr it came from.
+    const known = s.deferred ? undefined : encodingOf(this.address, s.family);
+    if (known !== undefined) {
+      this.#to = this.address as SocketAddress;
+      this.#enc = known;
+      return;
+    }
     // Checked in found(), when destination() encodes it.
     const t = addressTarget(this.address, s.deferred ? -1 : s.family, 'address', 'sendto', false);
     if (isHostPort(t)) job.lookup = { hp: this.#name = t, af: s.deferred ? -1 : s.family, type: s.type, passive: false };

@@ -2,12 +2,11 @@
 // lib/internal does) so the façade, select(), net.ts and the iterator share
 // one object without any public door into it. The engine's part (fd,
 // readiness, timeouts, buffers, stats) is the Handle this extends.
-import { Buffer } from 'node:buffer';
 import { closedError, noFamilyError, ownError, systemError } from '../errors.js';
 import { SOCK_NONBLOCK } from '../sys/constants.js';
 import * as sys from '../sys/fd.js';
 import { Handle } from '../io/handle.js';
-import type { EncodedAddress, SocketAddress } from '../codec/sockaddr.js';
+import type { EncodedAddress, Senders } from '../codec/sockaddr.js';
 import type { OptionName } from '../codec/options.js';
 
 /** The key of a Socket's state. Not exported from the package. */
@@ -42,8 +41,8 @@ export class SocketState extends Handle {
   born = Date.now();
   /** The last destination of sendTo/sendMsg, encoded, by its validated key. */
   lastTo: { key: string; enc: EncodedAddress } | null = null;
-  /** The last sender recvFrom decoded, by its sockaddr bytes. */
-  lastFrom: { len: number; bytes: Buffer; address: SocketAddress | null } | null = null;
+  /** The senders recvFrom decoded (made at the first recvFrom). */
+  senders: Senders | null = null;
 
   constructor(family: number, type: number, protocol: number) {
     super();
