@@ -79,6 +79,10 @@ __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.2.5");
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
 __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.17");
+#elif defined(__GLIBC__) && defined(__arm__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.4");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.4");
+__asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.4");
 #endif
 #endif
 

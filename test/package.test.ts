@@ -44,7 +44,12 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 /** The prebuild node-gyp-build picks on this machine (its own libc rule: musl on Alpine). */
 const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
 const PREBUILDS = ['prebuilds/linux-x64/berkeley.glibc.node', 'prebuilds/linux-x64/berkeley.musl.node',
-  'prebuilds/linux-arm64/berkeley.glibc.node', 'prebuilds/linux-arm64/berkeley.musl.node'];
+  'prebuilds/linux-arm64/berkeley.glibc.node', 'prebuilds/linux-arm64/berkeley.musl.node',
+  'prebuilds/linux-arm/berkeley.glibc.node'];
+/** ELF class (1: 32-bit, 2: 64-bit) and e_machine of each prebuild directory's arch. */
+const ELF: Record<string, { bits: number; machine: number }> = {
+  x64: { bits: 2, machine: 62 }, arm64: { bits: 2, machine: 183 }, arm: { bits: 1, machine: 40 },
+};
 const hostPrebuild = `prebuilds/${process.platform}-${process.arch}/berkeley.${libc}.node`;
 
 describe('prebuilds', () => {
@@ -76,9 +81,9 @@ describe('prebuilds', () => {
       const elf = readFileSync(join(ROOT, file));
       const [, arch, libc] = /linux-(\w+)\/berkeley\.(\w+)\.node$/.exec(file)!;
       assert.equal(elf.toString('latin1', 0, 4), '\x7fELF', `${file} is ELF`);
-      assert.equal(elf[4], 2, `${file} is 64-bit`);
+      assert.equal(elf[4], ELF[arch]!.bits, `${file} is ${ELF[arch]!.bits === 2 ? 64 : 32}-bit`);
       assert.equal(elf.readUInt16LE(16), 3, `${file} is a shared object`);
-      assert.equal(elf.readUInt16LE(18), arch === 'x64' ? 62 : 183, `${file} is for ${arch}`);
+      assert.equal(elf.readUInt16LE(18), ELF[arch]!.machine, `${file} is for ${arch}`);
       // NEEDED names sit NUL-terminated in .dynstr: glibc's libc.so.6, or musl's libc.so.
       const needsGlibc = elf.includes('\0libc.so.6\0');
       assert.equal(needsGlibc, libc === 'glibc', `${file} ${libc === 'glibc' ? 'links' : 'does not link'} glibc`);
