@@ -131,3 +131,27 @@ export function which(cmd: string): string | undefined {
   }
   return undefined;
 }
+
+let aptUpdated = false;
+
+/**
+ * Installs the Debian packages (name or name:arch, multiarch) not yet
+ * installed, with apt-get as root, enabling a foreign architecture first
+ * where one is named; answers why not where it cannot.
+ */
+export function debianPackages(pkgs: string[]): Found<void> {
+  const installed = (p: string) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed');
+  let missing = pkgs.filter((p) => !installed(p));
+  if (missing.length === 0) return { ok: true, value: undefined };
+  if (process.getuid?.() !== 0 || !which('apt-get')) return { ok: false, why: `missing Debian packages ${missing.join(' ')} (not root, or no apt-get)` };
+  const foreign = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' }).stdout.split('\n');
+  for (const arch of new Set(missing.map((p) => p.split(':')[1]).filter((a): a is string => !!a && a !== 'amd64'))) {
+    if (!foreign.includes(arch)) { spawnSync('dpkg', ['--add-architecture', arch]); aptUpdated = false; }
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) { spawnSync('apt-get', ['update', '-qq'], { env, timeout: 300_000 }); aptUpdated = true; }
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, encoding: 'utf8', timeout: 600_000 });
+  missing = missing.filter((p) => !installed(p));
+  return missing.length === 0 ? { ok: true, value: undefined }
+    : { ok: false, why: `apt-get could not install ${missing.join(' ')}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}` };
+}
