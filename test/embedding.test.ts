@@ -86,6 +86,9 @@ const ALLOWED_GLOBALS: Record<string, Record<string, string>> = {
   'scratch.c': { sk__scratches: "thread-local: the thread's environments' scratches, each found by its napi_env" },
 };
 
+// The compiler runs without an ASan run's LD_PRELOAD: it is not the code under test.
+const toolEnv = { ...process.env, LD_PRELOAD: '' };
+
 test('the C keeps no state shared by environments beyond the listed globals', { timeout: 120_000 }, (t) => {
   const cc = which('cc') ?? which('gcc');
   const objdump = which('objdump');
@@ -96,11 +99,11 @@ test('the C keeps no state shared by environments beyond the listed globals', { 
     const found: string[] = [];
     for (const file of readdirSync(join(ROOT, 'native')).filter((f) => f.endsWith('.c'))) {
       const obj = join(out, `${file}.o`);
-      const built: { status: number | null; stderr: string } = spawnSync(cc!, ['-std=gnu11', '-c', '-fPIC', '-O2', '-DNAPI_VERSION=8', '-D_GNU_SOURCE', `-I${headers}`, '-o', obj, join(ROOT, 'native', file)], { encoding: 'utf8' });
+      const built: { status: number | null; stderr: string } = spawnSync(cc!, ['-std=gnu11', '-c', '-fPIC', '-O2', '-DNAPI_VERSION=8', '-D_GNU_SOURCE', `-I${headers}`, '-o', obj, join(ROOT, 'native', file)], { encoding: 'utf8', env: toolEnv });
       assert.equal(built.status, 0, built.stderr);
       // objdump -t: value, 7 flag characters, section, size, name:
       // "0000000000000000 l     O .bss\t0000000000000001 empty.0" (thread-locals have a blank type flag).
-      const table: string = spawnSync(objdump!, ['-t', obj], { encoding: 'utf8' }).stdout;
+      const table: string = spawnSync(objdump!, ['-t', obj], { encoding: 'utf8', env: toolEnv }).stdout;
       for (const line of table.split('\n')) {
         const m = /^[0-9a-f]+ ([^\t]{7}) (\S+)\s+[0-9a-f]+\s+(\S+)$/.exec(line);
         if (!m || /[dFf]/.test(m[1]!)) continue;  // section and file symbols, functions

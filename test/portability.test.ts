@@ -68,7 +68,8 @@ function nodeHeaders(): string | undefined {
 const found = await findZig();
 const headers = nodeHeaders();
 const skipAll = !found.ok ? found.why : !headers ? 'no Node headers (include/node/node_api.h) next to this Node or in the cache' : false;
-const zigEnv = { ...process.env, ZIG_GLOBAL_CACHE_DIR: join(CACHE, 'zig-cache'), ZIG_LOCAL_CACHE_DIR: join(CACHE, 'zig-cache') };
+// No LD_PRELOAD (an ASan run's): the compiler is not the code under test.
+const zigEnv = { ...process.env, LD_PRELOAD: '', ZIG_GLOBAL_CACHE_DIR: join(CACHE, 'zig-cache'), ZIG_LOCAL_CACHE_DIR: join(CACHE, 'zig-cache') };
 
 /** The libcs this zig ships headers for ("x86_64-macos-none", ...), from `zig targets`. */
 function zigLibcs(): string[] {
