@@ -10,8 +10,9 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCli as findNpm } from './registry-cache.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT = 240_000;
@@ -27,17 +28,6 @@ function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.Proc
 }
 
 const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-
-/** npm's own CLI script (npm-cli.js), or undefined when npm cannot be found. */
-function findNpm(): string | undefined {
-  const exec = process.env.npm_execpath;
-  if (exec && /npm-cli\.js$/.test(exec) && existsSync(exec)) return exec;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, 'npm');
-    if (dir && existsSync(p)) return realpathSync(p);
-  }
-  return undefined;
-}
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
