@@ -12,8 +12,9 @@
 # (and Debian 12 has no riscv64 port), so none could be run before shipping;
 # riscv64 machines build from source at install time.
 #
-# scripts/run-prebuilds.sh then runs each binary on its own machine and libc
-# (qemu-user for arm64 and armv7, Bun's musl builds for musl).
+# test/emulated-prebuilds.test.ts (part of npm test) runs each binary on its
+# own machine and libc: qemu-user for arm64 and armv7, Bun's musl builds for
+# musl.
 #
 # and prebuilds/SHA256SUMS: the sha256 of every input (binding.gyp, native/*.c,
 # native/*.h, this script) and of every binary, in `sha256sum -c` form.
