@@ -65,6 +65,17 @@
 #ifdef __GLIBC__
 #define SK_HAVE_GETPROTOBYNAME_R 1
 #endif
+// getservbyname_r/getservbyport_r: glibc, musl and FreeBSD have them; macOS
+// has only the non-reentrant forms (netdb.c serialises those).
+#if defined(__linux__) || defined(__FreeBSD__)
+#define SK_HAVE_GETSERV_R 1
+#endif
+
+// CMSG_ALIGN is Linux's; elsewhere the same rounding is CMSG_SPACE's body
+// less its header part.
+#ifndef CMSG_ALIGN
+#define CMSG_ALIGN(len) (CMSG_SPACE(len) - CMSG_SPACE(0))
+#endif
 
 #ifdef SK_HAVE_EPOLL
 #include <pthread.h>
@@ -80,6 +91,10 @@ __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.2.5");
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
 __asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.17");
+#elif defined(__GLIBC__) && defined(__arm__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.4");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.4");
+__asm__(".symver pthread_sigmask,pthread_sigmask@GLIBC_2.4");
 #endif
 #endif
 

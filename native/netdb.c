@@ -10,6 +10,13 @@
 
 // Names longer than this are refused (TypeScript checks the same bound first).
 #define SK_NETDB_NAME_MAX 256
+
+#if !defined(SK_HAVE_GETSERV_R) || !defined(SK_HAVE_GETPROTOBYNAME_R)
+// Where a lookup has no reentrant form, the libc walks its database with one
+// static cursor and returns a static entry: calls from several threads
+// (workers) take turns. The lock guards libc's state, not berkeley's.
+static pthread_mutex_t sk__netdb_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
 // The scratch buffer starts here and doubles on ERANGE up to the limit.
 #define SK_NETDB_BUF_START 1024
 #define SK_NETDB_BUF_MAX (1 << 20)
@@ -63,24 +70,47 @@ typedef struct {
 
 static int sk__servbyname(void *p, char *buf, size_t size, bool *found) {
   sk__serv_ctx *c = p;
+#ifdef SK_HAVE_GETSERV_R
   struct servent ent, *res = NULL;
   int rc = getservbyname_r(c->name, c->proto, &ent, buf, size, &res);
   *found = rc == 0 && res != NULL;
   if (*found) c->result = ntohs((uint16_t)res->s_port);
   return rc;
+#else
+  (void)buf;
+  (void)size;
+  pthread_mutex_lock(&sk__netdb_lock);
+  struct servent *res = getservbyname(c->name, c->proto);
+  *found = res != NULL;
+  if (*found) c->result = ntohs((uint16_t)res->s_port);
+  pthread_mutex_unlock(&sk__netdb_lock);
+  return 0;
+#endif
 }
 
 static int sk__servbyport(void *p, char *buf, size_t size, bool *found) {
   sk__serv_ctx *c = p;
+#ifdef SK_HAVE_GETSERV_R
   struct servent ent, *res = NULL;
   int rc = getservbyport_r(c->port, c->proto, &ent, buf, size, &res);
+#else
+  (void)buf;
+  (void)size;
+  int rc = 0;
+  pthread_mutex_lock(&sk__netdb_lock);
+  struct servent *res = getservbyport(c->port, c->proto);
+#endif
   *found = rc == 0 && res != NULL && res->s_name != NULL;
   if (*found) {
-    // Copied out of the scratch buffer, which is freed on return; a name that
-    // does not fit our bound is cut at it (no service name comes near).
+    // Copied out of the scratch buffer (or libc's static entry), which is
+    // not ours after return; a name that does not fit our bound is cut at it
+    // (no service name comes near).
     strncpy(c->result_name, res->s_name, SK_NETDB_NAME_MAX);
     c->result_name[SK_NETDB_NAME_MAX] = '\0';
   }
+#ifndef SK_HAVE_GETSERV_R
+  pthread_mutex_unlock(&sk__netdb_lock);
+#endif
   return rc;
 }
 
@@ -93,16 +123,14 @@ static int sk__protobyname(void *p, char *buf, size_t size, bool *found) {
   if (*found) c->result = res->p_proto;
   return rc;
 #else
-  // No reentrant form (musl): its getprotobyname walks a table with one
-  // static cursor, so calls from several threads (workers) take turns.
-  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  // No reentrant form (musl, macOS): see sk__netdb_lock.
   (void)buf;
   (void)size;
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&sk__netdb_lock);
   struct protoent *res = getprotobyname(c->name);
   *found = res != NULL;
   if (*found) c->result = res->p_proto;
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&sk__netdb_lock);
   return 0;
 #endif
 }

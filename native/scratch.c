@@ -8,27 +8,35 @@
 // argument costs 10-13 ns.
 //
 // Each environment has its own JavaScript thread, so the scratch is found
-// through a thread-local pointer, checked against the calling environment.
+// through a thread-local list, checked against the calling environment. A
+// thread usually holds one: a second comes when the same addon file is
+// loaded again under another path (two package directories that are hard
+// links of one store, as pnpm makes them), which Node-API gives an
+// environment of its own on the same thread. The newest is first.
 #include <stdlib.h>
 #include <string.h>
 #include "berkeley.h"
 
-static _Thread_local sk_scratch *sk__current;
+typedef struct sk__scratch_node {
+  sk_scratch scratch;  // first: a node and its scratch share an address
+  struct sk__scratch_node *next;
+} sk__scratch_node;
+
+static _Thread_local sk__scratch_node *sk__scratches;
 
 static void sk__scratch_cleanup(void *arg) {
-  sk_scratch *s = arg;
-  if (sk__current == s) sk__current = NULL;
-  napi_delete_reference(s->env, s->ref);
-  free(s);
+  sk__scratch_node *node = arg;
+  for (sk__scratch_node **p = &sk__scratches; *p; p = &(*p)->next) {
+    if (*p == node) { *p = node->next; break; }
+  }
+  napi_delete_reference(node->scratch.env, node->scratch.ref);
+  free(node);
 }
 
 // Creates this environment's scratch and returns { sockaddr, results, args, option, data }.
 napi_value sk_scratch_init(napi_env env) {
-  if (sk__current != NULL) {
-    napi_throw_error(env, "ERR_INVALID_STATE", "berkeley: loaded by a second environment on one thread");
-    return NULL;
-  }
-  sk_scratch *s = calloc(1, sizeof *s);
+  sk__scratch_node *node = calloc(1, sizeof *node);
+  sk_scratch *s = node ? &node->scratch : NULL;
   if (!s) { napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "berkeley: no memory for the scratch"); return NULL; }
   s->env = env;
   napi_value obj, sa, res_ab, res, args_ab, args, opt, data;
@@ -53,20 +61,23 @@ napi_value sk_scratch_init(napi_env env) {
       napi_set_named_property(env, obj, "data", data) != napi_ok ||
       // Held until the environment ends, so the memory outlives every call.
       napi_create_reference(env, obj, 1, &s->ref) != napi_ok) goto fail;
-  if (napi_add_env_cleanup_hook(env, sk__scratch_cleanup, s) != napi_ok) {
+  if (napi_add_env_cleanup_hook(env, sk__scratch_cleanup, node) != napi_ok) {
     napi_delete_reference(env, s->ref);
     goto fail;
   }
-  sk__current = s;
+  node->next = sk__scratches;
+  sk__scratches = node;
   return obj;
 fail:
-  free(s);
+  free(node);
   return NULL;
 }
 
 sk_scratch *sk_scratch_env(napi_env env) {
-  sk_scratch *s = sk__current;
-  if (s == NULL || s->env != env) {
+  sk__scratch_node *node = sk__scratches;
+  while (node != NULL && node->scratch.env != env) node = node->next;
+  sk_scratch *s = node ? &node->scratch : NULL;
+  if (s == NULL) {
     napi_throw_error(env, "ERR_INVALID_STATE", "berkeley: called from an environment without its scratch");
     return NULL;
   }

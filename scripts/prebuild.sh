@@ -6,6 +6,15 @@
 #   prebuilds/linux-x64/berkeley.musl.node      musl-gcc               (Alpine and other musl systems)
 #   prebuilds/linux-arm64/berkeley.glibc.node   aarch64-linux-gnu-gcc  (glibc symbols <= 2.28)
 #   prebuilds/linux-arm64/berkeley.musl.node    aarch64-linux-musl-gcc (Debian's musl-dev:arm64)
+#   prebuilds/linux-arm/berkeley.glibc.node     arm-linux-gnueabihf-gcc (armv7 hard-float, glibc symbols <= 2.28)
+#
+# riscv64 has no prebuild: no riscv64 Node is published on the npm registry
+# (and Debian 12 has no riscv64 port), so none could be run before shipping;
+# riscv64 machines build from source at install time.
+#
+# test/emulated-prebuilds.test.ts (part of npm test) runs each binary on its
+# own machine and libc: qemu-user for arm64 and armv7, Bun's musl builds for
+# musl.
 #
 # and prebuilds/SHA256SUMS: the sha256 of every input (binding.gyp, native/*.c,
 # native/*.h, this script) and of every binary, in `sha256sum -c` form.
@@ -40,6 +49,9 @@ needs=(
   "/usr/aarch64-linux-gnu/include/sys/types.h:libc6-dev-arm64-cross"
   "/usr/aarch64-linux-gnu/include/linux/version.h:linux-libc-dev-arm64-cross"
   "aarch64-linux-musl-gcc:musl-dev:arm64" "/usr/lib/aarch64-linux-musl/libc.so:musl-dev:arm64"
+  "arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf" "arm-linux-gnueabihf-strip:binutils-arm-linux-gnueabihf"
+  "/usr/arm-linux-gnueabihf/include/sys/types.h:libc6-dev-armhf-cross"
+  "/usr/arm-linux-gnueabihf/include/linux/version.h:linux-libc-dev-armhf-cross"
   "/usr/lib/x86_64-linux-musl/libc.so:musl-dev" "/usr/include/linux/version.h:linux-libc-dev" "/usr/include/x86_64-linux-gnu/asm/unistd.h:linux-libc-dev"
 )
 missing() {
@@ -121,6 +133,7 @@ targets=(
   "x64 musl musl-gcc strip -idirafter $stage/kernel-x64"
   "arm64 glibc aarch64-linux-gnu-gcc aarch64-linux-gnu-strip"
   "arm64 musl aarch64-linux-musl-gcc aarch64-linux-gnu-strip -idirafter $stage/kernel-arm64"
+  "arm glibc arm-linux-gnueabihf-gcc arm-linux-gnueabihf-strip"
 )
 
 # The checks every binary must pass: the right machine and libc, glibc symbol
@@ -132,6 +145,8 @@ check() {
   case $arch in
     x64) [[ $machine == *X86-64* ]] || die "$file: machine is '$machine', not x86-64" ;;
     arm64) [[ $machine == *AArch64* ]] || die "$file: machine is '$machine', not AArch64" ;;
+    arm) [[ $machine == ARM ]] && readelf -A "$file" | grep -q 'Tag_ABI_VFP_args: VFP registers' ||
+           die "$file: machine is '$machine' or not hard-float, not ARM EABI hard-float" ;;
   esac
   needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
   syms=$(readelf --dyn-syms -W "$file")

@@ -4,7 +4,9 @@
 import { Buffer } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap, inspect } from 'node:util';
-import { constants } from './sys/constants.js';
+// binding.ts imports this module too (for unsupportedPlatformError): nothing
+// here reads the binding before a function is called.
+import { binding } from './sys/binding.js';
 
 const systemErrors = getSystemErrorMap();
 const errnoNames = new Map<number, string>();
@@ -130,8 +132,11 @@ export function check(ret: number, syscall: string, details?: ErrorDetails): num
 const gaiNames = new Map<number, string>();
 const libuvErrno = new Map<string, number>();
 for (const [value, [name]] of systemErrors) libuvErrno.set(name, value);
-// The platform's EAI_* values, by number.
-for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
+/** The platform's EAI_* name for a resolver code (the table is filled on first use). */
+function gaiName(eai: number): string | undefined {
+  if (gaiNames.size === 0) for (const [name, value] of Object.entries(binding.constants)) if (name.startsWith('EAI_')) gaiNames.set(value, name);
+  return gaiNames.get(eai);
+}
 
 /**
  * A resolver failure, as Node reports them: EAI_NONAME/EAI_NODATA become
@@ -140,8 +145,8 @@ for (const [name, value] of Object.entries(constants)) if (name.startsWith('EAI_
  */
 export function resolverError(eai: number, sysErrno: number, message: string, hostname: string | null,
   syscall = 'getaddrinfo', details: ErrorDetails = hostname !== null ? { hostname } : {}): SocketError {
-  if (gaiNames.get(eai) === 'EAI_SYSTEM' && sysErrno < 0) return systemError(sysErrno, syscall, details);
-  const eaiName = gaiNames.get(eai) ?? `EAI_${eai}`;
+  if (gaiName(eai) === 'EAI_SYSTEM' && sysErrno < 0) return systemError(sysErrno, syscall, details);
+  const eaiName = gaiName(eai) ?? `EAI_${eai}`;
   const code = eaiName === 'EAI_NONAME' || eaiName === 'EAI_NODATA' ? 'ENOTFOUND' : eaiName;
   // Node reports libuv's EAI numbers (UV_EAI_NONAME = -3008); use the same.
   const errno = libuvErrno.get(eaiName);
@@ -264,4 +269,38 @@ export function lastAttempt(errors: Error[], syscall: string): Error {
   const last = errors[errors.length - 1] ?? new SocketError(`${syscall} ENOTFOUND`, 'ENOTFOUND', { syscall });
   if (errors.length > 1) (last as Error & { errors?: Error[] }).errors = errors;
   return last;
+}
+
+/** What `import('berkeley')` throws where berkeley does not run: see {@link unsupportedPlatformError}. */
+export interface UnsupportedPlatformError extends Error {
+  code: 'ERR_BERKELEY_UNSUPPORTED_PLATFORM';
+  /** process.platform and process.arch of this machine. */
+  platform: string;
+  arch: string;
+  /** The platforms berkeley runs on (process.platform values). */
+  supported: readonly string[];
+}
+
+/**
+ * The one error importing berkeley throws on an operating system it does not
+ * run on (it installs everywhere, so that a cross-platform package can depend
+ * on it optionally): an Error with code 'ERR_BERKELEY_UNSUPPORTED_PLATFORM'
+ * naming this platform and the supported ones.
+ *
+ * A function declaration that uses only its arguments and other function
+ * declarations: binding.ts calls it while loading, possibly before this
+ * module has run (the two import each other).
+ *
+ * @example
+ * const berkeley = await import('berkeley').catch((err) => {
+ *   if (err.code === 'ERR_BERKELEY_UNSUPPORTED_PLATFORM') return null;  // fall back to node:net
+ *   throw err;
+ * });
+ */
+export function unsupportedPlatformError(platform: string, arch: string, supported: readonly string[]): UnsupportedPlatformError {
+  const err = new Error(`berkeley does not support ${platform} (${arch}): it runs on ${supported.join(', ')} only ` +
+    '(prebuilt for x64, arm64 and armv7, glibc and musl; other Linux machines build from source at install). ' +
+    "Catch code 'ERR_BERKELEY_UNSUPPORTED_PLATFORM' to make it optional.");
+  Object.assign(err, { platform, arch, supported });
+  return coded(err, 'ERR_BERKELEY_UNSUPPORTED_PLATFORM') as UnsupportedPlatformError;
 }

@@ -10,8 +10,9 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCli as findNpm } from './registry-cache.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT = 240_000;
@@ -28,23 +29,17 @@ function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.Proc
 
 const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
-/** npm's own CLI script (npm-cli.js), or undefined when npm cannot be found. */
-function findNpm(): string | undefined {
-  const exec = process.env.npm_execpath;
-  if (exec && /npm-cli\.js$/.test(exec) && existsSync(exec)) return exec;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, 'npm');
-    if (dir && existsSync(p)) return realpathSync(p);
-  }
-  return undefined;
-}
-
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** The prebuild node-gyp-build picks on this machine (its own libc rule: musl on Alpine). */
 const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
 const PREBUILDS = ['prebuilds/linux-x64/berkeley.glibc.node', 'prebuilds/linux-x64/berkeley.musl.node',
-  'prebuilds/linux-arm64/berkeley.glibc.node', 'prebuilds/linux-arm64/berkeley.musl.node'];
+  'prebuilds/linux-arm64/berkeley.glibc.node', 'prebuilds/linux-arm64/berkeley.musl.node',
+  'prebuilds/linux-arm/berkeley.glibc.node'];
+/** ELF class (1: 32-bit, 2: 64-bit) and e_machine of each prebuild directory's arch. */
+const ELF: Record<string, { bits: number; machine: number }> = {
+  x64: { bits: 2, machine: 62 }, arm64: { bits: 2, machine: 183 }, arm: { bits: 1, machine: 40 },
+};
 const hostPrebuild = `prebuilds/${process.platform}-${process.arch}/berkeley.${libc}.node`;
 
 describe('prebuilds', () => {
@@ -76,9 +71,9 @@ describe('prebuilds', () => {
       const elf = readFileSync(join(ROOT, file));
       const [, arch, libc] = /linux-(\w+)\/berkeley\.(\w+)\.node$/.exec(file)!;
       assert.equal(elf.toString('latin1', 0, 4), '\x7fELF', `${file} is ELF`);
-      assert.equal(elf[4], 2, `${file} is 64-bit`);
+      assert.equal(elf[4], ELF[arch]!.bits, `${file} is ${ELF[arch]!.bits === 2 ? 64 : 32}-bit`);
       assert.equal(elf.readUInt16LE(16), 3, `${file} is a shared object`);
-      assert.equal(elf.readUInt16LE(18), arch === 'x64' ? 62 : 183, `${file} is for ${arch}`);
+      assert.equal(elf.readUInt16LE(18), ELF[arch]!.machine, `${file} is for ${arch}`);
       // NEEDED names sit NUL-terminated in .dynstr: glibc's libc.so.6, or musl's libc.so.
       const needsGlibc = elf.includes('\0libc.so.6\0');
       assert.equal(needsGlibc, libc === 'glibc', `${file} ${libc === 'glibc' ? 'links' : 'does not link'} glibc`);
@@ -181,7 +176,7 @@ console.log(JSON.stringify({ got, loaded: [...new Set(loaded)] }));
     const pkg = join(dir, 'node_modules', 'berkeley');
     assert.ok(!existsSync(join(pkg, 'build')), 'no build/ directory ships or is made');
     assert.ok(!existsSync(join(pkg, 'native', 'fuzz')), 'the fuzzer does not ship');
-    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/addon.c', 'dist/index.js', 'dist/index.d.ts', ...PREBUILDS]) {
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/addon.c', 'scripts/install.cjs', 'dist/index.js', 'dist/index.d.ts', ...PREBUILDS]) {
       assert.ok(existsSync(join(pkg, f)), `${f} is in the package`);
     }
     await roundTrip(dir, 'esm.mjs', ESM, 'ping over a socketpair');
@@ -201,7 +196,7 @@ console.log(JSON.stringify({ got, loaded: [...new Set(loaded)] }));
     const sourceless = join(unpacked, (JSON.parse(repacked.stdout.slice(repacked.stdout.indexOf('['))) as { filename: string }[])[0].filename);
 
     const { dir, install } = await project('with-scripts', [sourceless, ngbTarball], ['--foreground-scripts']);
-    assert.match(install.stdout + install.stderr, /berkeley@[^\n]* install\n> node-gyp-build/, `the install script ran\n${show(install)}`);
+    assert.match(install.stdout + install.stderr, /berkeley@[^\n]* install\n> node scripts\/install\.cjs/, `the install script ran\n${show(install)}`);
     const installed = join(dir, 'node_modules', 'berkeley');
     assert.ok(!existsSync(join(installed, 'native')) && !existsSync(join(installed, 'binding.gyp')), 'no native sources');
     assert.ok(!existsSync(join(installed, 'build')), 'nothing was built');

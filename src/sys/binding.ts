@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { unsupportedPlatformError } from '../errors.js';
 
 export interface Layout {
   storage: number; familyOffset: number; familySize: number;
@@ -169,6 +170,14 @@ export interface Binding {
   packetrecv?(fd: number, buffer: Uint8Array, meta: Int32Array): number;
   capturelayout?(): CaptureLayout;
 }
+
+/**
+ * The operating systems berkeley runs on: those a test has run it on. It
+ * installs anywhere (no "os" field), and importing it elsewhere throws one
+ * error (ERR_BERKELEY_UNSUPPORTED_PLATFORM) before any addon is looked for.
+ */
+export const SUPPORTED_PLATFORMS: readonly string[] = ['linux'];
+if (!SUPPORTED_PLATFORMS.includes(process.platform)) throw unsupportedPlatformError(process.platform, process.arch, SUPPORTED_PLATFORMS);
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
