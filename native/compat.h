@@ -29,7 +29,7 @@
 #define SK_HAVE_TCP_INFO 1     // the kernel's full struct tcp_info, from <linux/tcp.h>
 #define SK_HAVE_KERNEL_ABI 1   // Linux kernel ABI values glibc may leave out (below)
 #define SK_HAVE_VSOCK 1        // AF_VSOCK, struct sockaddr_vm (<linux/vm_sockets.h>)
-#define SK_HAVE_EPOLL 1        // epoll(7), eventfd(2): the readiness backend without libuv (epoll.c)
+#define SK_HAVE_EPOLL 1        // epoll(7), eventfd(2): the readiness set (readiness.c, pump.c, wait.c)
 #define SK_HAVE_SENDFILE 1     // sendfile(2) from a file to a socket (<sys/sendfile.h>)
 #define SK_HAVE_ERRQUEUE 1     // MSG_ERRQUEUE's struct sock_extended_err and SO_EE_ORIGIN_* (<linux/errqueue.h>)
 #endif

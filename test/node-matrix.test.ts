@@ -1,7 +1,7 @@
 // The Node matrix: the real-socket scenarios of the runtime suite
 // (test/runtimes/) under the newest release of each Node line berkeley
-// supports, 20, 22, 24 and 26, with each readiness backend (uv_poll, and the
-// epoll thread forced by BERKELEY_READINESS=epoll), plus the natural-exit
+// supports, 20, 22, 24 and 26, with each readiness engine (the epoll set on
+// Node's loop, and its helper thread forced by BERKELEY_READINESS=epoll-thread), plus the natural-exit
 // check. The Node binaries are the registry's node-linux-ARCH packages,
 // fetched into node_modules/.cache/berkeley-runtimes/ by the first run and
 // reused by later ones (this Node is used where it is that release). A line
@@ -60,9 +60,9 @@ function runNode(node: string, args: string[], env: Record<string, string>, time
 for (const line of lines) {
   const name = line.version ? `node ${line.version}` : `node ${line.major}`;
   describe(`${name} (${line.node === process.execPath ? 'this Node' : line.node ? pkgName : 'not run'})`, () => {
-    for (const backend of ['uv', 'epoll']) {
-      test(`real-socket scenarios, ${backend === 'uv' ? 'uv_poll' : 'epoll thread'}`, { skip: line.skip ?? false, timeout: 200_000 }, (t) => {
-        const out = runNode(line.node!, ['--expose-gc', join(fixtures, 'scenarios.mjs')], { BERKELEY_READINESS: backend === 'uv' ? '' : 'epoll' }, 180_000);
+    for (const backend of ['epoll', 'epoll-thread']) {
+      test(`real-socket scenarios, ${backend}`, { skip: line.skip ?? false, timeout: 200_000 }, (t) => {
+        const out = runNode(line.node!, ['--expose-gc', join(fixtures, 'scenarios.mjs')], { BERKELEY_READINESS: backend }, 180_000);
         const outLines = out.stdout.split('\n').filter(Boolean);
         const failures = outLines.filter((l) => l.startsWith('not ok'));
         const summary = outLines.find((l) => /^\d+ passed, \d+ failed/.test(l));
@@ -89,11 +89,11 @@ for (const line of lines) {
 test('the matrix: which Node versions ran, which did not and why', (t) => {
   for (const line of lines) {
     if (line.skip) t.diagnostic(`node ${line.version ?? `${line.major}.x`}: skipped (${line.skip})`);
-    else t.diagnostic(`node ${line.version}: ran (${['uv', 'epoll'].map((b) => `${b}: ${outcome.get(`${line.version} ${b}`) ?? 'did not finish'}`).join('; ')})`);
+    else t.diagnostic(`node ${line.version}: ran (${['epoll', 'epoll-thread'].map((b) => `${b}: ${outcome.get(`${line.version} ${b}`) ?? 'did not finish'}`).join('; ')})`);
   }
   const ran = lines.filter((l) => !l.skip).map((l) => l.version);
   t.diagnostic(`ran: ${ran.join(', ') || 'none'}; skipped: ${lines.filter((l) => l.skip).map((l) => l.major).join(', ') || 'none'}`);
   // Every line that was not skipped reported a summary for both backends.
-  const missing = lines.filter((l) => !l.skip).flatMap((l) => ['uv', 'epoll'].filter((b) => !outcome.has(`${l.version} ${b}`)).map((b) => `${l.version} ${b}`));
+  const missing = lines.filter((l) => !l.skip).flatMap((l) => ['epoll', 'epoll-thread'].filter((b) => !outcome.has(`${l.version} ${b}`)).map((b) => `${l.version} ${b}`));
   assert.deepEqual(missing, [], 'lines that should have run reported nothing');
 });
