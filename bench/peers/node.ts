@@ -167,7 +167,9 @@ async function udpSend([t, seconds, size]: string[]): Promise<void> {
  * reads from the moment it is bound, so the socket is bound (by berkeley,
  * setup only) and handed to node:dgram when the queue is full.
  */
-async function drain(): Promise<void> {
+/** node:dgram's 'message' drain; with `impl` 'berkeley', the same program with berkeley/dgram's createSocket (the import swapped). */
+async function drain([impl]: string[]): Promise<void> {
+  const createSocket = impl === 'berkeley' ? (await import('berkeley/dgram')).createSocket as typeof dgram.createSocket : dgram.createSocket;
   const signals = stdinLines();
   for (;;) {
     const bound = new Socket('inet', 'dgram');
@@ -177,7 +179,7 @@ async function drain(): Promise<void> {
     const signal = await signals.next();
     if (signal.done) return;
     const want = Number(signal.value);
-    const s = dgram.createSocket('udp4');
+    const s = createSocket('udp4');
     let count = 0, bytes = 0, last = 0;
     const c0 = cpu(), t0 = now();
     await new Promise<void>((resolve) => {

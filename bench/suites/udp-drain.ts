@@ -65,6 +65,8 @@ export function udpDrain(cfg: Settings): Group[] {
       drain('C recvfrom', peers.c('drain', 'recvfrom', size)),
       drain('C recvmmsg', peers.c('drain', 'recvmmsg', size)),
       drain('node:dgram', peers.node('drain')),
+      // node:dgram's program with the import swapped: its 'message' listener over recvmmsg.
+      drain('berkeley/dgram (node:dgram\'s interface)', peers.node('drain', 'berkeley'), true),
     ];
     const py = missing.python();
     if (py) skipped.push(`Python: ${py}`); else cases.push(drain('Python recvfrom_into', peers.python('drain', '', size, 0)));
@@ -91,6 +93,7 @@ export function udpDrain(cfg: Settings): Group[] {
         { subject: 'berkeley recvMany (async)', peer: 'C recvmmsg', min: 0.9 },
         { subject: 'berkeley recvMany (async)', peer: 'node:dgram', min: 5 },
         { subject: 'berkeley recvFrom (async)', peer: 'node:dgram', min: 3.5 },
+        { subject: 'berkeley/dgram (node:dgram\'s interface)', peer: 'node:dgram', min: 1.0 },
       ],
     };
   });
