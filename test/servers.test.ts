@@ -37,12 +37,19 @@ function serve(server: Socket, served: Set<Socket>): Promise<void> {
   })();
 }
 
-/** The first line a child prints. */
+/** The first line a child prints; the rest of its output is read and dropped, so its pipe ends (and closes) when it exits. */
 async function firstLine(child: ChildProcess): Promise<string> {
   const rl = createInterface({ input: child.stdout! });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
+  child.stdout!.resume();
   return line;
+}
+
+/** Ends a child and waits until its pipes are closed: counting fds before that would count them. */
+async function ended(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill();
+  if (child.stdout?.closed === false || child.stdin?.closed === false || child.exitCode === null) await once(child, 'close');
 }
 
 /** How many fds this process may open (the soft limit, which Node raises to the hard one at start). */
@@ -78,11 +85,12 @@ describe('servers', () => {
       assert.equal(await firstLine(child), `ready ${n}`, 'every client got its own line back');
       assert.equal(served.size, n, 'every connection is open at once');
       assert.equal(socketCount(), sockets + n, 'one fd per connection');
+      const exited = once(child, 'exit');
       child.stdin!.end();  // the clients close: each server connection reads its end and closes
       await until('every connection has closed', () => served.size === 0);
-      assert.equal((await once(child, 'exit'))[0], 0);
+      assert.equal((await exited)[0], 0);
     } finally {
-      child.kill();
+      await ended(child);
       server.close();
       for (const conn of served) conn.close();
       await serving;
@@ -100,7 +108,7 @@ describe('servers', () => {
       assert.equal(await firstLine(child), 'done 2000 0');
       await until('every connection has closed', () => served.size === 0);
     } finally {
-      child.kill();
+      await ended(child);
       server.close();
       for (const conn of served) conn.close();
       await serving;
@@ -137,6 +145,7 @@ describe('servers', () => {
     try {
       const r = spawn(process.execPath, [clients, String(port), '200', 'tag'], { stdio: ['ignore', 'pipe', 'inherit'] });
       const lines = JSON.parse(await firstLine(r)) as (string | null)[];
+      await ended(r);
       const threads = new Set<string>();
       lines.forEach((line, i) => {
         const [echo, thread] = (line ?? '').split(' ');
