@@ -70,7 +70,7 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
 }
 
 describe('servers', () => {
-  test('10,000 connections held at once, each echoed, then every fd given back', { timeout: 300_000 }, async (t) => {
+  test('10,000 connections held at once, each echoed, then every fd given back', { timeout: 600_000 }, async (t) => {
     // Both ends need about one fd per connection, each in its own process.
     const n = Math.min(10_000, fdLimit() - 200);
     if (n < 10_000) t.diagnostic(`scaled down to ${n} connections: the fd limit is ${fdLimit()}`);
