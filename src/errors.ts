@@ -83,6 +83,13 @@ export class SocketError extends Error {
   /** sendAll(data, i, j): the index of the last byte sent before the failure (LuaSocket's last index); resume at lastIndex + 1. */
   declare lastIndex?: number;
 
+  /**
+   * A SocketError with a message, a code and the fields that apply. Never
+   * throws. berkeley makes them; user code rarely needs to.
+   *
+   * @example
+   * const err = new SocketError('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED', { errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 });
+   */
   constructor(message: string, code: SocketErrorCode, fields: { errno?: number; syscall?: string } & ErrorDetails = {}) {
     super(message);
     this.name = 'SocketError';
@@ -191,7 +198,14 @@ export function eofError(syscall: string, partial: Buffer): SocketError {
 
 /** Raised when an operation is cancelled through its AbortSignal. */
 export class AbortError extends Error {
+  /** Always 'ABORT_ERR', as Node's own AbortError. */
   readonly code = 'ABORT_ERR';
+  /**
+   * An AbortError; berkeley gives it the signal's reason as `cause`. Never throws.
+   *
+   * @example
+   * const err = new AbortError(undefined, { cause: signal.reason });
+   */
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AbortError';

@@ -21,7 +21,8 @@ import type { SocketAddress } from './codec/sockaddr.js';
 /**
  * A TCP socket whose family (inet or inet6) is chosen at the first
  * bind/connect, as LuaSocket 3's socket.tcp(); options set before then are
- * remembered and applied.
+ * remembered and applied. Never throws: socket(2) waits for that first
+ * call, which reports its errors.
  *
  * @example
  * const s = tcp();
@@ -29,15 +30,50 @@ import type { SocketAddress } from './codec/sockaddr.js';
  * await s.connect('[::1]:8080');     // an inet6 socket from here on
  */
 export function tcp(): Socket<'inet' | 'inet6'> { return deferredSocket(SOCK_STREAM, 0) as Socket<'inet' | 'inet6'>; }
-/** An IPv4 TCP socket. @throws {@link SocketError} `EMFILE` */
+/**
+ * An IPv4 TCP socket.
+ *
+ * @throws {@link SocketError} `EMFILE`
+ * @example
+ * const s = tcp4();
+ * await s.connect('127.0.0.1:8080');
+ */
 export function tcp4(): Socket<'inet'> { return new Socket('inet', 'stream'); }
-/** An IPv6-only TCP socket (ipv6-v6only set). @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE` */
+/**
+ * An IPv6-only TCP socket (ipv6-v6only set).
+ *
+ * @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE`
+ * @example
+ * const s = tcp6();
+ * await s.connect('[::1]:8080');
+ */
 export function tcp6(): Socket<'inet6'> { const s = new Socket('inet6', 'stream'); s.setOption('ipv6-v6only', true); return s; }
-/** A UDP socket whose family is chosen at the first bind/connect/sendTo. */
+/**
+ * A UDP socket whose family is chosen at the first bind/connect/sendTo.
+ * Never throws: socket(2) waits for that first call, which reports its errors.
+ *
+ * @example
+ * const s = udp();
+ * await s.sendTo('ping', '[::1]:9000');   // an inet6 socket from here on
+ */
 export function udp(): Socket<'inet' | 'inet6'> { return deferredSocket(SOCK_DGRAM, 0) as Socket<'inet' | 'inet6'>; }
-/** An IPv4 UDP socket. @throws {@link SocketError} `EMFILE` */
+/**
+ * An IPv4 UDP socket.
+ *
+ * @throws {@link SocketError} `EMFILE`
+ * @example
+ * const s = udp4();
+ * s.bind('127.0.0.1:0');
+ */
 export function udp4(): Socket<'inet'> { return new Socket('inet', 'dgram'); }
-/** An IPv6-only UDP socket (ipv6-v6only set). @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE` */
+/**
+ * An IPv6-only UDP socket (ipv6-v6only set).
+ *
+ * @throws {@link SocketError} `EAFNOSUPPORT` without IPv6, `EMFILE`
+ * @example
+ * const s = udp6();
+ * s.bind('[::1]:0');
+ */
 export function udp6(): Socket<'inet6'> { const s = new Socket('inet6', 'dgram'); s.setOption('ipv6-v6only', true); return s; }
 
 /** The families of the inet convenience constructors. */
@@ -49,6 +85,7 @@ function famOption(v: unknown): Fam | undefined {
   return v;
 }
 
+/** The options of {@link connect}: the family, a local address, Happy Eyeballs, a resolver, MPTCP, TCP Fast Open, and a timeout and signal for the whole call. */
 export interface ConnectOptions extends IoOptions {
   /** Only this family's addresses. */
   family?: Fam;
@@ -419,6 +456,10 @@ export function bindUdp(host: string, port: number | string, opts: { reuseaddr?:
  * A Unix datagram socket bound to `path` ('' autobinds an abstract name).
  *
  * @throws {@link SocketError} `EADDRINUSE`, `EACCES`, `ENAMETOOLONG`.
+ * @throws TypeError for a path that is not a string, before any socket is made.
+ * @example
+ * const log = bindUnixDgram('/run/app/log.sock');
+ * for await (const m of log.messages()) console.log(m.data.toString());
  */
 export function bindUnixDgram(path: string): Socket<'unix'> {
   encodeAddress({ family: 'unix', path }, 'bind', 'path');

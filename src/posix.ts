@@ -2,6 +2,26 @@
 // as luaposix's posix.sys.socket and the S-Lang socket module offer them.
 // Sockets made here are blocking unless SOCK_NONBLOCK is passed; a call that
 // would block on a non-blocking fd throws SocketError EAGAIN/EINPROGRESS.
+/**
+ * One synchronous function per system call, on integer fds, as luaposix's
+ * posix.sys.socket and S-Lang's socket module offer them: {@link socket},
+ * {@link bind}, {@link connect}, {@link sendmsg}, {@link getsockopt}, ... A
+ * failed call throws a `SocketError` with its errno's name as `code` and the
+ * call as `syscall`; a call that would block on a non-blocking fd throws
+ * `EAGAIN` (or `EINPROGRESS` for connect). The C constants are exported
+ * under their C names (`AF_INET`, `SOCK_STREAM`, `SOL_SOCKET`, `SO_*`,
+ * `IPPROTO_*`, `MSG_*`, `TCP_*`, ...), each this platform's number, or
+ * undefined where it lacks the constant; `constants` has them all by name.
+ *
+ * @packageDocumentation
+ * @example
+ * import * as posix from 'berkeley/posix';
+ * const fd = posix.socket(posix.AF_INET, posix.SOCK_DGRAM);
+ * posix.bind(fd, { family: 'inet', address: '127.0.0.1', port: 0 });
+ * posix.sendto(fd, 'ping', posix.getsockname(fd));
+ * const [data, from] = posix.recvfrom(fd, 1500);
+ * posix.close(fd);
+ */
 import { Buffer } from 'node:buffer';
 import { check, invalidArgType, invalidArgValue, systemError } from './errors.js';
 import { addressDetails } from './codec/address.js';
@@ -28,43 +48,92 @@ export type { AddrInfo };
 /** The address a call left in the fd layer's scratch. */
 const lastAddress = (): SocketAddress | null => decodeAddress(sys.sockaddr, sys.results[0]);
 
-/** socket(2): a new socket fd, close-on-exec. `type` may include SOCK_NONBLOCK. */
+/**
+ * socket(2): a new socket fd, close-on-exec. `type` may include SOCK_NONBLOCK.
+ *
+ * @throws {@link SocketError} `EAFNOSUPPORT`, `EPROTONOSUPPORT`, `EINVAL`, `EACCES` (raw sockets without the privilege), `EMFILE`.
+ * @throws TypeError / RangeError for an argument that is not an int32.
+ * @example
+ * const fd = posix.socket(posix.AF_INET, posix.SOCK_DGRAM);
+ */
 export function socket(domain: number, type: number, protocol = 0): number {
   return check(sys.socket(validateInt32(domain, 'domain'), validateInt32(type, 'type'), validateInt32(protocol, 'protocol')), 'socket');
 }
 
-/** socketpair(2): two connected fds, both close-on-exec. */
+/**
+ * socketpair(2): two connected fds, both close-on-exec.
+ *
+ * @throws {@link SocketError} `EOPNOTSUPP` (a family without pairs), `EMFILE`.
+ * @throws TypeError / RangeError for an argument that is not an int32.
+ * @example
+ * const [a, b] = posix.socketpair(posix.AF_UNIX, posix.SOCK_STREAM);
+ */
 export function socketpair(domain: number, type: number, protocol = 0): [number, number] {
   check(sys.socketpair(validateInt32(domain, 'domain'), validateInt32(type, 'type'), validateInt32(protocol, 'protocol')), 'socketpair');
   return [sys.results[0], sys.results[1]];
 }
 
-/** bind(2). Unix paths that do not fit sun_path throw ENAMETOOLONG. */
+/**
+ * bind(2). Unix paths that do not fit sun_path throw ENAMETOOLONG.
+ *
+ * @throws {@link SocketError} `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, `ENAMETOOLONG`, `EBADF`, with the address.
+ * @throws TypeError / RangeError for a bad fd or a malformed address, before the system call.
+ * @example
+ * posix.bind(fd, { family: 'inet', address: '127.0.0.1', port: 0 });
+ */
 export function bind(fd: number, address: SocketAddress): void {
   validateFd(fd);
   const a = encodeAddress(address, 'bind');
   check(sys.bind(fd, a.bytes, a.length), 'bind', addressDetails(address));
 }
 
-/** listen(2); the backlog defaults to SOMAXCONN. */
+/**
+ * listen(2); the backlog defaults to SOMAXCONN.
+ *
+ * @throws {@link SocketError} `EOPNOTSUPP` (not a stream or seqpacket socket), `EADDRINUSE`, `EBADF`.
+ * @throws TypeError / RangeError for a bad fd or backlog.
+ * @example
+ * posix.listen(fd, 128);
+ */
 export function listen(fd: number, backlog: number = SOMAXCONN): void {
   check(sys.listen(validateFd(fd), validateInt32(backlog, 'backlog')), 'listen');
 }
 
-/** accept4(2) with SOCK_CLOEXEC (plus `flags`, e.g. SOCK_NONBLOCK): the new fd and the peer's address. */
+/**
+ * accept4(2) with SOCK_CLOEXEC (plus `flags`, e.g. SOCK_NONBLOCK): the new fd and the peer's address.
+ *
+ * @throws {@link SocketError} `EAGAIN` on a non-blocking fd with no connection waiting, `EINVAL` (not listening), `EMFILE`.
+ * @throws TypeError / RangeError for a bad fd or flags.
+ * @example
+ * const [conn, peer] = posix.accept(listener);
+ */
 export function accept(fd: number, flags = 0): [fd: number, peer: SocketAddress] {
   const cfd = check(sys.accept(validateFd(fd), validateFlags(flags)), 'accept');
   return [cfd, lastAddress() ?? { family: 'unix', path: '' }];
 }
 
-/** connect(2). On a non-blocking fd, EINPROGRESS is thrown while the connect goes on. */
+/**
+ * connect(2). On a non-blocking fd, EINPROGRESS is thrown while the connect goes on.
+ *
+ * @throws {@link SocketError} `ECONNREFUSED`, `ENOENT` (no such Unix path), `ETIMEDOUT`, `ENETUNREACH`, `EINPROGRESS`, with the address.
+ * @throws TypeError / RangeError for a bad fd or a malformed address, before the system call.
+ * @example
+ * posix.connect(fd, { family: 'unix', path: '/run/app.sock' });
+ */
 export function connect(fd: number, address: SocketAddress): void {
   validateFd(fd);
   const a = encodeAddress(address, 'connect');
   check(sys.connect(fd, a.bytes, a.length), 'connect', addressDetails(address));
 }
 
-/** send(2) with MSG_NOSIGNAL: the number of bytes sent (may be fewer than given). */
+/**
+ * send(2) with MSG_NOSIGNAL: the number of bytes sent (may be fewer than given).
+ *
+ * @throws {@link SocketError} `EPIPE` (the peer is gone; no SIGPIPE), `EAGAIN` on a full non-blocking socket, `ENOTCONN`.
+ * @throws TypeError / RangeError for a bad fd, data or flags.
+ * @example
+ * const n = posix.send(fd, 'hello');
+ */
 export function send(fd: number, data: Uint8Array | string, flags = 0): number {
   validateFd(fd);
   const bytes = toBytes(data);
@@ -76,7 +145,14 @@ function received(buf: Buffer, n: number): Buffer {
   return n < buf.length >>> 1 && buf.length > 4096 ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
 }
 
-/** recv(2): up to `length` bytes; an empty Buffer at end of stream. */
+/**
+ * recv(2): up to `length` bytes; an empty Buffer at end of stream.
+ *
+ * @throws {@link SocketError} `EAGAIN` on a non-blocking fd with nothing to read, `ECONNRESET`, `ENOTCONN`.
+ * @throws TypeError / RangeError for a bad fd, length or flags.
+ * @example
+ * const data = posix.recv(fd, 4096);
+ */
 export function recv(fd: number, length: number, flags = 0): Buffer {
   validateFd(fd);
   const buf = Buffer.allocUnsafe(validateLength(length));
@@ -84,7 +160,14 @@ export function recv(fd: number, length: number, flags = 0): Buffer {
   return received(buf, n);
 }
 
-/** sendto(2) with MSG_NOSIGNAL. */
+/**
+ * sendto(2) with MSG_NOSIGNAL: the number of bytes sent.
+ *
+ * @throws {@link SocketError} `EMSGSIZE`, `ECONNREFUSED` (an earlier datagram's ICMP error), `ENOENT` (no such Unix path), `EAGAIN`, with the address.
+ * @throws TypeError / RangeError for a bad fd, data, address or flags, before the system call.
+ * @example
+ * posix.sendto(fd, 'ping', { family: 'inet', address: '127.0.0.1', port: 9000 });
+ */
 export function sendto(fd: number, data: Uint8Array | string, address: SocketAddress, flags = 0): number {
   validateFd(fd);
   const bytes = toBytes(data);
@@ -92,7 +175,14 @@ export function sendto(fd: number, data: Uint8Array | string, address: SocketAdd
   return check(sys.sendto(fd, bytes, 0, bytes.length, validateFlags(flags), a.bytes, a.length), 'sendto', addressDetails(address));
 }
 
-/** recvfrom(2): the data and the sender's address (null on connected streams). */
+/**
+ * recvfrom(2): the data and the sender's address (null on connected streams).
+ *
+ * @throws {@link SocketError} `EAGAIN` on a non-blocking fd with nothing to read, `ECONNREFUSED`.
+ * @throws TypeError / RangeError for a bad fd, length or flags.
+ * @example
+ * const [data, from] = posix.recvfrom(fd, 2048);
+ */
 export function recvfrom(fd: number, length: number, flags = 0): [Buffer, SocketAddress | null] {
   validateFd(fd);
   const buf = Buffer.allocUnsafe(validateLength(length));
@@ -100,7 +190,14 @@ export function recvfrom(fd: number, length: number, flags = 0): [Buffer, Socket
   return [received(buf, n), lastAddress()];
 }
 
-/** sendmsg(2) with MSG_NOSIGNAL: gathered data, a destination, fds, credentials, raw control messages. */
+/**
+ * sendmsg(2) with MSG_NOSIGNAL: gathered data, a destination, fds, credentials, raw control messages.
+ *
+ * @throws {@link SocketError} `EPIPE`, `EAGAIN`, `EMSGSIZE`, `ETOOMANYREFS`, `EPERM` (forged credentials), with the address.
+ * @throws TypeError / RangeError for a malformed message, before the system call.
+ * @example
+ * posix.sendmsg(fd, { data: ['head', 'body'], fds: [fileFd] });
+ */
 export function sendmsg(fd: number, message: Message, flags = 0): number {
   validateFd(fd);
   const m = validateObject<Message>(message, 'message');
@@ -110,15 +207,24 @@ export function sendmsg(fd: number, message: Message, flags = 0): number {
   return check(sys.sendmsg(fd, data, a ? a.bytes : null, a ? a.length : 0, control, validateFlags(flags)), 'sendmsg', addressDetails(m.address));
 }
 
+/** The options of {@link recvmsg}: how many fds to accept, the control buffer's size, MSG_* flags. */
 export interface RecvmsgOptions {
   /** The most fds to accept (default 253, SCM_MAX_FD); any beyond are closed and controlTruncated is set. */
   maxFds?: number;
   /** Size of the control buffer in bytes; default room for maxFds fds, credentials and 256 bytes. */
   controlLength?: number;
+  /** MSG_* flags (MSG_PEEK, MSG_DONTWAIT, MSG_ERRQUEUE, ...). */
   flags?: number;
 }
 
-/** recvmsg(2) with MSG_CMSG_CLOEXEC: data, sender, fds, credentials and control messages. */
+/**
+ * recvmsg(2) with MSG_CMSG_CLOEXEC: data, sender, fds, credentials and control messages.
+ *
+ * @throws {@link SocketError} `EAGAIN` on a non-blocking fd with nothing to read, `ECONNRESET`.
+ * @throws TypeError / RangeError for a bad fd, length or option.
+ * @example
+ * const { data, fds } = posix.recvmsg(fd, 4096, { maxFds: 4 });
+ */
 export function recvmsg(fd: number, length: number, options: RecvmsgOptions = {}): ReceivedMessage {
   validateFd(fd);
   const o = validateObject<RecvmsgOptions>(options, 'options');
@@ -130,7 +236,14 @@ export function recvmsg(fd: number, length: number, options: RecvmsgOptions = {}
   return receivedMessage(received(buf, n), lastAddress(), sys.results[2], ctl, sys.results[1], maxFds);
 }
 
-/** shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR. */
+/**
+ * shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR.
+ *
+ * @throws {@link SocketError} `ENOTCONN`, `EINVAL`, `EBADF`.
+ * @throws TypeError / RangeError for a bad fd or `how`.
+ * @example
+ * posix.shutdown(fd, posix.SHUT_WR);   // the peer reads end of stream
+ */
 export function shutdown(fd: number, how: number): void {
   check(sys.shutdown(validateFd(fd), validateInt32(how, 'how')), 'shutdown');
 }
@@ -138,6 +251,11 @@ export function shutdown(fd: number, how: number): void {
 /**
  * close(2). With `how` (a SHUT_* value, as lua-net's close(fd, flag)) the
  * connection is shut down first; a shutdown failure (ENOTCONN) is ignored.
+ *
+ * @throws {@link SocketError} `EBADF` for an fd that is not open.
+ * @throws TypeError / RangeError for a bad fd or `how`.
+ * @example
+ * posix.close(fd, posix.SHUT_RDWR);
  */
 export function close(fd: number, how?: number): void {
   validateFd(fd);
@@ -145,13 +263,27 @@ export function close(fd: number, how?: number): void {
   check(sys.close(fd), 'close');
 }
 
-/** getsockname(2) */
+/**
+ * getsockname(2): the address the socket is bound to.
+ *
+ * @throws {@link SocketError} `EBADF`, `ENOTSOCK`.
+ * @throws TypeError / RangeError for a bad fd.
+ * @example
+ * const { port } = posix.getsockname(fd) as { port: number };
+ */
 export function getsockname(fd: number): SocketAddress {
   check(sys.getsockname(validateFd(fd)), 'getsockname');
   return lastAddress() ?? { family: 'unix', path: '' };
 }
 
-/** getpeername(2); ENOTCONN when not connected. */
+/**
+ * getpeername(2): the address of the connected peer.
+ *
+ * @throws {@link SocketError} `ENOTCONN` when not connected, `EBADF`, `ENOTSOCK`.
+ * @throws TypeError / RangeError for a bad fd.
+ * @example
+ * const peer = posix.getpeername(conn);
+ */
 export function getpeername(fd: number): SocketAddress {
   check(sys.getpeername(validateFd(fd)), 'getpeername');
   return lastAddress() ?? { family: 'unix', path: '' };
@@ -166,6 +298,9 @@ export type { LingerStruct, TimevalStruct, IpMreqStruct, Ipv6MreqStruct } from '
  * TCP_CONGESTION a string; others a C int. `kind` forces a representation:
  * 'int' reads a C int, 'bytes' the raw value (up to 64 KiB), a number that
  * many bytes.
+ *
+ * @throws {@link SocketError} `ENOPROTOOPT` (no such option at that level), `EBADF`, `ENOTSOCK`.
+ * @throws TypeError / RangeError for a bad fd, level, name or kind.
  * @example
  * const { l_onoff, l_linger } = posix.getsockopt(fd, posix.SOL_SOCKET, posix.SO_LINGER) as posix.LingerStruct;
  */
@@ -186,6 +321,9 @@ export function getsockopt(fd: number, level: number, name: number, kind?: 'int'
  * ipv6mr_interface }`, SO_BINDTODEVICE and TCP_CONGESTION a string.
  * luaposix's two-value form, `setsockopt(fd, level, name, value1, value2)`,
  * sets SO_LINGER (l_onoff, l_linger) and the timeouts (tv_sec, tv_usec).
+ *
+ * @throws {@link SocketError} `ENOPROTOOPT`, `EINVAL` (a value the kernel refuses), `EPERM`, `EBADF`.
+ * @throws TypeError / RangeError for a bad fd, level or name, or a value of the wrong shape, before the system call.
  * @example
  * posix.setsockopt(fd, posix.SOL_SOCKET, posix.SO_SNDTIMEO, 1, 0);   // luaposix
  * posix.setsockopt(fd, posix.SOL_SOCKET, posix.SO_LINGER, { l_onoff: 1, l_linger: 10 });   // S-Lang
@@ -198,14 +336,30 @@ export function setsockopt(fd: number, level: number, name: number,
   check(sys.setsockopt(fd, level, name, encodeOptionValue(level, name, value, value2)), 'setsockopt');
 }
 
-/** Clears or sets O_NONBLOCK. */
+/**
+ * Clears or sets O_NONBLOCK (fcntl(2) F_SETFL).
+ *
+ * @throws {@link SocketError} `EBADF`, with syscall 'fcntl'.
+ * @throws TypeError for a bad fd or a `blocking` that is not a boolean.
+ * @example
+ * posix.setblocking(fd, false);   // calls that would wait throw EAGAIN instead
+ */
 export function setblocking(fd: number, blocking: boolean): void {
   check(sys.setblocking(validateFd(fd), validateBoolean(blocking, 'blocking')), 'fcntl');
 }
 
+/** getaddrinfo(3)'s hints, by number: AF_*, SOCK_*, IPPROTO_* and AI_* flags (0 or absent: any). */
 export interface AddrInfoHints { family?: number; socktype?: number; protocol?: number; flags?: number }
 
-/** getaddrinfo(3), blocking. EAI_NONAME/EAI_NODATA throw code ENOTFOUND, syscall 'getaddrinfo'. */
+/**
+ * getaddrinfo(3), blocking: the addresses `host` and `service` resolve to,
+ * with numeric hints.
+ *
+ * @throws {@link SocketError} `ENOTFOUND` (EAI_NONAME, EAI_NODATA), `EAI_AGAIN`, `EAI_SERVICE`, ..., with syscall 'getaddrinfo' and `hostname`.
+ * @throws TypeError / RangeError for a bad host, service or hint.
+ * @example
+ * const [first] = posix.getaddrinfo('localhost', 80, { family: posix.AF_INET, socktype: posix.SOCK_STREAM });
+ */
 export function getaddrinfo(host: string | null, service?: string | number | null, hints: AddrInfoHints = {}): AddrInfo[] {
   const [h, s] = lookupArgs(host, service);
   const o = validateObject<AddrInfoHints>(hints, 'hints');
@@ -214,17 +368,44 @@ export function getaddrinfo(host: string | null, service?: string | number | nul
   return addrInfoResult(raw, h);
 }
 
-/** getnameinfo(3), blocking: [host, service]. */
+/**
+ * getnameinfo(3), blocking: [host, service].
+ *
+ * @throws {@link SocketError} `ENOTFOUND` (with NI_NAMEREQD and no name), `EAI_AGAIN`, ..., with syscall 'getnameinfo'.
+ * @throws TypeError / RangeError for a malformed address or flags.
+ * @example
+ * const [host, service] = posix.getnameinfo({ family: 'inet', address: '127.0.0.1', port: 22 });
+ */
 export function getnameinfo(address: SocketAddress, flags = 0): [host: string, service: string] {
   const a = encodeAddress(address, 'getnameinfo');
   return nameInfo(sys.getnameinfo(a.bytes, a.length, validateFlags(flags)), address);
 }
 
-/** if_nametoindex(3); ENODEV for an unknown interface. */
+/**
+ * if_nametoindex(3): the index of a network interface.
+ *
+ * @throws {@link SocketError} `ENODEV` for an unknown interface.
+ * @throws TypeError for a name that is not a string or holds a NUL byte.
+ * @example
+ * posix.if_nametoindex('lo');   // 1
+ */
 export const if_nametoindex = (name: string): number => ifNameToIndex(name);
-/** if_indextoname(3); ENXIO for an unknown index. */
+/**
+ * if_indextoname(3): the name of a network interface.
+ *
+ * @throws {@link SocketError} `ENXIO` for an unknown index.
+ * @throws TypeError / RangeError for an index that is not a uint32.
+ * @example
+ * posix.if_indextoname(1);   // 'lo'
+ */
 export const if_indextoname = (index: number): string => ifIndexToName(index);
-/** if_nameindex(3): every interface's index and name. */
+/**
+ * if_nameindex(3): every interface's index and name.
+ *
+ * @throws {@link SocketError} when the kernel cannot list them (`ENOBUFS`, ...).
+ * @example
+ * for (const { index, name } of posix.if_nameindex()) console.log(index, name);
+ */
 export const if_nameindex = (): { index: number; name: string }[] => interfaces();
 
 function ipFamily(family: number): number {
@@ -233,7 +414,14 @@ function ipFamily(family: number): number {
   return family;
 }
 
-/** inet_pton(3): 4 or 16 address bytes; ERR_INVALID_ARG_VALUE for text that is not an address. */
+/**
+ * inet_pton(3): the 4 (AF_INET) or 16 (AF_INET6) bytes of an address in text form.
+ *
+ * @throws TypeError `ERR_INVALID_ARG_VALUE` for text that is not an address of the family, `ERR_INVALID_ARG_TYPE` for text that is not a string.
+ * @throws {@link SocketError} `EAFNOSUPPORT` for a family other than AF_INET and AF_INET6.
+ * @example
+ * posix.inet_pton(posix.AF_INET, '127.0.0.1');   // <Buffer 7f 00 00 01>
+ */
 export function inet_pton(family: number, text: string): Buffer {
   ipFamily(family);
   validateString(text, 'text');
@@ -244,7 +432,14 @@ export function inet_pton(family: number, text: string): Buffer {
   return buf.subarray(0, family === AF_INET ? 4 : 16);
 }
 
-/** inet_ntop(3): the text form of 4 (AF_INET) or 16 (AF_INET6) address bytes. */
+/**
+ * inet_ntop(3): the text form of 4 (AF_INET) or 16 (AF_INET6) address bytes.
+ *
+ * @throws TypeError for bytes that are not a Uint8Array or not 4 / 16 long.
+ * @throws {@link SocketError} `EAFNOSUPPORT` for a family other than AF_INET and AF_INET6.
+ * @example
+ * posix.inet_ntop(posix.AF_INET6, Buffer.alloc(16));   // '::'
+ */
 export function inet_ntop(family: number, bytes: Uint8Array): string {
   ipFamily(family);
   if (!isBytes(bytes)) throw invalidArgType('bytes', 'an instance of Uint8Array', bytes);

@@ -66,7 +66,15 @@ export async function getaddrinfo(host: string | null, service?: string | number
   return addrInfoResult(await sys.getaddrinfoAsync(h, s, family, type, protocol, flags), h);
 }
 
-/** getaddrinfo(3), blocking the calling thread. */
+/**
+ * getaddrinfo(3), blocking the calling thread: getaddrinfo()'s answer, for
+ * code that must not wait for the event loop.
+ *
+ * @throws {@link SocketError} as getaddrinfo() rejects: `ENOTFOUND`, `EAI_AGAIN`, `EAI_SERVICE`, ...
+ * @throws TypeError / RangeError for a bad argument.
+ * @example
+ * const [{ address }] = getaddrinfoSync('localhost', 'http', { family: 'inet', type: 'stream' });
+ */
 export function getaddrinfoSync(host: string | null, service?: string | number | null, hints?: LookupHints): AddrInfo[] {
   const [h, s] = lookupArgs(host, service);
   const [family, type, protocol, flags] = hintsArgs(hints);
@@ -79,21 +87,45 @@ export function nameInfo(r: [string, string] | GaiFailure, address: SocketAddres
   throw resolverError(r.eai, r.errno, sys.gaiStrerror(r.eai), null, 'getnameinfo', addressDetails(address));
 }
 
-/** getnameinfo(3) on libuv's thread pool. */
+/**
+ * getnameinfo(3) on libuv's thread pool: the host name and service name of
+ * an address (numeric where none is known, or with NI_NUMERICHOST /
+ * NI_NUMERICSERV in `flags`).
+ *
+ * @throws {@link SocketError} (as a rejection) `ENOTFOUND` with NI_NAMEREQD and no name, `EAI_AGAIN`, ..., with `syscall` 'getnameinfo'.
+ * @throws TypeError / RangeError (as a rejection) for a malformed address or flags.
+ * @example
+ * const { host, service } = await getnameinfo({ family: 'inet', address: '127.0.0.1', port: 22 });
+ * // host 'localhost', service 'ssh' where /etc/services names port 22
+ */
 export async function getnameinfo(address: SocketAddress, flags = 0): Promise<{ host: string; service: string }> {
   const a = encodeAddress(address, 'getnameinfo');
   const [host, service] = nameInfo(await sys.getnameinfoAsync(a.bytes, a.length, validateFlags(flags)), address);
   return { host, service };
 }
 
-/** getnameinfo(3), blocking. */
+/**
+ * getnameinfo(3), blocking the calling thread.
+ *
+ * @throws {@link SocketError} as getnameinfo() rejects.
+ * @throws TypeError / RangeError for a malformed address or flags.
+ * @example
+ * const { service } = getnameinfoSync({ family: 'inet', address: '127.0.0.1', port: 80 });
+ */
 export function getnameinfoSync(address: SocketAddress, flags = 0): { host: string; service: string } {
   const a = encodeAddress(address, 'getnameinfo');
   const [host, service] = nameInfo(sys.getnameinfo(a.bytes, a.length, validateFlags(flags)), address);
   return { host, service };
 }
 
-/** if_nametoindex(3); ENODEV for an unknown interface. */
+/**
+ * if_nametoindex(3): the index of a network interface.
+ *
+ * @throws {@link SocketError} `ENODEV` for an unknown interface.
+ * @throws TypeError for a name that is not a string or holds a NUL byte.
+ * @example
+ * const lo = ifNameToIndex('lo');   // 1
+ */
 export function ifNameToIndex(name: string): number {
   validateCString(name, 'name');
   if (Buffer.byteLength(name) >= IFNAMSIZ) throw systemError(ENODEV, 'if_nametoindex');
@@ -102,14 +134,27 @@ export function ifNameToIndex(name: string): number {
   return r;
 }
 
-/** if_indextoname(3); ENXIO for an unknown index. */
+/**
+ * if_indextoname(3): the name of a network interface.
+ *
+ * @throws {@link SocketError} `ENXIO` for an unknown index.
+ * @throws TypeError / RangeError for an index that is not a uint32.
+ * @example
+ * console.log(ifIndexToName(1));   // 'lo'
+ */
 export function ifIndexToName(index: number): string {
   const r = sys.if_indextoname(validateUint32(index, 'index'));
   if (typeof r === 'number') throw systemError(r, 'if_indextoname');
   return r;
 }
 
-/** if_nameindex(3): every network interface's index and name. */
+/**
+ * if_nameindex(3): every network interface's index and name.
+ *
+ * @throws {@link SocketError} `ENOBUFS` (or another errno) when the kernel cannot list them.
+ * @example
+ * for (const { index, name } of interfaces()) console.log(index, name);
+ */
 export function interfaces(): { index: number; name: string }[] {
   const r = sys.if_nameindex();
   if (typeof r === 'number') throw systemError(r, 'if_nameindex');

@@ -197,7 +197,17 @@ export async function notify(state: NotifyState, opts: NotifyOptions = {}): Prom
   }
 }
 
-/** The blocking twin of {@link notify}: true once sent, false when NOTIFY_SOCKET is unset. */
+/**
+ * The blocking twin of {@link notify}: true once sent, false when
+ * NOTIFY_SOCKET is unset. For code that must report before it yields, such
+ * as a handler that exits right after.
+ *
+ * @throws TypeError as notify() rejects, before any system call.
+ * @throws {@link SocketError} as notify() rejects: `ECONNREFUSED`, `ENOENT`, `EAFNOSUPPORT`, `ENAMETOOLONG`.
+ * @example
+ * import { notifySync } from 'berkeley/systemd';
+ * process.once('SIGTERM', () => { notifySync('STOPPING=1'); process.exit(0); });
+ */
 export function notifySync(state: NotifyState, opts: NotifyOptions = {}): boolean {
   const { data, fds, unset } = notifyArgs(state, opts);
   try {

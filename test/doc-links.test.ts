@@ -8,11 +8,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { codeSpans, headings, links, read, slug, userPages, type Heading } from './doc-markdown.ts';
+import { codeSpans, headings, htmlAnchors, links, read, slug, userPages, type Anchor, type Heading } from './doc-markdown.ts';
 import { ROOT } from './typecheck.ts';
 
 /** The generated reference pages (npm run docs). */
-const REFERENCE = ['docs/README.md', 'docs/index.md', 'docs/posix.md', 'docs/systemd.md'];
+const REFERENCE = ['docs/README.md', 'docs/index.md', 'docs/posix.md', 'docs/systemd.md', 'docs/dgram.md', 'docs/capture.md'];
 
 /**
  * Guides that other branches add (node:dgram and unix-dgram migration, packet
@@ -24,9 +24,9 @@ const PENDING = new Set(['docs/guide/capture.md', 'docs/guide/platforms-reach.md
 /** Socket members too generic to demand a link at their first mention (`fd`, `type`, ... read as words). */
 const GENERIC = new Set(['F', 'Constructor', 'fd', 'type', 'family', 'protocol', 'closed']);
 
-/** The name a heading or a link text shows: escapes, backticks, a call's parentheses and a `Socket.`/`posix.` qualifier dropped. */
+/** The name a heading or a link text shows: escapes, backticks, a call's parentheses, an optional property's `?` and a `Socket.`/`posix.` qualifier dropped. */
 function shownName(text: string): string | null {
-  const m = /^`?(?:new\s+)?(?:[A-Za-z_$][\w$]*[.#])?([A-Za-z_$][\w$]*|\[[A-Za-z]+\])(?:\(.*\))?`?$/s.exec(text.replace(/\\(.)/g, '$1').trim());
+  const m = /^`?(?:new\s+)?(?:[A-Za-z_$][\w$]*[.#])?([A-Za-z_$][\w$]*|\[[A-Za-z]+\])(?:\(.*\))?\??`?$/s.exec(text.replace(/\\(.)/g, '$1').trim());
   return m ? m[1] : null;
 }
 
@@ -34,6 +34,22 @@ const headingCache = new Map<string, Heading[]>();
 function headingsOf(page: string): Heading[] {
   if (!headingCache.has(page)) headingCache.set(page, headings(read(page)));
   return headingCache.get(page)!;
+}
+
+const anchorCache = new Map<string, Anchor[]>();
+function anchorsOf(page: string): Anchor[] {
+  if (!anchorCache.has(page)) anchorCache.set(page, htmlAnchors(read(page)));
+  return anchorCache.get(page)!;
+}
+
+/**
+ * The heading an anchor of a page leads to: the one after an HTML anchor of
+ * that id (the reference's own links use these: `#api-recvmsg`), else the
+ * heading GitHub gives that id (`#recvmsg`, `#recvmsg-1`).
+ */
+function landing(page: string, anchor: string): Heading | undefined {
+  const html = anchorsOf(page).find((a) => a.id === anchor);
+  return html ? html.heading : headingsOf(page).find((h) => h.anchor === anchor);
 }
 
 /** The names each reference page documents, by the section they are in: exports, and the members of Socket. */
@@ -48,7 +64,7 @@ function referenceNames(page: string): Map<string, string> {
     if (!name) continue;
     const exported = h.level === 3 && ['Classes', 'Interfaces', 'Type Aliases', 'Variables', 'Functions'].includes(section)
       && !(page === 'docs/posix.md' && section === 'Variables');          // the constants: named in bulk
-    const member = h.level === 5 && inSocket && !GENERIC.has(name);
+    const member = h.level === 5 && inSocket && page === 'docs/index.md' && !GENERIC.has(name);   // berkeley/dgram's Socket: node's names
     if ((exported || member) && !names.has(name)) names.set(name, h.anchor);
   }
   return names;
@@ -63,7 +79,7 @@ function resolveLink(page: string, target: string): { path: string; anchor: stri
 }
 
 describe('documentation links', () => {
-  test('anchors are made as GitHub makes them (github-slugger)', { timeout: 30_000 }, (t) => {
+  test('anchors are made as GitHub makes them (github-slugger)', { timeout: 30_000 }, () => {
     const cases: [string, string][] = [
       ['Getting started', 'getting-started'], ['recvFrom()', 'recvfrom'], ['\\[asyncIterator\\]()', 'asynciterator'],
       ['AF\\_INET', 'af_inet'], ['family?', 'family'], ['Timeouts, cancellation and errors', 'timeouts-cancellation-and-errors'],
@@ -72,19 +88,31 @@ describe('documentation links', () => {
     for (const [text, anchor] of cases) assert.equal(slug(text), anchor, text);
     // Duplicates are numbered in page order whatever their level, case folded: "family", "family-1", ...
     assert.deepEqual(headings('# A\n## a\n### A?\n```\n# not a heading\n```\n#### B').map((h) => h.anchor), ['a', 'a-1', 'a-2', 'b']);
-    // The generated reference numbers duplicates its own way: some of its links land on another heading on GitHub.
-    // (Left to the reference's generator; guides link by GitHub's anchors, checked below.)
-    let off = 0;
+  });
+
+  test('every link inside the generated reference lands on the heading of the name it shows', { timeout: 30_000 }, (t) => {
+    let checked = 0;
     for (const page of REFERENCE) {
-      const anchors = new Map(headingsOf(page).map((h) => [h.anchor, h]));
+      // Its HTML anchors are prefixed, so none is also the id GitHub gives a heading (the first of two would win).
+      const slugs = new Set(headingsOf(page).map((h) => h.anchor));
+      for (const a of anchorsOf(page)) {
+        assert.ok(!slugs.has(a.id), `${page}:${a.line}: the HTML anchor ${a.id} is also a heading's id`);
+        assert.ok(a.heading, `${page}:${a.line}: the HTML anchor ${a.id} stands before no heading`);
+      }
       for (const l of links(read(page))) {
         const r = resolveLink(page, l.target);
-        if (!r || r.path !== page || !r.anchor) continue;
-        const h = anchors.get(r.anchor);
-        if (!h || (shownName(l.text) && shownName(h.text) !== shownName(l.text))) off++;
+        if (!r || !r.anchor) continue;
+        const where = `${page}:${l.line}: [${l.text}](${l.target})`;
+        assert.ok(REFERENCE.includes(r.path), `${where}: leads out of the reference`);
+        const h = landing(r.path, r.anchor);
+        assert.ok(h, `${where}: no such anchor in ${r.path}`);
+        const shown = shownName(l.text);
+        if (shown) assert.equal(shownName(h.text), shown, `${where}: lands on "${h.text}"`);
+        checked++;
       }
     }
-    t.diagnostic(`${off} links inside the generated reference land elsewhere by GitHub's anchors`);
+    t.diagnostic(`${checked} anchored links inside the reference checked`);
+    assert.ok(checked > 500, `${checked} links`);
   });
 
   test('every relative link reaches a file, and its anchor a heading of the name its text shows', { timeout: 30_000 }, (t) => {
@@ -101,7 +129,11 @@ describe('documentation links', () => {
         }
         if (!r.anchor) continue;
         assert.ok(r.path.endsWith('.md'), `${where}: an anchor into a page that is not Markdown`);
-        const h = headingsOf(r.path).find((x) => x.anchor === r.anchor);
+        if (REFERENCE.includes(r.path)) {
+          const html = anchorsOf(r.path).some((x) => x.id === r.anchor);
+          assert.ok(html, `${where}: into the reference, link its HTML anchor (#api-...), which stays put when headings are added`);
+        }
+        const h = landing(r.path, r.anchor);
         assert.ok(h, `${where}: no heading with that anchor in ${r.path}`);
         const shown = shownName(l.text);
         if (REFERENCE.includes(r.path) && shown) {
@@ -115,7 +147,7 @@ describe('documentation links', () => {
 
   test('each guide links a name of the reference where it first mentions it', { timeout: 30_000 }, () => {
     const known = new Map<string, string[]>();   // name -> the reference pages documenting it
-    for (const page of ['docs/index.md', 'docs/systemd.md', 'docs/posix.md']) {
+    for (const page of ['docs/index.md', 'docs/systemd.md', 'docs/dgram.md', 'docs/capture.md', 'docs/posix.md']) {
       for (const name of referenceNames(page).keys()) known.set(name, [...(known.get(name) ?? []), page]);
     }
     const missing: string[] = [];

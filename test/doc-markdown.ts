@@ -8,7 +8,9 @@
 // fence, unseen on the rendered page:
 //   <!-- prelude: declare const sock: Socket; -->   names the block assumes; type-checked only
 //   <!-- not run: needs root (a raw socket) -->      type-checked, never run; the reason is required
-// A block without `not run` is compiled and run in a process of its own.
+// A block without `not run` is compiled and run in a process of its own; the
+// output it promises is written in its code, `// → TEXT` (see
+// test/readme-snippets.test.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './typecheck.ts';
@@ -108,6 +110,23 @@ export function headings(markdown: string): Heading[] {
     out.push({ level: m[1].length, text: m[2], anchor: n === undefined ? base : `${base}-${n + 1}`, line: i + 1 });
   });
   return out;
+}
+
+export interface Anchor { id: string; line: number; heading: Heading | undefined }
+
+/**
+ * The HTML anchors `<a id="..."></a>` of a page's prose, each with the heading
+ * it stands before (the generated reference puts one above every heading of a
+ * name, so that its links do not depend on how a renderer numbers repeated
+ * headings).
+ */
+export function htmlAnchors(markdown: string): Anchor[] {
+  const hs = headings(markdown);
+  const text = prose(markdown);
+  return [...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => {
+    const line = text.slice(0, m.index).split('\n').length;
+    return { id: m[1], line, heading: hs.find((h) => h.line > line) };
+  });
 }
 
 export interface Link { text: string; target: string; line: number; start: number; end: number }

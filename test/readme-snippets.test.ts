@@ -2,11 +2,14 @@
 // compile it (tsc --strict, module nodenext, against the package as it is
 // installed), and every block not marked `<!-- not run: REASON -->` runs, in
 // a process of its own, against this checkout's addon: it must exit 0 by
-// itself (a socket left waiting would keep it alive), and where its lines say
-// `// → TEXT` after a console.log, print those lines, in that order (other
-// lines may come between: output that differs between machines is left
-// unannotated).
-// The conventions are in test/doc-markdown.ts and docs/guide/development.md.
+// itself (a socket left waiting would keep it alive) and print the lines its
+// `// → TEXT` comments promise, in that order (`…` in TEXT: a number that
+// varies, such as a port). A block whose every console.log promises is held
+// to its whole output; one with a console.log that promises nothing (output
+// that differs between machines) may print other lines between.
+// This is the only test that runs the pages' code: a guide's expectations
+// live in the guide. The conventions are in test/doc-markdown.ts and
+// docs/guide/development.md.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -21,7 +24,43 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Languages a fence may have. TypeScript is written ```ts so that it is checked; the others are not code this suite can run. */
 const LANGS = new Set(['ts', 'sh', 'lua', 'text', 'ini', 'json']);
 
-interface Snippet extends Fence { page: string; file: string; expected: string[] }
+/** What `…` stands for in a promised line: a number (a port, a time in milliseconds). */
+const NUMBER = '-?\\d+(?:\\.\\d+)?';
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A line a block promises to print: its text as written after `// → `, and the pattern it is matched by. */
+interface Expected { text: string; pattern: RegExp; line: number }
+
+interface Snippet extends Fence { page: string; file: string; expected: Expected[]; whole: boolean; strays: number[] }
+
+/**
+ * The lines a block promises to print, in order: the text after `// → ` at
+ * the end of a line of code, or on a comment line of its own right below a
+ * console.log or another promise (for a long line, or one statement printing
+ * several lines, as a loop does). In the text, `…` stands for a number that
+ * differs between runs (a port, a time); the rest is literal. When every
+ * console.log of the block makes a promise, its output is checked whole
+ * (`whole`): nothing else may be printed. A console.log without one (its
+ * output differs between machines) lets other lines come between.
+ */
+function expectedOutput(code: string): { expected: Expected[]; whole: boolean; strays: number[] } {
+  const lines = code.split('\n');
+  const own = (i: number) => /^\s*\/\/ → (.*)$/.exec(lines[i] ?? '');
+  const promise = (i: number) => own(i) ?? /\S.*\/\/ → (.*)$/.exec(lines[i] ?? '');
+  const logs = (i: number) => /console\.log\(/.test(lines[i] ?? '');
+  const expected: Expected[] = [];
+  const strays: number[] = [];   // a `// →` line of its own below neither a console.log nor a promise
+  let whole = true;
+  lines.forEach((_, i) => {
+    if (own(i) && !promise(i - 1) && !logs(i - 1)) strays.push(i + 1);
+    if (logs(i) && !promise(i) && !own(i + 1)) whole = false;
+    const m = promise(i);
+    if (!m) return;
+    const text = m[1].trimEnd();
+    expected.push({ text, pattern: new RegExp(`^${text.split('…').map(literal).join(NUMBER)}$`), line: i + 1 });
+  });
+  return { expected, whole: whole && expected.length > 0, strays };
+}
 
 /** The ```ts blocks of every user page, each with the file name it compiles to (page and line) and the output its `// →` comments promise. */
 function allSnippets(): Snippet[] {
@@ -29,7 +68,7 @@ function allSnippets(): Snippet[] {
     ...f,
     page,
     file: `${page.replace(/^docs\/guide\//, 'guide-').replace(/\.md$/, '').replace(/[^\w-]/g, '_')}-line-${f.line}.ts`,
-    expected: [...f.code.matchAll(/^.*console\.log\(.*\/\/ → (.*)$/gm)].map((m) => m[1].trimEnd()),
+    ...expectedOutput(f.code),
   })));
 }
 
@@ -109,6 +148,7 @@ describe('code in README.md and docs/guide', () => {
     for (const s of snippets) {
       if (s.notRun !== null) assert.ok(s.notRun.length > 3, `${s.page}:${s.line}: "not run:" needs a reason`);
       if (/\bdeclare\b/.test(s.prelude)) assert.notEqual(s.notRun, null, `${s.page}:${s.line}: declares names it does not make, so mark it <!-- not run: ... -->`);
+      for (const l of s.strays) assert.fail(`${s.page}:${s.line + l}: a "// →" line of its own promises output of the line above it, which is neither a console.log nor a promise`);
       for (const c of s.comments) {
         assert.match(c, /^<!--\s*(prelude|not run):/, `${s.page}:${s.line}: an unknown comment right above a ts block: ${c}`);
       }
@@ -124,6 +164,8 @@ describe('code in README.md and docs/guide', () => {
   const runnable = snippets.filter((s) => s.notRun === null);
   test(`${runnable.length} of ${snippets.length} blocks run on loopback; the others are marked not run`, { timeout: 10_000 }, (t) => {
     for (const s of snippets.filter((x) => x.notRun !== null)) t.diagnostic(`not run: ${s.page}:${s.line}: ${s.notRun}`);
+    const promised = runnable.filter((s) => s.expected.length > 0);
+    t.diagnostic(`${promised.length} of them promise ${promised.reduce((n, s) => n + s.expected.length, 0)} lines of output, ${promised.filter((s) => s.whole).length} their whole output`);
     assert.ok(runnable.length >= snippets.length / 2, 'at least half of the blocks run');
   });
 
@@ -134,11 +176,18 @@ describe('code in README.md and docs/guide', () => {
       const r = await runBlock(join('out', s.file.replace(/\.ts$/, '.js')), project!.dir);
       assert.equal(r.code, 0, `${s.page}:${s.line} exited with ${r.code} (null: still running after 30 s)\n${r.stdout}${r.stderr}`);
       const printed = r.stdout.split('\n');
+      if (printed.at(-1) === '') printed.pop();
       let at = 0;
+      const matched = new Set<number>();
       for (const want of s.expected) {
-        while (at < printed.length && printed[at] !== want) at++;
-        assert.ok(at < printed.length, `${s.page}:${s.line}: printed no line "${want}" where its // → comments say (in order); it printed:\n${r.stdout}`);
+        while (at < printed.length && !want.pattern.test(printed[at])) at++;
+        assert.ok(at < printed.length, `${s.page}:${s.line + want.line}: printed no line "${want.text}" where its // → comments say (in order); it printed:\n${r.stdout}`);
+        matched.add(at);
         at++;
+      }
+      if (s.whole) {
+        const extra = printed.filter((_, i) => !matched.has(i));
+        assert.deepEqual(extra, [], `${s.page}:${s.line}: every console.log promises its output, so nothing else may be printed; it printed:\n${r.stdout}`);
       }
     });
   }

@@ -18,6 +18,7 @@ function own<T>(table: Record<string, T | undefined>, name: string): T | undefin
 
 // ---- families -------------------------------------------------------------
 
+/** An address family by name: AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET, AF_VSOCK. */
 export type Family = 'inet' | 'inet6' | 'unix' | 'netlink' | 'packet' | 'vsock';
 
 /** AF_* for each family name; undefined where the platform lacks the family. */
@@ -51,6 +52,7 @@ export function familyNumber(family: unknown, name = 'family'): number {
 
 // ---- socket types ---------------------------------------------------------
 
+/** A socket type by name: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_RDM. */
 export type SocketType = 'stream' | 'dgram' | 'seqpacket' | 'raw' | 'rdm';
 
 /** SOCK_* for each type name. */

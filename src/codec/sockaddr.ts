@@ -10,6 +10,7 @@ import { AF } from './names.js';
 import { invalidArgType, invalidArgValue, systemError } from '../errors.js';
 import { validateInteger, validateObject, validatePort, validateString, validateUint32 } from '../validate.js';
 
+/** A socket address as an object, one shape per family (struct sockaddr_in, sockaddr_in6, sockaddr_un, sockaddr_nl, sockaddr_ll, sockaddr_vm). */
 export type SocketAddress =
   | { family: 'inet'; address: string; port: number }
   | { family: 'inet6'; address: string; port: number; flowinfo?: number; scopeId?: number }

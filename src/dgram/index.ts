@@ -14,13 +14,12 @@
  * so `module.exports = require('berkeley/dgram')` in place of `unix-dgram`
  * makes hot-shots and winston-syslog work without a compiler.
  *
+ * @packageDocumentation
  * @example
  * import dgram from 'berkeley/dgram';
  * const server = dgram.createSocket('udp4');
  * server.on('message', (msg, rinfo) => console.log(`${msg} from ${rinfo.address}:${rinfo.port}`));
  * server.bind(41234);
- *
- * @packageDocumentation
  */
 import type { Buffer } from 'node:buffer';
 import { Socket, type RemoteInfo, type SocketOptions } from './udp.js';

@@ -90,7 +90,11 @@ export class Socket extends EventEmitter {
   /** @internal */
   readonly [kState]: DgramState;
 
-  /** Use createSocket(). @throws TypeError `ERR_SOCKET_BAD_TYPE`, `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE` for a bad buffer size. */
+  /**
+   * Use createSocket().
+   *
+   * @throws TypeError `ERR_SOCKET_BAD_TYPE`, `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE` for a bad buffer size.
+   */
   constructor(type: 'udp4' | 'udp6' | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
     super();
     let options: SocketOptions | undefined;
@@ -220,6 +224,8 @@ export class Socket extends EventEmitter {
   /**
    * Forgets the peer: connect(2) with AF_UNSPEC.
    * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`; a system error (`connect EBADF`).
+   * @example
+   * sock.disconnect();   // send() takes a port and address again
    */
   disconnect(): void {
     const state = this[kState];
@@ -298,6 +304,8 @@ export class Socket extends EventEmitter {
    * callback): send() after checking that offset, length and port are
    * numbers and address a string.
    * @throws TypeError `ERR_INVALID_ARG_TYPE`; as send().
+   * @example
+   * sock.sendto(buf, 0, buf.length, 41234, '127.0.0.1');
    */
   sendto(buffer: unknown, offset: number, length: number, port: number, address: string, callback?: (err: Error | null, bytes?: number) => void): void {
     if (typeof offset !== 'number') throw argType('offset', 'of type number', offset);
@@ -313,6 +321,8 @@ export class Socket extends EventEmitter {
    * `ECANCELED`. Called while an implicit bind resolves, it runs once that
    * is done.
    * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING` when already closed.
+   * @example
+   * sock.close(() => console.log('closed'));
    */
   close(callback?: () => void): this {
     const state = this[kState];
@@ -331,7 +341,12 @@ export class Socket extends EventEmitter {
     return this;
   }
 
-  /** Closes the socket and resolves on 'close'; nothing when already closed. */
+  /**
+   * Closes the socket and resolves on 'close'; nothing when already closed. Never rejects.
+   *
+   * @example
+   * await using sock = createSocket('udp4');
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this[kState].open) return;
     await new Promise<void>((resolve) => this.close(resolve));
@@ -340,6 +355,8 @@ export class Socket extends EventEmitter {
   /**
    * The bound address: getsockname(2) as `{ address, family, port }`.
    * @throws Error `ERR_SOCKET_DGRAM_NOT_RUNNING`; a system error (`getsockname EBADF` when not bound).
+   * @example
+   * sock.bind(0, () => console.log(sock.address().port));
    */
   address(): AddressInfo {
     healthCheck(this);
@@ -355,6 +372,8 @@ export class Socket extends EventEmitter {
   /**
    * The connected peer: getpeername(2) as `{ address, family, port }`.
    * @throws Error `ERR_SOCKET_DGRAM_NOT_CONNECTED`, `ERR_SOCKET_DGRAM_NOT_RUNNING`.
+   * @example
+   * sock.connect(53, '127.0.0.1', () => console.log(sock.remoteAddress()));
    */
   remoteAddress(): AddressInfo {
     healthCheck(this);
@@ -367,15 +386,45 @@ export class Socket extends EventEmitter {
     }
   }
 
-  /** SO_BROADCAST. @throws a system error (`setBroadcast EBADF` before bind). */
+  /**
+   * SO_BROADCAST: whether sends to a broadcast address are allowed.
+   *
+   * @throws a system error (`setBroadcast EBADF` before bind); a TypeError (node:dgram's, reading a closed socket's null handle) after close().
+   * @example
+   * sock.bind(() => sock.setBroadcast(true));
+   */
   setBroadcast(flag: boolean): void { options(this, 'setBroadcast').broadcast(flag); }
-  /** IP_TTL / IPV6_UNICAST_HOPS, 1-255; returns `ttl`. @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error (`setTTL EINVAL`, `setTTL EBADF`). */
+  /**
+   * IP_TTL / IPV6_UNICAST_HOPS, 1-255; returns `ttl`.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error (`setTTL EINVAL`, `setTTL EBADF`).
+   * @example
+   * sock.bind(() => sock.setTTL(64));
+   */
   setTTL(ttl: number): number { return options(this, 'setTTL').ttl(ttl); }
-  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, 0-255; returns `ttl`. @throws as setTTL. */
+  /**
+   * IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, 0-255; returns `ttl`.
+   *
+   * @throws as setTTL.
+   * @example
+   * sock.bind(() => sock.setMulticastTTL(4));
+   */
   setMulticastTTL(ttl: number): number { return options(this, 'setMulticastTTL').multicastTTL(ttl); }
-  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP; returns `flag`. */
+  /**
+   * IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP; returns `flag`.
+   *
+   * @throws a system error (`setMulticastLoopback EBADF` before bind); a TypeError (node:dgram's, reading a closed socket's null handle) after close().
+   * @example
+   * sock.bind(() => sock.setMulticastLoopback(false));
+   */
   setMulticastLoopback(flag: boolean): boolean { return options(this, 'setMulticastLoopback').multicastLoopback(flag); }
-  /** IP_MULTICAST_IF (an IPv4 address) or IPV6_MULTICAST_IF (an IPv6 address's zone, '::%eth0'). @throws a system error (`setMulticastInterface EINVAL`). */
+  /**
+   * IP_MULTICAST_IF (an IPv4 address) or IPV6_MULTICAST_IF (an IPv6 address's zone, '::%eth0').
+   *
+   * @throws a system error (`setMulticastInterface EINVAL`); Error `ERR_SOCKET_DGRAM_NOT_RUNNING` after close().
+   * @example
+   * sock.bind(() => sock.setMulticastInterface('192.0.2.1'));
+   */
   setMulticastInterface(interfaceAddress: string): void { healthCheck(this); options(this, 'setMulticastInterface').multicastInterface(interfaceAddress); }
   /**
    * Joins a multicast group (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP), on the
@@ -386,38 +435,103 @@ export class Socket extends EventEmitter {
    * sock.bind(5353, () => sock.addMembership('224.0.0.251'));
    */
   addMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'addMembership').membership(true, multicastAddress, interfaceAddress); }
-  /** Leaves a group joined with addMembership. @throws as addMembership. */
+  /**
+   * Leaves a group joined with addMembership.
+   *
+   * @throws as addMembership.
+   * @example
+   * sock.dropMembership('224.0.0.251');
+   */
   dropMembership(multicastAddress: string, interfaceAddress?: string): void { healthCheck(this); options(this, 'dropMembership').membership(false, multicastAddress, interfaceAddress); }
-  /** Source-specific membership (IP_ADD_SOURCE_MEMBERSHIP; IPv4). @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error. */
+  /**
+   * Source-specific membership (IP_ADD_SOURCE_MEMBERSHIP; IPv4).
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE`; a system error.
+   * @example
+   * sock.bind(5000, () => sock.addSourceSpecificMembership('192.0.2.10', '232.1.2.3'));
+   */
   addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
     healthCheck(this);
     options(this, 'addSourceSpecificMembership').sourceMembership(true, sourceAddress, groupAddress, interfaceAddress);
   }
-  /** Leaves a source-specific membership. */
+  /**
+   * Leaves a source-specific membership.
+   *
+   * @throws as addSourceSpecificMembership.
+   * @example
+   * sock.dropSourceSpecificMembership('192.0.2.10', '232.1.2.3');
+   */
   dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
     healthCheck(this);
     options(this, 'dropSourceSpecificMembership').sourceMembership(false, sourceAddress, groupAddress, interfaceAddress);
   }
-  /** SO_RCVBUF. @throws TypeError `ERR_SOCKET_BAD_BUFFER_SIZE`; SystemError `ERR_SOCKET_BUFFER_SIZE` (before bind: EBADF). */
+  /**
+   * SO_RCVBUF: the receive buffer's size in bytes (the kernel doubles it).
+   *
+   * @throws TypeError `ERR_SOCKET_BAD_BUFFER_SIZE`; SystemError `ERR_SOCKET_BUFFER_SIZE` (before bind: EBADF).
+   * @example
+   * sock.bind(() => sock.setRecvBufferSize(1 << 20));
+   */
   setRecvBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, true); }
-  /** SO_SNDBUF. @throws as setRecvBufferSize. */
+  /**
+   * SO_SNDBUF: the send buffer's size in bytes.
+   *
+   * @throws as setRecvBufferSize.
+   * @example
+   * sock.bind(() => sock.setSendBufferSize(1 << 20));
+   */
   setSendBufferSize(size: number): void { bufferSize(handle(this, 'bufferSize'), size, false); }
-  /** SO_RCVBUF as the kernel reports it (Linux doubles what was set). @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  /**
+   * SO_RCVBUF as the kernel reports it (Linux doubles what was set).
+   *
+   * @throws SystemError `ERR_SOCKET_BUFFER_SIZE`.
+   * @example
+   * sock.bind(() => console.log(sock.getRecvBufferSize()));
+   */
   getRecvBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, true); }
-  /** SO_SNDBUF as the kernel reports it. @throws SystemError `ERR_SOCKET_BUFFER_SIZE`. */
+  /**
+   * SO_SNDBUF as the kernel reports it.
+   *
+   * @throws SystemError `ERR_SOCKET_BUFFER_SIZE`.
+   * @example
+   * sock.bind(() => console.log(sock.getSendBufferSize()));
+   */
   getSendBufferSize(): number { return bufferSize(handle(this, 'bufferSize'), 0, false); }
-  /** Bytes of sends waiting for room in the kernel's buffer. */
+  /**
+   * Bytes of sends waiting for room in the kernel's buffer.
+   *
+   * @throws a TypeError (node:dgram's, reading a closed socket's null handle) after close().
+   * @example
+   * if (sock.getSendQueueSize() > 1 << 20) pause();
+   */
   getSendQueueSize(): number { return handle(this, 'getSendQueueSize').sendingBytes; }
-  /** Sends waiting for room in the kernel's buffer. */
+  /**
+   * Sends waiting for room in the kernel's buffer.
+   *
+   * @throws a TypeError (node:dgram's, reading a closed socket's null handle) after close().
+   * @example
+   * console.log(sock.getSendQueueCount());   // 0 while the kernel keeps up
+   */
   getSendQueueCount(): number { return handle(this, 'getSendQueueCount').sending.length; }
 
-  /** A bound socket keeps the process alive (the default); undoes unref(). */
+  /**
+   * A bound socket keeps the process alive (the default); undoes unref(). Never throws.
+   *
+   * @example
+   * sock.unref();
+   * sock.ref();
+   */
   ref(): this {
     const state = this[kState];
     if (state.open) { state.ref = true; state.sock?.ref(); }
     return this;
   }
-  /** The socket no longer keeps the process alive while it waits for datagrams. */
+  /**
+   * The socket no longer keeps the process alive while it waits for datagrams. Never throws.
+   *
+   * @example
+   * createSocket('udp4').bind(5353).unref();   // listens while the process runs
+   */
   unref(): this {
     const state = this[kState];
     if (state.open) { state.ref = false; state.sock?.unref(); }

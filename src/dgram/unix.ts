@@ -85,6 +85,9 @@ export class UnixDgramSocket extends EventEmitter {
    * bind(2) to `path` ('\0name' for an abstract name); emits 'listening'
    * (and starts receiving) or 'error' before it returns.
    * @throws TypeError for a path that is not a string (unix-dgram would crash).
+   * @example
+   * server.on('listening', () => console.log('bound'));
+   * server.bind('/run/app/log.sock');
    */
   bind(path: string): void {
     const errno = this.#call(path, (p) => this.#sock.bind(p));
@@ -96,6 +99,11 @@ export class UnixDgramSocket extends EventEmitter {
   /**
    * connect(2) to `path`; emits 'connect' (and send(buf) goes there from
    * now on) or 'error' before it returns.
+   *
+   * @throws TypeError for a path that is not a string; a failed connect(2) is an 'error' event.
+   * @example
+   * client.on('connect', () => client.send(Buffer.from('hello')));
+   * client.connect('/run/app/log.sock');
    */
   connect(path: string): void {
     const errno = this.#call(path, (p) => this.#sock.connectSync(p));
@@ -112,6 +120,9 @@ export class UnixDgramSocket extends EventEmitter {
    * callback runs once it is sent. Without a callback, a failure is an
    * 'error' event.
    * @throws TypeError for data that is not a Buffer or Uint8Array, or offset/length outside it.
+   * @example
+   * client.send(Buffer.from('hello'), (err) => { if (err) console.error(err); });      // connected
+   * sock.send(buf, 0, buf.length, '/run/app/log.sock');                              // to a path
    */
   send(buf: Uint8Array, offset?: number | ((err?: Error) => void), length?: number, path?: string, callback?: (err?: Error) => void): void {
     let data: Uint8Array;
@@ -138,7 +149,13 @@ export class UnixDgramSocket extends EventEmitter {
     this.#done(p, errno);
   }
 
-  /** unix-dgram's older name for send(buf, offset, length, path, callback). */
+  /**
+   * unix-dgram's older name for send(buf, offset, length, path, callback).
+   *
+   * @throws as send().
+   * @example
+   * sock.sendto(buf, 0, buf.length, '/run/app/log.sock');
+   */
   sendto(buf: Uint8Array, offset: number, length: number, path: string, callback?: (err?: Error) => void): void {
     this.send(buf, offset, length, path, callback);
   }
@@ -146,7 +163,10 @@ export class UnixDgramSocket extends EventEmitter {
   /**
    * close(2). The socket file of a bound path is not removed. Queued
    * datagrams are dropped, their callbacks called with an error
-   * (`send -125`, ECANCELED). Closing again does nothing.
+   * (`send -125`, ECANCELED). Closing again does nothing. Never throws.
+   *
+   * @example
+   * sock.close();
    */
   close(): void {
     if (this.#sock.closed) return;
@@ -156,7 +176,14 @@ export class UnixDgramSocket extends EventEmitter {
     for (const p of dropped) p.callback?.(unixDgramError(ECANCELED, 'send'));
   }
 
-  /** The bound path as `{ path }` (unix-dgram throws 'not implemented'). */
+  /**
+   * The bound path as `{ path }` (unix-dgram throws 'not implemented').
+   *
+   * @throws berkeley's `SocketError` `ERR_SOCKET_CLOSED` after close().
+   * @example
+   * server.bind(path);
+   * server.address().path === path;   // true
+   */
   address(): {
     /** The bound path ('' when not bound). */
     path: string;
@@ -165,9 +192,19 @@ export class UnixDgramSocket extends EventEmitter {
     return { path: a.family === 'unix' ? a.path : '' };
   }
 
-  /** A bound socket keeps the process alive while it waits (the default). */
+  /**
+   * A bound socket keeps the process alive while it waits (the default). Never throws.
+   *
+   * @example
+   * sock.ref();
+   */
   ref(): this { this.#ref = true; this.#sock.ref(); return this; }
-  /** The socket no longer keeps the process alive. */
+  /**
+   * The socket no longer keeps the process alive. Never throws.
+   *
+   * @example
+   * sock.unref();   // logs while the process runs, does not hold it open
+   */
   unref(): this { this.#ref = false; this.#sock.unref(); return this; }
 
   /** bind or connect to `path`: 0 or a negative errno; argument errors are thrown. */

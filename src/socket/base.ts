@@ -64,20 +64,51 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
 
   // ---- lifecycle ----------------------------------------------------------
 
-  /** close(2). Idempotent; fd becomes -1 first, pending operations reject with ERR_SOCKET_CLOSED, and no later call touches the old fd number. Read-ahead datagrams are dropped and their fds closed. */
+  /**
+   * close(2). Idempotent; fd becomes -1 first, pending operations reject with ERR_SOCKET_CLOSED, and no later call touches the old fd number. Read-ahead datagrams are dropped and their fds closed.
+   * Never throws (a close(2) error is not reported: the fd is gone either way).
+   *
+   * @example
+   * sock.close();
+   * sock.closed;   // true
+   */
   close(): void { const s = this[kState]; s.deferred = null; s.disown(true); }
-  /** Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. Read-ahead datagrams are dropped. */
+  /**
+   * Gives up the fd without closing it (LuaSocket's getfd + setfd(-1)); the socket is closed afterwards. Read-ahead datagrams are dropped.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED` on a closed socket.
+   * @example
+   * const fd = sock.detach();   // yours now: hand it to node:net, a child, posix.close
+   */
   detach(): number { const s = this[kState]; s.open('detach'); return s.disown(false); }
+  /**
+   * close(), for `using`: the socket closes when the block ends. Never throws.
+   *
+   * @example
+   * using sock = new Socket('inet', 'dgram');
+   */
   [Symbol.dispose](): void { this.close(); }
+  /**
+   * close(), for `await using`. Never rejects.
+   *
+   * @example
+   * await using conn = await connect('127.0.0.1', 8080);
+   */
   async [Symbol.asyncDispose](): Promise<void> { this.close(); }
-  /** Pending operations keep the process alive (the default); undoes unref(). Returns the socket. */
+  /**
+   * Pending operations keep the process alive (the default); undoes unref(). Returns the socket. Never throws.
+   *
+   * @example
+   * sock.unref();
+   * sock.ref();   // a pending receive holds the process open again
+   */
   ref(): this { this[kState].setRef(true); return this; }
   /**
    * Pending operations (an accept, a receive waiting for data) no longer
    * keep the process alive, as Node's `server.unref()`: the process may exit
    * while they wait. Sockets accepted from an unref'ed socket start
    * unref'ed. A socket with nothing pending never keeps the process alive
-   * anyway. Returns the socket.
+   * anyway. Returns the socket. Never throws.
    *
    * @example
    * const control = listenUnix('/run/app/control.sock').unref();
@@ -93,6 +124,11 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
    * negative value = no limit (LuaSocket: "Negative timeout values have the
    * same effect" as nil); 0 = never wait (ETIMEDOUT at once when a call would
    * block). NaN is a RangeError.
+   *
+   * @throws RangeError / TypeError for a timeout that is NaN or not a number; TypeError `ERR_INVALID_ARG_VALUE` for another mode.
+   * @example
+   * sock.setTimeout(2000);            // each wait at most 2 s
+   * sock.setTimeout(10_000, 'total'); // each call at most 10 s
    */
   setTimeout(ms: number | null, mode: 'block' | 'total' | 'b' | 't' = 'block'): void {
     const v = validateTimeout(ms, 'ms');
@@ -103,14 +139,20 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
   /**
    * LuaSocket's gettimeout: the limits setTimeout set, in ms: `block` for
    * each wait, `total` for each whole call; null means no limit (the
-   * default for both).
+   * default for both). Never throws.
    *
    * @example
    * sock.setTimeout(500);
    * sock.getTimeout();   // { block: 500, total: null }
    */
   getTimeout(): { block: number | null; total: number | null } { const s = this[kState]; return { block: s.block, total: s.total }; }
-  /** nixio's setblocking: false is setTimeout(0), true is setTimeout(null). */
+  /**
+   * nixio's setblocking: false is setTimeout(0), true is setTimeout(null).
+   *
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` for a value that is not a boolean.
+   * @example
+   * sock.setBlocking(false);   // a ...Sync call that would wait fails with ETIMEDOUT at once
+   */
   setBlocking(blocking: boolean): void { this[kState].block = validateBoolean(blocking, 'blocking') ? null : 0; }
 
   // ---- options --------------------------------------------------------------
@@ -156,26 +198,86 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
    * IPV6_JOIN/LEAVE_GROUP { ipv6mr_multiaddr, ipv6mr_interface },
    * SO_BINDTODEVICE and TCP_CONGESTION a string; other options a number,
    * boolean or raw bytes.
+   *
+   * @throws {@link SocketError} `ENOPROTOOPT`, `EINVAL`/`EPERM` when the kernel refuses the value, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for an unknown level or name, or a value of the wrong shape, before the system call.
    * @example
    * sock.setsockopt(SOL_SOCKET, SO_LINGER, { l_onoff: 1, l_linger: 10 });  // S-Lang
    * sock.setsockopt(SOL_SOCKET, SO_SNDTIMEO, 1, 500000);                    // luaposix
    */
   setsockopt(level: OptionLevel, name: number | string, value: number | boolean | string | Uint8Array | object, value2?: number): void { setsockopt(this[kState], level, name, value, value2); }
-  /** nixio's getopt, S-Lang's and luaposix's getsockopt: as setsockopt (structs and strings decoded by number); `kind` 'int', 'bytes' or a byte length forces a raw representation. */
+  /**
+   * nixio's getopt, S-Lang's and luaposix's getsockopt: as setsockopt (structs and strings decoded by number); `kind` 'int', 'bytes' or a byte length forces a raw representation.
+   *
+   * @throws {@link SocketError} `ENOPROTOOPT`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for an unknown level or name, or a bad `kind`.
+   * @example
+   * sock.getsockopt('socket', 'rcvbuf');             // nixio: 212992
+   * sock.getsockopt(SOL_SOCKET, SO_RCVBUF, 'int');   // by number
+   */
   getsockopt(level: OptionLevel, name: number | string, kind?: 'int' | 'bytes' | number): unknown { return getsockopt(this[kState], level, name, kind); }
-  /** Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice. */
+  /**
+   * Joins a multicast group, on an interface given by name, index or (IPv4) address; default: the kernel's choice.
+   *
+   * @throws {@link SocketError} `EINVAL` for a group that is not multicast, `ENODEV` for an unknown interface, `EADDRINUSE` when already joined, `ENOBUFS` past the membership limit, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for a group or interface that is not an address, name or index.
+   * @example
+   * rx.addMembership('239.1.2.3', 'eth0');
+   */
   addMembership(group: string, iface: string | number = 0): void { membership(this[kState], true, group, iface); }
-  /** Leaves a multicast group joined with addMembership. */
+  /**
+   * Leaves a multicast group joined with addMembership.
+   *
+   * @throws {@link SocketError} `EADDRNOTAVAIL` when not a member, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for a group or interface that is not an address, name or index.
+   * @example
+   * rx.dropMembership('239.1.2.3', 'eth0');
+   */
   dropMembership(group: string, iface: string | number = 0): void { membership(this[kState], false, group, iface); }
-  /** Source-specific membership (IPv4): receive `group` only from `source`; `iface` is an IPv4 address. */
+  /**
+   * Source-specific membership (IPv4): receive `group` only from `source`; `iface` is an IPv4 address.
+   *
+   * @throws {@link SocketError} `EINVAL` for a group that is not multicast, `ENOBUFS`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for addresses that are not IPv4.
+   * @example
+   * rx.addSourceMembership('232.1.2.3', '192.0.2.10');
+   */
   addSourceMembership(group: string, source: string, iface = '0.0.0.0'): void { sourceMembership(this[kState], true, group, source, iface); }
-  /** Leaves a source-specific membership. */
+  /**
+   * Leaves a source-specific membership.
+   *
+   * @throws {@link SocketError} `EINVAL` when not a member, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for addresses that are not IPv4.
+   * @example
+   * rx.dropSourceMembership('232.1.2.3', '192.0.2.10');
+   */
   dropSourceMembership(group: string, source: string, iface = '0.0.0.0'): void { sourceMembership(this[kState], false, group, source, iface); }
-  /** The interface outgoing multicast leaves by: a name or index (or an IPv4 address on inet sockets). */
+  /**
+   * The interface outgoing multicast leaves by: a name or index (or an IPv4 address on inet sockets).
+   *
+   * @throws {@link SocketError} `ENODEV` for an unknown interface, `EADDRNOTAVAIL`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for a value that is not an interface name, index or address.
+   * @example
+   * tx.setMulticastInterface('eth1');
+   */
   setMulticastInterface(iface: string | number): void { multicastOption(this[kState], 'ip-multicast-if', 'ipv6-multicast-if', iface); }
-  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS. */
+  /**
+   * IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS: how many hops a multicast datagram may take (0-255; default 1).
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @throws RangeError / TypeError for a TTL that is not an integer 0-255.
+   * @example
+   * tx.setMulticastTTL(8);
+   */
   setMulticastTTL(ttl: number): void { multicastOption(this[kState], 'ip-multicast-ttl', 'ipv6-multicast-hops', validateInteger(ttl, 'ttl', 0, 255)); }
-  /** IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether this host receives what it sends to a group. */
+  /**
+   * IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether this host receives what it sends to a group.
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for a value that is not a boolean.
+   * @example
+   * tx.setMulticastLoopback(false);
+   */
   setMulticastLoopback(on: boolean): void { multicastOption(this[kState], 'ip-multicast-loop', 'ipv6-multicast-loop', validateBoolean(on, 'on')); }
 
   // ---- the socket's BPF filter --------------------------------------------------
@@ -202,19 +304,46 @@ export class SocketBase<out F extends Family | number = Family | number> impleme
    * raw.attachFilter([{ code: 0x06, jt: 0, jf: 0, k: 0xffff }]);   // accept all
    */
   attachFilter(program: BpfInstruction[] | string, opts?: AttachFilterOptions): void { attachFilter(this[kState], program, opts); }
-  /** SO_DETACH_FILTER: removes the filter. @throws {@link SocketError} `ENOENT` when none is attached, `EPERM` after lockFilter(). */
+  /**
+   * SO_DETACH_FILTER: removes the filter attachFilter() set.
+   *
+   * @throws {@link SocketError} `ENOENT` when none is attached, `EPERM`
+   * after lockFilter(), `ERR_SOCKET_CLOSED`.
+   * @example
+   * udp.detachFilter();   // every datagram arrives again
+   */
   detachFilter(): void { detachFilter(this[kState]); }
-  /** SO_LOCK_FILTER: the filter can no longer be replaced or removed (e.g. before dropping privileges). */
+  /**
+   * SO_LOCK_FILTER: the filter can no longer be replaced or removed (e.g.
+   * before dropping privileges).
+   *
+   * @throws {@link SocketError} `ERR_SOCKET_CLOSED`; another errno when the
+   * kernel refuses (EPERM when already locked and asked to unlock).
+   * @example
+   * raw.attachFilter('icmp');
+   * raw.lockFilter();   // attachFilter and detachFilter now fail with EPERM
+   */
   lockFilter(): void { lockFilter(this[kState]); }
 
   // ---- accounting -------------------------------------------------------------
 
-  /** LuaSocket's getstats: bytes received, bytes sent, age in seconds. */
+  /**
+   * LuaSocket's getstats: bytes received, bytes sent, age in seconds. Never throws.
+   *
+   * @example
+   * const { received, sent, age } = sock.stats();
+   */
   stats(): { received: number; sent: number; age: number } {
     const s = this[kState];
     return { received: s.received, sent: s.sent, age: (Date.now() - s.born) / 1000 };
   }
-  /** LuaSocket's setstats. */
+  /**
+   * LuaSocket's setstats: sets the counters stats() reports.
+   *
+   * @throws TypeError / RangeError for counts that are not integers >= 0, or an age that is not a finite number >= 0.
+   * @example
+   * sock.setStats(0, 0, 0);   // start counting afresh
+   */
   setStats(received: number, sent: number, age: number): void {
     validateInteger(received, 'received', 0);
     validateInteger(sent, 'sent', 0);

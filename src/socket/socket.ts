@@ -173,6 +173,13 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * A berkeley Socket on a duplicate (F_DUPFD_CLOEXEC) of a node:net or
    * node:dgram socket's fd, to set options or use calls Node lacks. Both stay
    * usable; closing one does not close the other.
+   *
+   * @throws TypeError `ERR_INVALID_ARG_VALUE` for a Node socket with no fd yet (not connected or bound), `ERR_INVALID_ARG_TYPE` for anything else.
+   * @throws {@link SocketError} `EMFILE` when no fd is left for the duplicate.
+   * @example
+   * const raw = Socket.fromNodeSocket(netSocket);
+   * raw.setOption('tcp-user-timeout', 30_000);   // an option node:net has no setter for
+   * raw.close();                                 // netSocket stays open
    */
   static fromNodeSocket(s: net.Socket | dgram.Socket): Socket { return fromNodeSocket(s, Socket.from); }
 
@@ -193,7 +200,11 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
   /**
    * listen(2); the backlog defaults to SOMAXCONN.
    *
-   * @throws {@link SocketError} `EOPNOTSUPP` on a datagram socket, `EADDRINUSE`.
+   * @throws {@link SocketError} `ENOTSUP` (EOPNOTSUPP) on a datagram socket, `EADDRINUSE`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for a backlog that is not an int32.
+   * @example
+   * sock.bind('127.0.0.1:0');
+   * sock.listen(128);
    */
   listen(backlog: number = SOMAXCONN): void { listen(this[kState], backlog); }
   /**
@@ -211,7 +222,15 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * await unixSock.connect('/run/app.sock');
    */
   connect(address: AddressLike, opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Connect(address, opts)); }
-  /** The blocking twin of connect(). */
+  /**
+   * The blocking twin of connect(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What connect() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * sock.setTimeout(2000);
+   * sock.connectSync('127.0.0.1:8080');
+   */
   connectSync(address: AddressLike, opts?: IoOptions): void { runSync(this[kState], new Connect(address, opts)); }
   /**
    * accept4(2): the next connection as a new Socket of the same family
@@ -226,7 +245,14 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * console.log(conn.remoteAddress());
    */
   accept(opts?: IoOptions): Promise<Socket<F>> { return runAsync(this[kState], new Accept(opts)).then((fd) => this.#accepted(fd)); }
-  /** The blocking twin of accept(). */
+  /**
+   * The blocking twin of accept(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What accept() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const conn = server.acceptSync({ timeout: 5000 });
+   */
   acceptSync(opts?: IoOptions): Socket<F> { return this.#accepted(runSync(this[kState], new Accept(opts))); }
   #accepted(fd: number): Socket<F> { const s = this[kState]; return adopt(fd, s.family, s.type, s.protocol, true, s.ref) as Socket<F>; }
   /**
@@ -240,10 +266,19 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
   /**
    * getpeername(2): the peer's address, typed by the socket's family where it is known.
    *
-   * @throws {@link SocketError} `ENOTCONN` when not connected.
+   * @throws {@link SocketError} `ENOTCONN` when not connected, `ERR_SOCKET_CLOSED`.
+   * @example
+   * const { address, port } = conn.remoteAddress();   // conn accepted from listen('127.0.0.1', ...): an InetAddress
    */
   remoteAddress(): AddressOf<F> { return nameOf(sys.getpeername(this[kState].open('getpeername')), 'getpeername') as AddressOf<F>; }
-  /** shutdown(2): 'both' (default, also 'rdwr'), 'send' ('wr'), 'receive' ('rd'), or SHUT_*. */
+  /**
+   * shutdown(2): 'both' (default, also 'rdwr'), 'send' ('wr'), 'receive' ('rd'), or SHUT_*.
+   *
+   * @throws {@link SocketError} `ENOTCONN` when not connected, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError `ERR_INVALID_ARG_VALUE` for another `how`.
+   * @example
+   * sock.shutdown('send');   // the peer reads end of stream; replies still arrive
+   */
   shutdown(how: 'both' | 'send' | 'receive' | 'rdwr' | 'wr' | 'rd' | number = 'both'): void {
     const rc = sys.shutdown(this[kState].open('shutdown'), shutdownNumber(how));
     if (rc < 0) throw systemError(rc, 'shutdown');
@@ -255,6 +290,11 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * Hands a stream socket (TCP or Unix stream) over to node:net: the result
    * owns the fd, this socket is detached. Data buffered by receive() comes
    * first. Works with node:tls and node:http (server.emit('connection', ...)).
+   *
+   * @throws TypeError `ERR_INVALID_ARG_VALUE` for a socket that is not a TCP or Unix stream socket; {@link SocketError} `ERR_SOCKET_CLOSED`.
+   * @example
+   * const conn = await server.accept();
+   * httpServer.emit('connection', conn.toNodeSocket());
    */
   toNodeSocket(): net.Socket { return toNodeSocket(this[kState], () => this.detach()); }
 
@@ -264,6 +304,10 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * datagram sockets one message per datagram, read up to 16 per recvmmsg(2),
    * the rest kept for later receive calls so leaving the loop loses none.
    * Ends when the socket is closed.
+   *
+   * @throws {@link SocketError} from the loop: `EINVAL` (accepting on a socket that is not listening), `ETIMEDOUT`, `ECONNRESET`, ...
+   * @example
+   * for await (const m of udp) console.log(m.data.toString());
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Socket | ReceivedMessage> { return iterate(this[kState], () => this.accept()); }
 
@@ -320,6 +364,9 @@ export class Socket<out F extends Family | number = Family | number> extends Soc
    * (F_DUPFD_CLOEXEC) on the same kernel socket, with this one's family,
    * type, protocol, timeouts and ref; receive()'s buffered input stays here.
    * @throws {@link SocketError} `EMFILE`, `ERR_SOCKET_CLOSED`.
+   * @example
+   * const copy = sock.dup();
+   * sock.close();   // copy still reaches the same kernel socket
    */
   dup(): Socket<F> { return new Socket(kAdopt as never, dupState(this[kState]) as never) as Socket<F>; }
   /**

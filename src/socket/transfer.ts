@@ -39,7 +39,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * await sock.send(bytes, { flags: constants.MSG_OOB });
    */
   send(data: Uint8Array | string, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new Send(data, opts)); }
-  /** The blocking twin of send(). */
+  /**
+   * The blocking twin of send(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What send() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const n = sock.sendSync('hello');
+   */
   sendSync(data: Uint8Array | string, opts?: FlagOptions): number { return runSync(this[kState], new Send(data, opts)); }
   /**
    * Sends everything, looping over partial sends; a failure carries `sent` (bytes that did go out).
@@ -62,7 +69,16 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   sendAll(data: Uint8Array | string, opts?: IoOptions): Promise<void>;
   sendAll(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): Promise<number>;
   sendAll(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): Promise<number | void> { return runAsync(this[kState], new SendAll(data, i, j, opts)); }
-  /** The blocking twin of sendAll(): undefined, or with `i` the index of the last byte sent. */
+  /**
+   * The blocking twin of sendAll(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   * Returns undefined, or with `i` the index of the last byte sent.
+   *
+   * @throws What sendAll() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * sock.setTimeout(5000);
+   * sock.sendAllSync('PING\r\n');
+   */
   sendAllSync(data: Uint8Array | string, opts?: IoOptions): void;
   sendAllSync(data: Uint8Array | string, i: number, j?: number, opts?: IoOptions): number;
   sendAllSync(data: Uint8Array | string, i?: number | IoOptions, j?: number, opts?: IoOptions): number | void { return runSync(this[kState], new SendAll(data, i, j, opts)); }
@@ -77,7 +93,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * await dgram.sendTo(bytes, { family: 'unix', path: '/run/app.sock' });
    */
   sendTo(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendTo(data, address, opts)); }
-  /** The blocking twin of sendTo(). */
+  /**
+   * The blocking twin of sendTo(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What sendTo() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * udp.sendToSync('ping', '127.0.0.1:5353');
+   */
   sendToSync(data: Uint8Array | string, address: AddressLike, opts?: FlagOptions): number { return runSync(this[kState], new SendTo(data, address, opts)); }
   /**
    * sendmsg(2) (MSG_NOSIGNAL): gathered data, a destination, fds
@@ -105,7 +128,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   sendMsg(message: Message, opts?: FlagOptions): Promise<number> {
     return splitSegments(message) ? runAsync(this[kState], new SendMany([message], opts, true)) : runAsync(this[kState], new SendMsg(message, opts));
   }
-  /** The blocking twin of sendMsg(). */
+  /**
+   * The blocking twin of sendMsg(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What sendMsg() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * a.sendMsgSync({ data: 'take this', fds: [fd] });
+   */
   sendMsgSync(message: Message, opts?: FlagOptions): number {
     return splitSegments(message) ? runSync(this[kState], new SendMany([message], opts, true)) : runSync(this[kState], new SendMsg(message, opts));
   }
@@ -114,9 +144,22 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * their own destination, pktinfo, tos and ttl), in batches of up to 256,
    * waiting as needed. Every message is checked before the first is sent.
    * Returns how many were sent; a failure carries that count as `sent`.
+   *
+   * @throws {@link SocketError} `EMSGSIZE`, `ENETUNREACH`, `ETIMEDOUT`, ... with `sent`; `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for any malformed message (checked before the first is sent).
+   * @throws `AbortError` when `opts.signal` aborts (with `sent`).
+   * @example
+   * await tx.sendMany(['one', 'two', { data: 'three', address: '127.0.0.1:9000' }]);
    */
   sendMany(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new SendMany(messages, opts)); }
-  /** The blocking twin of sendMany(). */
+  /**
+   * The blocking twin of sendMany(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What sendMany() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * tx.sendManySync(datagrams.map((data) => ({ data, address: peer })));
+   */
   sendManySync(messages: (Message | Uint8Array | string)[], opts?: FlagOptions): number { return runSync(this[kState], new SendMany(messages, opts)); }
 
   /**
@@ -136,7 +179,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * const sent = await conn.sendFile(fh, { offset: 1024, count: 1 << 20 });
    */
   sendFile(file: number | FileHandle, opts?: SendFileOptions): Promise<number> { return runAsync(this[kState], new SendFile(file, opts)); }
-  /** The blocking twin of sendFile(). */
+  /**
+   * The blocking twin of sendFile(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What sendFile() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const sent = conn.sendFileSync(openSync('index.html', 'r'));
+   */
   sendFileSync(file: number | FileHandle, opts?: SendFileOptions): number { return runSync(this[kState], new SendFile(file, opts)); }
 
   // ---- receiving ------------------------------------------------------------
@@ -152,11 +202,35 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * if (chunk.length === 0) console.log('the peer closed');
    */
   recv(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Buffer> { return runAsync(this[kState], new Recv(size, opts)); }
-  /** The blocking twin of recv(). */
+  /**
+   * The blocking twin of recv(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recv() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * sock.setTimeout(1000);
+   * const chunk = sock.recvSync(4096);
+   */
   recvSync(size = DEFAULT_RECV, opts?: FlagOptions): Buffer { return runSync(this[kState], new Recv(size, opts)); }
-  /** recv(2) into your own buffer: the number of bytes written (0 at end of stream). */
+  /**
+   * recv(2) into your own buffer: the number of bytes written (0 at end of stream).
+   *
+   * @throws {@link SocketError} `ECONNRESET`, `ENOTCONN`, `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for a buffer that is not a Uint8Array.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const buf = Buffer.alloc(4096);
+   * const n = await sock.recvInto(buf);   // buf.subarray(0, n)
+   */
   recvInto(buffer: Uint8Array, opts?: FlagOptions): Promise<number> { return runAsync(this[kState], new RecvInto(buffer, opts)); }
-  /** The blocking twin of recvInto(). */
+  /**
+   * The blocking twin of recvInto(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvInto() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const n = sock.recvIntoSync(buf);
+   */
   recvIntoSync(buffer: Uint8Array, opts?: FlagOptions): number { return runSync(this[kState], new RecvInto(buffer, opts)); }
   /**
    * recvfrom(2): one datagram (up to `size` bytes, default 65536), its
@@ -170,7 +244,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * if (address) await udp.sendTo(data, address);   // echo
    */
   recvFrom(size = DEFAULT_RECV, opts?: FlagOptions): Promise<Datagram> { return runAsync(this[kState], new RecvFrom(size, opts)); }
-  /** The blocking twin of recvFrom(). */
+  /**
+   * The blocking twin of recvFrom(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvFrom() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const { data, address } = udp.recvFromSync(1500);
+   */
   recvFromSync(size = DEFAULT_RECV, opts?: FlagOptions): Datagram { return runSync(this[kState], new RecvFrom(size, opts)); }
   /**
    * recvmsg(2) (MSG_CMSG_CLOEXEC): data (up to `size`, default 65536),
@@ -187,7 +268,14 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * for (const fd of msg.fds) Socket.from(fd);    // received fds are yours to close
    */
   recvMsg(opts?: RecvMsgOptions): Promise<ReceivedMessage> { return runAsync(this[kState], new RecvMsg(opts)); }
-  /** The blocking twin of recvMsg(). */
+  /**
+   * The blocking twin of recvMsg(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvMsg() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const { data, fds } = unix.recvMsgSync({ maxFds: 1 });
+   */
   recvMsgSync(opts?: RecvMsgOptions): ReceivedMessage { return runSync(this[kState], new RecvMsg(opts)); }
   /**
    * recvmmsg(2): waits for at least one datagram, then returns up to
@@ -195,31 +283,67 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * copied into one buffer sized to what arrived or, with `buffer` (at least
    * maxMessages x size bytes, yours to reuse), received straight into it as
    * views. Addresses are decoded when first read.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for bad options (a `buffer` smaller than maxMessages x size, ...).
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * const buffer = Buffer.alloc(64 * 2048);
+   * for (const m of await rx.recvMany({ maxMessages: 64, size: 2048, buffer })) handle(m.data, m.address);
    */
   recvMany(opts?: RecvManyOptions): Promise<ReceivedMessage[]> { return runAsync(this[kState], new RecvMany(opts)); }
-  /** The blocking twin of recvMany(). */
+  /**
+   * The blocking twin of recvMany(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvMany() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const batch = rx.recvManySync({ maxMessages: 64 });
+   */
   recvManySync(opts?: RecvManyOptions): ReceivedMessage[] { return runSync(this[kState], new RecvMany(opts)); }
   /**
    * recvfrom(2) into `buffer` (Python's recvfrom_into): no Buffer is made per
    * datagram. `bytes` is what was written; `truncated` says the datagram was
    * longer than the buffer (the rest is lost).
+   *
+   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNREFUSED`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError for a buffer that is not a Uint8Array.
+   * @throws `AbortError` when `opts.signal` aborts.
    * @example
    * const buf = Buffer.alloc(1500);
    * const { bytes, address } = await udp.recvFromInto(buf);
    */
   recvFromInto(buffer: Uint8Array, opts?: FlagOptions): Promise<DatagramInto> { return runAsync(this[kState], new RecvFromInto(buffer, opts)); }
-  /** The blocking twin of recvFromInto(). */
+  /**
+   * The blocking twin of recvFromInto(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvFromInto() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const { bytes, address } = udp.recvFromIntoSync(buf);
+   */
   recvFromIntoSync(buffer: Uint8Array, opts?: FlagOptions): DatagramInto { return runSync(this[kState], new RecvFromInto(buffer, opts)); }
   /**
    * recvmsg(2) scattering the data into `buffers` in order (Python's
    * recvmsg_into), with fds, credentials and control messages as recvMsg():
    * a header and a body can land in buffers of their own.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT`, `ECONNRESET`, `ERR_SOCKET_CLOSED`.
+   * @throws TypeError / RangeError for buffers that are not Uint8Arrays (or too many) and bad options.
+   * @throws `AbortError` when `opts.signal` aborts.
    * @example
    * const head = Buffer.alloc(4), body = Buffer.alloc(4096);
    * const { bytes, fds } = await unix.recvMsgInto([head, body]);
    */
   recvMsgInto(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): Promise<MessageInto> { return runAsync(this[kState], new RecvMsgInto(buffers, opts)); }
-  /** The blocking twin of recvMsgInto(). */
+  /**
+   * The blocking twin of recvMsgInto(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What recvMsgInto() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * const { bytes } = unix.recvMsgIntoSync([head, body]);
+   */
   recvMsgIntoSync(buffers: Uint8Array[], opts?: RecvMsgIntoOptions): MessageInto { return runSync(this[kState], new RecvMsgInto(buffers, opts)); }
   /**
    * Reads the socket's error queue until it is empty: recvmsg(2) with
@@ -243,7 +367,13 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
    * }
    */
   recvErrors(opts?: IoOptions): Promise<QueuedError[]> { return runAsync(this[kState], new RecvErrors(opts)); }
-  /** The twin of recvErrors() without a Promise (it never waits either). */
+  /**
+   * The twin of recvErrors() without a Promise (it never waits either).
+   *
+   * @throws What recvErrors() rejects with.
+   * @example
+   * for (const e of udp.recvErrorsSync()) console.log(e.code, e.address);
+   */
   recvErrorsSync(opts?: IoOptions): QueuedError[] { return runSync(this[kState], new RecvErrors(opts)); }
   /**
    * LuaSocket's receive: 'line' (default, also '*l': up to LF, without the LF
@@ -264,14 +394,42 @@ export class SocketTransfer<out F extends Family | number = Family | number> ext
   receive(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Promise<Buffer> {
     return runAsync(this[kState], new Receive(pattern, prefix, opts));
   }
-  /** The blocking twin of receive(). */
+  /**
+   * The blocking twin of receive(): it waits in poll(2), within the socket's
+   * timeouts (setTimeout) and `opts.timeout`, instead of on the event loop.
+   *
+   * @throws What receive() rejects with; an AbortError only for a signal aborted before the call.
+   * @example
+   * sock.setTimeout(100);
+   * const line = sock.receiveSync('line').toString();
+   */
   receiveSync(pattern?: 'line' | 'all' | '*l' | '*a' | number, prefix?: string | Uint8Array, opts?: IoOptions): Buffer {
     return runSync(this[kState], new Receive(pattern, prefix, opts));
   }
-  /** Whether receive() (or a loop's read-ahead) left input that a read returns without a system call. */
+  /**
+   * Whether receive() (or a loop's read-ahead) left input that a read returns without a system call.
+   * LuaSocket's dirty(). Never throws.
+   *
+   * @example
+   * if (sock.dirty()) line = sock.receiveSync('line');   // no wait: the bytes are here
+   */
   dirty(): boolean { return this[kState].buffered(); }
-  /** Resolves when a read would not block (buffered input counts); ETIMEDOUT past the deadline. */
+  /**
+   * Resolves when a read would not block (buffered input counts); ETIMEDOUT past the deadline.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT` past the deadline, `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * await sock.readable({ timeout: 1000 });
+   */
   readable(opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Ready(READ, opts)); }
-  /** Resolves when a write would not block; ETIMEDOUT past the deadline. */
+  /**
+   * Resolves when a write would not block; ETIMEDOUT past the deadline.
+   *
+   * @throws {@link SocketError} `ETIMEDOUT` past the deadline, `ERR_SOCKET_CLOSED`.
+   * @throws `AbortError` when `opts.signal` aborts.
+   * @example
+   * await sock.writable();   // the send buffer has room again
+   */
   writable(opts?: IoOptions): Promise<void> { return runAsync(this[kState], new Ready(WRITE, opts)); }
 }

@@ -37,7 +37,8 @@ function canCreate(af: number | undefined, type: number): boolean {
  * Python's socket.has_dualstack_ipv6(): whether an IPv6 TCP socket can
  * clear IPV6_V6ONLY here, so that one listener accepts IPv4 (as
  * ::ffff:a.b.c.d) and IPv6 alike: what `listen(host, port, { dualstack:
- * true })` needs. Opens and closes one socket on each call.
+ * true })` needs. Opens and closes one socket on each call. Never throws:
+ * a kernel without IPv6 answers false.
  *
  * @example
  * const server = hasDualstackIPv6() ? listen('::', 8080, { dualstack: true }) : listen('0.0.0.0', 8080);
@@ -54,6 +55,8 @@ export function hasDualstackIPv6(): boolean {
 /**
  * gethostname(2): this machine's host name (the UTS namespace's), as
  * Python's socket.gethostname() and Node's os.hostname() return it.
+ *
+ * @throws Node's `SystemError` where libuv cannot read the name (as os.hostname() does).
  *
  * @example
  * console.log(gethostname());   // 'build-01'
