@@ -14,13 +14,6 @@ import { ROOT } from './typecheck.ts';
 /** The generated reference pages (npm run docs). */
 const REFERENCE = ['docs/README.md', 'docs/index.md', 'docs/posix.md', 'docs/systemd.md', 'docs/dgram.md', 'docs/capture.md'];
 
-/**
- * Guides that other branches add (node:dgram and unix-dgram migration, packet
- * capture, datagram control messages, platforms and reach). Links to them are
- * allowed before they exist; once a page exists its links are checked like any other.
- */
-const PENDING = new Set<string>();
-
 /** Socket members too generic to demand a link at their first mention (`fd`, `type`, ... read as words). */
 const GENERIC = new Set(['F', 'Constructor', 'fd', 'type', 'family', 'protocol', 'closed']);
 
@@ -115,18 +108,13 @@ describe('documentation links', () => {
     assert.ok(checked > 500, `${checked} links`);
   });
 
-  test('every relative link reaches a file, and its anchor a heading of the name its text shows', { timeout: 30_000 }, (t) => {
-    const pending = new Set<string>();
+  test('every relative link reaches a file, and its anchor a heading of the name its text shows', { timeout: 30_000 }, () => {
     for (const page of userPages()) {
       for (const l of links(read(page))) {
         const r = resolveLink(page, l.target);
         if (!r) continue;
         const where = `${page}:${l.line}: ${l.target}`;
-        if (!existsSync(join(ROOT, r.path))) {
-          assert.ok(PENDING.has(r.path), `${where}: no such file`);
-          pending.add(r.path);
-          continue;
-        }
+        assert.ok(existsSync(join(ROOT, r.path)), `${where}: no such file`);
         if (!r.anchor) continue;
         assert.ok(r.path.endsWith('.md'), `${where}: an anchor into a page that is not Markdown`);
         if (REFERENCE.includes(r.path)) {
@@ -142,7 +130,6 @@ describe('documentation links', () => {
         }
       }
     }
-    for (const p of pending) t.diagnostic(`linked before it exists (another branch adds it): ${p}`);
   });
 
   test('each guide links a name of the reference where it first mentions it', { timeout: 30_000 }, () => {
@@ -181,7 +168,6 @@ describe('documentation links', () => {
       const refs = links(read(`docs/guide/${f}`)).filter((l) => REFERENCE.includes(resolveLink(`docs/guide/${f}`, l.target)?.path ?? ''));
       assert.ok(refs.length > 0, `docs/guide/${f} links the API reference`);
     }
-    for (const p of PENDING) assert.ok(listed.has(p), `the index links ${p}, which another branch adds`);
   });
 
   test('the README is a front page: at most 200 lines, linking the guides and the generated reference', { timeout: 10_000 }, () => {
