@@ -26,4 +26,11 @@ ldd build/Release/berkeley.node | grep -q asan || { echo "the addon was not buil
 # allocations at exit, so it is off; every other check is on and fatal.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-LD_PRELOAD="$libasan" node --import tsx --test --test-concurrency=1 test/*.test.ts
+# The runtime is preloaded into the processes that load the addon and no
+# others: scripts/asan-children.mjs, in every Node process, hands it on only
+# to children that start a JavaScript runtime (tools such as logger hang
+# under it).
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--import=\"$PWD/scripts/asan-children.mjs\""
+# Arguments name test files to run (npm run test:asan -- test/engine.test.ts); none, the whole suite.
+[ $# -gt 0 ] || set -- test/*.test.ts
+LD_PRELOAD="$libasan" node --import tsx --test --test-concurrency=1 "$@"

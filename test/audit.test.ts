@@ -5,7 +5,7 @@
 // dup F_DUPFD_CLOEXEC. Skipped where strace is missing or not permitted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { readFileSync } from 'node:fs';
 import { tmpPath } from './helpers.ts';
 

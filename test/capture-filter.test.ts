@@ -10,7 +10,8 @@
 // subset are argument errors naming the token.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { compileFilter } from '../src/capture/index.ts';
 import { PcapWriter } from '../src/capture/index.ts';
 import { parseDecimal, run, type Insn, type PacketMeta } from './fixtures/bpf-interpreter.ts';

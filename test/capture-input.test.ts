@@ -4,7 +4,7 @@
 // socket system call between its markers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { readFileSync } from 'node:fs';
 import { buildCaptureRows, makeCaptureFixtures } from './fixtures/capture-input.ts';
 import { runRow } from './fixtures/input-rules.ts';

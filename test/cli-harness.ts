@@ -1,8 +1,11 @@
 // What the test/cli*.test.ts files share: running `berkeley` as a user would
 // (a spawned process), peer tools, free ports, and waiting for a listener.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Socket } from '../src/index.ts';
 import { isRoot } from './helpers.ts';
 
@@ -41,6 +44,41 @@ function collect(child: ChildProcess, o: SpawnOptions): Promise<Run> {
     clearTimeout(kill);
     resolve({ status, signal, stdout: Buffer.concat(out), stderr: err });
   }));
+}
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** Whether a user other than the owner can read `path`: o+r on it and o+x on every folder above it. */
+export function othersCanRead(path: string): boolean {
+  if (!existsSync(path) || (statSync(path).mode & 0o004) === 0) return false;
+  for (let p = dirname(path); ; p = dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) return false;
+    if (p === dirname(p)) return true;
+  }
+}
+
+let readableCopy: string | undefined;
+/**
+ * The command line that runs the built berkeley (dist/) from a copy every
+ * user can read, for commands run as another user: the clone itself may sit
+ * in a private folder (mktemp -d makes it 0700) that such a user cannot enter.
+ */
+export function berkeleyForOthers(): string[] {
+  if (readableCopy === undefined) {
+    const copy = mkdtempSync(join(tmpdir(), 'berkeley-readable-'));
+    for (const part of ['package.json', 'dist', 'prebuilds', 'build/Release/berkeley.node', 'node_modules/node-gyp-build']) {
+      if (existsSync(join(ROOT, part))) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+    }
+    const open = (p: string): void => {
+      const dir = statSync(p).isDirectory();
+      chmodSync(p, dir ? 0o755 : 0o644);
+      if (dir) for (const name of readdirSync(p)) open(join(p, name));
+    };
+    open(copy);
+    process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
+    readableCopy = copy;
+  }
+  return [process.execPath, join(readableCopy, 'dist', 'cli', 'main.js')];
 }
 
 /** Runs `berkeley ARGS`; resolves when it exits. */

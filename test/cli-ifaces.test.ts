@@ -5,7 +5,7 @@
 // a 15-character name) and removes.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { isRoot } from './helpers.ts';
 import { berkeley, have } from './cli-harness.ts';
 

@@ -7,11 +7,11 @@
 // missing and allowed (root with apt), otherwise their tests skip.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { isRoot, tmpPath } from './helpers.ts';
-import { BERKELEY, berkeley as run, freePort, have, listening, needTools, tool as runTool, whenListening, type Run } from './cli-harness.ts';
+import { BERKELEY, berkeley as run, berkeleyForOthers, freePort, othersCanRead, have, listening, needTools, tool as runTool, whenListening, type Run } from './cli-harness.ts';
 
 // The shapes these tests were written with: (args, stdin, onStderr) and (cmd, args, stdin).
 const berkeley = (args: string[], input?: Buffer, onStderr?: (line: string) => void) => run(args, { input, onStderr });
@@ -170,7 +170,12 @@ describe('berkeley ping, resolve, demo, --version', () => {
     const range = readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8').trim().split(/\s+/).map(Number);
     if (!isRoot || !have('setpriv')) return t.skip('needs root and setpriv to run as nobody');
     if (range[0] <= 65534 && 65534 <= range[1]) return t.skip('ping_group_range allows nobody here');
-    const r = await run(['ping', '127.0.0.1', '-c', '1'], { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] }).done;
+    // nobody may not enter the clone (a 0700 temporary folder): it runs a readable copy of the build.
+    const readable = berkeleyForOthers();
+    const unreachable = readable.find((path) => !othersCanRead(path));
+    if (unreachable) return t.skip(`nobody cannot reach ${unreachable}`);
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...readable];
+    const r = await runTool(asNobody[0]!, [...asNobody.slice(1), 'ping', '127.0.0.1', '-c', '1'], { input: '' }).done;
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^berkeley ping: socket EACCES: unprivileged ICMP sockets are allowed only to the groups in net\.ipv4\.ping_group_range \(now '\d+ \d+', group 65534 not in it; .*CAP_NET_RAW/);
     assert.equal(r.stderr.split('\n').length, 2, 'one line');

@@ -7,7 +7,8 @@
 // same control messages with its own constants).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { createInterface } from 'node:readline';
 import { Socket, type ReceivedMessage } from '../src/index.ts';
 import { hasIPv6 } from './helpers.ts';

@@ -10,7 +10,8 @@
 // which is why berkeley stands in for it.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { tmpPath } from './helpers.ts';

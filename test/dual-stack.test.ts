@@ -4,7 +4,7 @@
 // unshare(1); skipped otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { writeFileSync } from 'node:fs';
 import { hasIPv6, isRoot, tmpPath } from './helpers.ts';
 

@@ -8,7 +8,7 @@
 // MTU 1300), with the sender in a child process (fixtures/errqueue-child.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { constants as osConstants } from 'node:os';
 import { Socket, constants, type QueuedError, type SocketAddress } from '../src/index.ts';
 import { hasIPv6, isRoot, noFdLeak } from './helpers.ts';

@@ -3,7 +3,8 @@
 // with operations pending. Each asserts that nothing is lost and nothing leaks.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Socket, SocketError } from '../src/index.ts';

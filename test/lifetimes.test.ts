@@ -3,7 +3,7 @@
 // call that fails on its arguments; aborted Happy Eyeballs closes every attempt.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { Socket, connect, listen, listenUnix, tcp, udp } from '../src/index.ts';

@@ -4,7 +4,8 @@
 // root, skipped otherwise). Each scenario runs with the async and the sync API.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { Worker } from 'node:worker_threads';
 import { Socket, select, selectSync, SocketError } from '../src/index.ts';
 import * as posix from '../src/posix.ts';

@@ -8,7 +8,7 @@
 // The namespace scenarios run in a child (fixtures/netns-stream-child.ts).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { readFileSync } from 'node:fs';
 import { Socket, connect, listen, constants } from '../src/index.ts';
 import { hasIPv6, isRoot } from './helpers.ts';

@@ -4,7 +4,7 @@
 // (fixtures/multicast-child.ts). Needs root and iproute2; skipped otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { isRoot } from './helpers.ts';
 
 const haveIp = spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0;

@@ -9,7 +9,7 @@
 // the reason; the last test prints which versions ran and which did not.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { join } from 'node:path';
 import { ROOT, buildDist, cachedVersions, newestOfMajor, registryNode, registryVersions } from './registry-cache.js';
 

@@ -5,7 +5,8 @@
 // the bad-input tables of every one of them.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { hostname } from 'node:os';

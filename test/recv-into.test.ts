@@ -3,7 +3,8 @@
 // truncation, fds, the input buffer first, both drivers, and bad input.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { Socket } from '../src/index.ts';
 import { noFdLeak } from './helpers.ts';

@@ -4,7 +4,8 @@
 // into node_modules/.cache/berkeley-runtimes/ and reused by later runs, so
 // only the first run downloads. Nothing here throws for a missing registry or
 // tool: every helper answers with the reason, and the tests skip with it.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';

@@ -5,7 +5,7 @@
 // readiness backend switch (BERKELEY_READINESS).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { fileURLToPath } from 'node:url';
 import { binding } from '../src/sys/binding.ts';
 import { fdCount } from './helpers.ts';

@@ -6,7 +6,8 @@
 // inherited fd; otherwise those tests skip.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { randomBytes } from 'node:crypto';
 import { Socket, select, selectSync, SocketError } from '../src/index.ts';
 import * as posix from '../src/posix.ts';

@@ -4,7 +4,8 @@
 // checked against Python peers that hash what they receive.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync, execFileSync } from './sync-child.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, writeFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';

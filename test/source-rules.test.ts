@@ -33,3 +33,19 @@ test('library modules import Buffer and performance instead of reading the globa
   }
   assert.deepEqual(missing, []);
 });
+
+// A synchronous child blocks the event loop, so one without a time limit can
+// hang the run past every test's timeout: the tests take spawnSync and
+// execFileSync from test/sync-child.ts, which gives each a limit.
+test('tests run synchronous children only through test/sync-child.ts, which limits their time', { timeout: 10_000 }, () => {
+  const TEST = new URL('./', import.meta.url).pathname;
+  const files = readdirSync(TEST, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && /\.(ts|mts|mjs|cjs|js)$/.test(d.name) && d.name !== 'sync-child.ts')
+    .map((d) => join(d.parentPath ?? d.path, d.name));
+  assert.ok(files.length > 60, `found ${files.length} test files`);
+  const offenders = files.filter((file) => {
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    return /\b(spawnSync|execFileSync|execSync)\b[^;]*from\s*'(node:)?child_process'|require\(\s*'(node:)?child_process'\s*\)\s*\.\s*(spawnSync|execFileSync|execSync)|\bchildProcess\.(spawnSync|execFileSync|execSync)\b/.test(code);
+  });
+  assert.deepEqual(offenders.map((f) => f.slice(TEST.length)), []);
+});

@@ -4,7 +4,7 @@
 // opens no socket (the GSO/GRO probe waits until a flag is read).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,8 @@
 // systemd-notify sends the same state.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { Socket, listen } from '../src/index.ts';

@@ -6,7 +6,8 @@
 // plus ECT(0) for an ECN-capable query, Not-ECT otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { createInterface } from 'node:readline';
 import { isRoot } from './helpers.ts';
 

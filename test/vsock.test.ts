@@ -5,7 +5,7 @@
 // where the kernel lacks AF_VSOCK (after trying to load vsock_loopback).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from './sync-child.ts';
 import { Socket, constants, features } from '../src/index.ts';
 import * as posix from '../src/posix.ts';
 import { fdCount, isRoot } from './helpers.ts';

@@ -3,7 +3,7 @@
 // floods with nothing lost or reordered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync } from '../sync-child.ts';
 import { createHash } from 'node:crypto';
 import { Socket } from '../../src/index.ts';
 import { isRoot } from '../helpers.ts';
