@@ -5,64 +5,25 @@
 // resolves), with libuv's part (uv_udp_*) done by berkeley: the fd is made
 // at the first bind as libuv makes it, sends are tried at once and queued
 // in order when the kernel's buffer is full, and datagrams are received by
-// recvmmsg(2) (receive.ts).
+// recvmmsg(2) (receive.ts). The methods' argument forms are sorted out in
+// udp-arguments.ts, and the bind and connect states kept by udp-states.ts.
 import { EventEmitter } from 'node:events';
 import { Buffer } from 'node:buffer';
-import dns from 'node:dns';
 import { constants as os } from 'node:os';
-import type { ReceivedMessage } from '../codec/message.js';
-import {
-  alreadyBound, argType, badType, BUFFER_TYPES, errnoException, errnoOf, exceptionWithHostPort, isConnected, notConnected, notRunning,
-} from './errors.js';
+import { alreadyBound, argType, errnoException, errnoOf, exceptionWithHostPort, notConnected, isConnected, notRunning } from './errors.js';
 import { addressInfo, EINVAL, type AddressInfo } from './address.js';
-import { asBuffer, fixBufferList, isInt32, sliceBuffer, validatePort, validateUint32 } from './arguments.js';
-import { bindFd, cancelSends, connectFd, disconnectFd, doSend, type DgramState, type Pending } from './handle.js';
-import { receiveLoop } from './receive.js';
+import { isInt32 } from './arguments.js';
+import { bindFd, cancelSends, disconnectFd, doSend, type DgramState } from './handle.js';
 import { bufferSize, openFd, UdpOptions } from './udp-options.js';
+import { connectArguments, sendArguments, socketArguments, type BindOptions, type SocketOptions } from './udp-arguments.js';
+import { BINDING, BOUND, CONNECTED, CONNECTING, connectNow, DISCONNECTED, enqueue, initialState, startListening, UNBOUND } from './udp-states.js';
 
-const UNBOUND = 0;
-const BINDING = 1;
-const BOUND = 2;
-const DISCONNECTED = 0;
-const CONNECTING = 1;
-const CONNECTED = 2;
-/** node:dgram's lookup: dns.lookup's (hostname, family, callback) form. */
-export type LookupFunction = (hostname: string, family: number, callback: (err: Error | null, address: string, family?: number) => void) => void;
-
-/** createSocket()'s options, as node:dgram's. */
-export interface SocketOptions {
-  /** 'udp4', 'udp6', or 'unix_dgram' for the unix-dgram interface. */
-  type: 'udp4' | 'udp6' | 'unix_dgram';
-  /** SO_REUSEADDR before bind. */
-  reuseAddr?: boolean;
-  /** IPV6_V6ONLY before bind ('udp6'). */
-  ipv6Only?: boolean;
-  /** SO_RCVBUF, set when the socket is bound. */
-  recvBufferSize?: number;
-  /** SO_SNDBUF, set when the socket is bound. */
-  sendBufferSize?: number;
-  /** Resolves host names instead of dns.lookup. */
-  lookup?: LookupFunction;
-  /** Closes the socket when aborted. */
-  signal?: AbortSignal;
-}
+export type { BindOptions, LookupFunction, SocketOptions } from './udp-arguments.js';
 
 /** What a 'message' listener gets besides the data: the sender and the datagram's size. */
 export interface RemoteInfo extends AddressInfo {
   /** The datagram's length in bytes. */
   size: number;
-}
-
-/** bind()'s object form. */
-export interface BindOptions {
-  /** The port (default 0: any free one). */
-  port?: number;
-  /** The address or host name (default every address: 0.0.0.0 or ::). */
-  address?: string;
-  /** node:dgram's flag for cluster workers; workers here always bind their own socket. */
-  exclusive?: boolean;
-  /** An open UDP socket's fd to adopt instead of binding. */
-  fd?: number;
 }
 
 const kState = Symbol('berkeley.dgram.state');
@@ -97,28 +58,11 @@ export class Socket extends EventEmitter {
    */
   constructor(type: 'udp4' | 'udp6' | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void) {
     super();
-    let options: SocketOptions | undefined;
-    let lookup: unknown;
-    if (type !== null && typeof type === 'object') {
-      options = type;
-      type = options.type as 'udp4';
-      lookup = options.lookup;
-      if (options.recvBufferSize) validateUint32(options.recvBufferSize, 'options.recvBufferSize');
-      if (options.sendBufferSize) validateUint32(options.sendBufferSize, 'options.sendBufferSize');
-    }
-    if (lookup === undefined) lookup = dns.lookup;
-    else if (typeof lookup !== 'function') throw argType('lookup', 'of type function', lookup);
-    if (type !== 'udp4' && type !== 'udp6') throw badType();
-    const fn = lookup as LookupFunction;
-    const v6 = type === 'udp6';
-    this.type = type;
+    const args = socketArguments(type);
+    const options = args.options;
+    this.type = args.type;
     if (typeof listener === 'function') this.on('message', listener);
-    this[kState] = {
-      open: true, sock: null, receiving: false, bindState: UNBOUND, connectState: DISCONNECTED, queue: undefined,
-      reuseAddr: options?.reuseAddr, ipv6Only: options?.ipv6Only, recvBufferSize: options?.recvBufferSize,
-      sendBufferSize: options?.sendBufferSize, ref: true, sending: [], sendingBytes: 0, v6,
-      lookup: (address, cb) => fn(address || (v6 ? '::1' : '127.0.0.1'), v6 ? 6 : 4, cb as never),
-    };
+    this[kState] = initialState(options, args.type === 'udp6', args.lookup);
     if (options?.signal !== undefined) {
       const { signal } = options;
       if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) throw argType('options.signal', 'an instance of AbortSignal', signal);
@@ -166,7 +110,7 @@ export class Socket extends EventEmitter {
     if (port !== null && typeof port === 'object' && isInt32((port as BindOptions).fd) && (port as BindOptions).fd! > 0) {
       const errno = openFd(state, (port as BindOptions).fd!);
       if (errno) throw errnoException(errno, 'open');
-      startListening(this);
+      startListening(this, state);
       return this;
     }
     let address: string;
@@ -190,7 +134,7 @@ export class Socket extends EventEmitter {
         this.emit('error', exceptionWithHostPort(errno, 'bind', ip, port));
         return;
       }
-      startListening(this);
+      startListening(this, state);
     });
     return this;
   }
@@ -206,18 +150,13 @@ export class Socket extends EventEmitter {
    * sock.connect(53, '127.0.0.1', () => sock.send('query'));
    */
   connect(port: number, address?: string | (() => void), callback?: (err?: Error) => void): void {
-    port = validatePort(port, 'Port', false);
-    if (typeof address === 'function') {
-      callback = address as (err?: Error) => void;
-      address = '';
-    } else if (address === undefined) address = '';
-    if (typeof address !== 'string') throw argType('address', 'of type string', address);
+    const [p, a, cb] = connectArguments(port, address, callback);
     const state = this[kState];
     if (state.connectState !== DISCONNECTED) throw isConnected();
     state.connectState = CONNECTING;
     if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
-    const run = (): void => connectNow(this, port, address as string, callback);
-    if (state.bindState !== BOUND) enqueue(this, run);
+    const run = (): void => connectNow(this, state, p, a, cb);
+    if (state.bindState !== BOUND) enqueue(this, state, run);
     else run();
   }
 
@@ -253,50 +192,21 @@ export class Socket extends EventEmitter {
    * sock.send([header, body], port, 'localhost');
    */
   send(msg: unknown, offset?: unknown, length?: unknown, port?: unknown, address?: unknown, callback?: unknown): void {
-    let buffer = msg;
-    let list: Buffer[] | null;
     const state = this[kState];
     const connected = state.connectState === CONNECTED;
-    if (!connected) {
-      if (address || (port && typeof port !== 'function')) buffer = sliceBuffer(buffer, offset, length);
-      else {
-        callback = port;
-        port = offset;
-        address = length;
-      }
-    } else {
-      if (typeof length === 'number') {
-        buffer = sliceBuffer(buffer, offset, length);
-        if (typeof port === 'function') {
-          callback = port;
-          port = null;
-        }
-      } else callback = offset;
-      if (port || address) throw isConnected();
-    }
-    if (!Array.isArray(buffer)) {
-      if (typeof buffer === 'string') list = [Buffer.from(buffer)];
-      else if (!ArrayBuffer.isView(buffer)) throw argType('buffer', BUFFER_TYPES, buffer);
-      else list = [asBuffer(buffer)];
-    } else if (!(list = fixBufferList(buffer))) throw argType('buffer list arguments', BUFFER_TYPES, buffer);
-    if (!connected) port = validatePort(port, 'Port', false);
-    if (typeof callback !== 'function') callback = undefined;
-    if (typeof address === 'function') {
-      callback = address;
-      address = undefined;
-    } else if (address != null && typeof address !== 'string') throw argType('address', 'of type string', address);
+    const args = sendArguments(connected, msg, offset, length, port, address, callback);
+    const list = args.list;
     healthCheck(this);
     if (state.bindState === UNBOUND) this.bind({ port: 0, exclusive: true }, null as never);
     if (list.length === 0) list.push(Buffer.alloc(0));
-    const cb = callback as Pending['callback'];
+    const cb = args.callback;
     if (state.bindState !== BOUND) {
-      const sendList = list;
-      enqueue(this, () => this.send(sendList, port, address, cb));
+      enqueue(this, state, () => this.send(list, args.port, args.address, cb));
       return;
     }
     if (!connected) {
-      state.lookup(address as string, (ex, ip) => doSend(this, state, ex, ip, list!, address, port, cb));
-    } else doSend(this, state, null, null, list, address, port, cb);
+      state.lookup(args.address as string, (ex, ip) => doSend(this, state, ex, ip, list, args.address, args.port, cb));
+    } else doSend(this, state, null, null, list, args.address, args.port, cb);
   }
 
   /**
@@ -554,69 +464,3 @@ function handle(socket: Socket, method: string): DgramState {
 function options(socket: Socket, method: string): UdpOptions {
   return new UdpOptions(handle(socket, method), method);
 }
-
-function enqueue(socket: Socket, call: () => void): void {
-  const state = socket[kState];
-  if (state.queue === undefined) {
-    state.queue = [];
-    const onError = (): void => {
-      socket.removeListener('listening', onListening);
-      state.queue = undefined;
-    };
-    const onListening = (): void => {
-      socket.removeListener(EventEmitter.errorMonitor, onError);
-      const queue = state.queue!;
-      state.queue = undefined;
-      for (const entry of queue) entry();
-    };
-    socket.once(EventEmitter.errorMonitor, onError);
-    socket.once('listening', onListening);
-  }
-  state.queue.push(call);
-}
-
-function startListening(socket: Socket): void {
-  const state = socket[kState];
-  state.receiving = true;
-  state.bindState = BOUND;
-  const sock = state.sock!;
-  void receiveLoop(sock, {
-    receiving: () => state.receiving && state.sock === sock,
-    message: (m: ReceivedMessage) => {
-      const info = addressInfo(m.address) as RemoteInfo;
-      info.size = m.data.length;
-      socket.emit('message', m.data, info);
-    },
-    failed: (err) => socket.emit('error', errnoException(errnoOf(err) ?? EINVAL, 'recvmsg')),
-  });
-  if (state.recvBufferSize) bufferSize(state, state.recvBufferSize, true);
-  if (state.sendBufferSize) bufferSize(state, state.sendBufferSize, false);
-  socket.emit('listening');
-}
-
-function connectNow(socket: Socket, port: number, address: string, callback?: (err?: Error) => void): void {
-  const state = socket[kState];
-  if (callback) socket.once('connect', callback);
-  state.lookup(address, (ex, ip) => {
-    if (!state.open) return;
-    let err: Error | null = ex;
-    if (!err) {
-      const errno = connectFd(state, ip, port);
-      if (errno) err = exceptionWithHostPort(errno, 'connect', address, port);
-    }
-    if (err) {
-      state.connectState = DISCONNECTED;
-      const e = err;
-      process.nextTick(() => {
-        if (callback) {
-          socket.removeListener('connect', callback);
-          callback(e);
-        } else socket.emit('error', e);
-      });
-      return;
-    }
-    state.connectState = CONNECTED;
-    process.nextTick(() => socket.emit('connect'));
-  });
-}
-
