@@ -1,8 +1,9 @@
 // dgram/ is the berkeley/dgram entry point: node:dgram's interface for
 // every datagram family. udp.ts is node:dgram's Socket for 'udp4'/'udp6'
-// (lib/dgram.js's logic), handle.ts libuv's part of it (bind, connect, the
-// send queue), udp-options.ts its option setters, arguments.ts Node's
-// argument checks; unix.ts is the npm unix-dgram package's interface for
+// (lib/dgram.js's logic), udp-states.ts its bind and connect states,
+// udp-arguments.ts how its methods read their optional arguments, handle.ts
+// libuv's part of it (bind, connect, the send queue), udp-options.ts its
+// option setters, arguments.ts Node's argument checks; unix.ts is the npm unix-dgram package's interface for
 // 'unix_dgram'; receive.ts the recvmmsg loop both emit 'message' from;
 // address.ts and errors.ts node:dgram's addresses and errors.
 /**
