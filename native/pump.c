@@ -89,8 +89,12 @@ sk_pump *sk_pump_start_loop(sk_ready *s, napi_env env, void *loop, napi_value di
 
 static void sk__thread_call_js(napi_env env, napi_value fn, void *context, void *data) {
   (void)data;
+  // No environment: the runtime is deleting the tsfn and drains what is
+  // still queued, after sk_pump_stop joined the thread and freed the pump:
+  // nothing waits for this call, and `context` must not be touched.
+  if (env == NULL) return;
   sk_pump *p = context;
-  if (env != NULL && fn != NULL) sk_ready_harvest(p->ready, env, fn, false);
+  if (fn != NULL) sk_ready_harvest(p->ready, env, fn, false);
   pthread_mutex_lock(&p->lock);
   p->scheduled = false;
   pthread_cond_signal(&p->harvested);

@@ -21,6 +21,8 @@
 // Only the JS thread touches the set and the table; the thread pump only
 // waits for the set's fd to become readable.
 // The blocking poll(2) waits of the ...Sync calls and select() are in wait.c.
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -51,6 +53,7 @@ struct sk_ready {
   size_t in_set;             // registrations in the set (armed)
   int sole;                  // the fd of the only one, when in_set is 1 and it is known; else -1
   bool set_up;               // readinessSetup chose the pump
+  int setup_failed;          // -errno: a setup failed after its pump started; the set is closing
   bool libuv_loop;           // `loop` is libuv's own (Node): its watcher table may be read
   bool thread_pump;
   napi_async_cleanup_hook_handle hook;  // loop pump: teardown waits for the uv handle's close
@@ -111,14 +114,16 @@ void sk_ready_harvest(sk_ready *s, napi_env env, napi_value dispatch, bool make_
   int count = 0;
   int n = 0;
   struct epoll_event ev[SK_HARVEST_MAX];
-  if (s->in_set == 1 && s->sole >= 0 && !s->regs[s->sole].edge) {
-    // The set's only member, level-triggered, is ready: the pump saw the set
-    // readable, and a set is readable only while a member really is (polling
-    // it prunes the others). Told so without an epoll_wait of our own: a
-    // program waiting on one socket pays no system call more per wake-up
-    // than with the socket on the loop itself. (Which of its armed
-    // directions is not known: a waiter woken for the other one retries and
-    // waits again.)
+  if (!s->thread_pump && s->in_set == 1 && s->sole >= 0 && !s->regs[s->sole].edge &&
+      (s->regs[s->sole].armed == SK_READABLE || s->regs[s->sole].armed == SK_WRITABLE)) {
+    // The set's only member, level-triggered and armed in one direction, is
+    // ready in it: the loop pump saw the set readable just now, and a set is
+    // readable only while a member really is (polling it prunes the
+    // others). Told so without an epoll_wait of our own: a program waiting
+    // on one socket pays no system call more per wake-up than with the
+    // socket on the loop itself. Not for the thread pump, whose poll of the
+    // set may be older than the reads JavaScript did since; and not with
+    // both directions armed, as which one is ready is not known.
     sk_reg *r = &s->regs[s->sole];
     out[0] = s->sole;
     out[1] = (int32_t)r->gen;
@@ -246,6 +251,7 @@ bool sk_readiness_init(napi_env env, napi_value exports) {
       napi_create_typedarray(env, napi_int32_array, SK_HARVEST_MAX * SK_HARVEST_STRIDE, ab, 0, &events) != napi_ok ||
       napi_create_reference(env, events, 1, &s->events_ref) != napi_ok ||
       napi_set_named_property(env, exports, "readyEvents", events) != napi_ok) {
+    if (s->events_ref) napi_delete_reference(env, s->events_ref);
     free(s);
     return false;
   }
@@ -280,6 +286,7 @@ static napi_value sk_readiness_setup(napi_env env, napi_callback_info info) {
   if (t != napi_function) { sk_throw_arg(&a, 0, false, "must be a function"); return NULL; }
   sk_ready *s = sk__state(env);
   if (s->set_up) return sk_int(env, -EALREADY);
+  if (s->setup_failed) return sk_int(env, s->setup_failed);  // its set is closing
   if (!thread && (!libuv_loop || !s->loop)) return sk_int(env, -ENOTSUP);
   if (s->epfd < 0 && (s->epfd = sk__create_set()) < 0) return sk_int(env, -errno);
   // The loop pump calls the dispatch through napi_make_callback, with this
@@ -304,7 +311,11 @@ static napi_value sk_readiness_setup(napi_env env, napi_callback_info info) {
   bool hooked = thread ? napi_add_env_cleanup_hook(env, sk__cleanup_env, s) == napi_ok
                        : napi_add_async_cleanup_hook(env, sk__cleanup_async, s, &s->hook) == napi_ok;
   if (!hooked) {
-    sk_pump_stop(s->pump, sk__pump_done, s);
+    sk_pump_stop(s->pump, sk__pump_done, s);  // closes the set, now or when the handle has closed
+    s->pump = NULL;
+    if (s->ctx) napi_async_destroy(env, s->ctx);
+    s->ctx = NULL;
+    s->setup_failed = -ENOMEM;
     return sk_int(env, -ENOMEM);
   }
   s->env_hook = thread;
@@ -314,17 +325,23 @@ static napi_value sk_readiness_setup(napi_env env, napi_callback_info info) {
   return sk_int(env, 0);
 }
 
-// Grows the per-fd table to hold `fd`; false when out of memory.
-static bool sk__grow(sk_ready *s, int fd) {
-  if ((size_t)fd < s->size) return true;
+// Grows the per-fd table to hold `fd`: 0, -EBADF when no such fd is open
+// (a number from Socket.from could be anything: 2e9 would ask for a 16 GiB
+// table), -ENOMEM.
+static int sk__grow(sk_ready *s, int fd) {
+  if ((size_t)fd < s->size) return 0;
+  if (fcntl(fd, F_GETFD) < 0) return -EBADF;
   size_t size = s->size ? s->size : 64;
-  while (size <= (size_t)fd) size *= 2;
+  while (size <= (size_t)fd) {
+    if (size > SIZE_MAX / 2 / sizeof(sk_reg)) return -ENOMEM;
+    size *= 2;
+  }
   sk_reg *t = realloc(s->regs, size * sizeof *t);
-  if (!t) return false;
+  if (!t) return -ENOMEM;
   memset(t + s->size, 0, (size - s->size) * sizeof *t);
   s->regs = t;
   s->size = size;
-  return true;
+  return 0;
 }
 
 static bool sk__fd_arg(sk_args *a, int32_t *fd) {
@@ -348,11 +365,14 @@ static napi_value sk_readiness_arm(napi_env env, napi_callback_info info) {
   sk_ready *s = sk__state(env);
   if (!s->set_up) return sk_int(env, -ENOTCONN);  // readinessSetup was not called
   if (s->tearing_down) return sk_int(env, -ESHUTDOWN);
-  if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
+  int grown = sk__grow(s, fd);
+  if (grown < 0) return sk_int(env, grown);
   sk_reg *r = &s->regs[fd];
   if (r->gen == 0) {
+    // Generations stay positive int32s: readyEvents is an Int32Array, and
+    // TypeScript compares what it reads there with what this returned.
     r->gen = s->next_gen++;
-    if (s->next_gen == 0) s->next_gen = 1;
+    if (s->next_gen > INT32_MAX) s->next_gen = 1;
   }
   if (events != r->armed || (events && edge != r->edge)) {
     int rc = sk__ctl(s, fd, r, events, edge);
@@ -390,7 +410,8 @@ static napi_value sk_own(napi_env env, napi_callback_info info) {
   sk_ready *s = sk__state(env);
   if ((size_t)fd < s->size && s->regs[fd].owned) return sk_int(env, -EEXIST);
   if (s->libuv_loop && sk__loop_watches(s->loop, fd)) return sk_int(env, -EEXIST);
-  if (!sk__grow(s, fd)) return sk_int(env, -ENOMEM);
+  int grown = sk__grow(s, fd);
+  if (grown < 0) return sk_int(env, grown);
   s->regs[fd].owned = true;
   return sk_int(env, 0);
 }
@@ -422,10 +443,22 @@ static napi_value sk_close_owned(napi_env env, napi_callback_info info) {
   return sk_int(env, rc < 0 && errno != EINTR ? -errno : 0);
 }
 
+// For tests: the generation the next registration gets (1..INT32_MAX), so
+// that wrapping past INT32_MAX is tested without 2^31 registrations first.
+static napi_value sk_readiness_next_generation(napi_env env, napi_callback_info info) {
+  sk_args a;
+  int32_t gen;
+  if (!sk_args_get(env, info, 1, &a) || !sk_arg_int32(&a, 0, &gen)) return NULL;
+  if (gen < 1) { sk_throw_arg(&a, 0, true, "must be positive"); return NULL; }
+  sk__state(env)->next_gen = (uint32_t)gen;
+  return sk_undefined(env);
+}
+
 const sk_export sk_readiness_exports[] = {
   { "readinessSetup", sk_readiness_setup, "dispatch,thread,libuvLoop" },
   { "readinessArm", sk_readiness_arm, "fd,events,edge" },
   { "readinessRef", sk_readiness_ref, "ref" },
+  { "readinessNextGeneration", sk_readiness_next_generation, "generation" },
   { "own", sk_own, "fd" },
   { "release", sk_release, "fd" },
   { "closeOwned", sk_close_owned, "fd" },

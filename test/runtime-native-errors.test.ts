@@ -52,6 +52,7 @@ const rows: [string, unknown[], ErrorConstructor, string, RegExp][] = [
   ['readinessArm', [-1, 1, false], RangeError, 'ERR_OUT_OF_RANGE', /^readinessArm: argument 1 \(fd\) must not be negative$/],
   ['readinessArm', [1, 'r', false], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessArm: argument 2 \(events\) must be a number$/],
   ['readinessRef', ['yes'], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessRef: argument 1 \(ref\) must be a boolean$/],
+  ['readinessNextGeneration', [0], RangeError, 'ERR_OUT_OF_RANGE', /^readinessNextGeneration: argument 1 \(generation\) must be positive$/],
   ['own', [-3], RangeError, 'ERR_OUT_OF_RANGE', /^own: argument 1 \(fd\) must not be negative$/],
   ['readinessArm', [1, 1, 0], TypeError, 'ERR_INVALID_ARG_TYPE', /^readinessArm: argument 3 \(edge\) must be a boolean$/],
   ['edgeSet', [1, 'r'], TypeError, 'ERR_INVALID_ARG_TYPE', /^edgeSet: argument 2 \(events\) must be a number$/],

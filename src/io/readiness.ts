@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { binding } from '../sys/binding.js';
 import { abortError, invalidArgValue, systemError } from '../errors.js';
-import { EALREADY } from '../sys/errno.js';
+import { EALREADY, EBADF } from '../sys/errno.js';
 import { MAX_TIMER } from './deadline.js';
 
 export const READ = 1;
@@ -92,12 +92,21 @@ const ready = binding.readyEvents;
 
 /** Every ready fd of one wake-up of the set, in one call. */
 function dispatch(count: number): void {
+  let thrown: [unknown] | null = null;
   for (let i = 0, j = 0; i < count; i++, j += 3) {
     const r = byFd[ready[j]];
     // The generation tells a registration from a later one of the same fd
     // number (closed and reused by an earlier wake of this same batch).
-    if (r !== undefined && r.gen === ready[j + 1]) r.wake(ready[j + 2]);
+    if (r === undefined || r.gen !== ready[j + 1]) continue;
+    // One waiter that throws must not cost the rest of the batch its wake-up
+    // (an edge-triggered fd would not be reported again).
+    try {
+      r.wake(ready[j + 2]);
+    } catch (err) {
+      thrown ??= [err];
+    }
   }
+  if (thrown !== null) throw thrown[0];
 }
 
 const setup = binding.readinessSetup(dispatch, readinessBackend === 'epoll-thread', isNodeLoop);
@@ -255,6 +264,19 @@ export class Readiness {
     }
   }
 
+  /** Fails every waiter with `err`, the socket staying open (close() is the closing kind). */
+  #failWaiters(err: unknown): void {
+    const all = this.#all();
+    this.#reader = this.#writer = null;
+    this.#more = null;
+    this.#syncRef();
+    this.#letGo();
+    for (const w of all) {
+      cleanup(w);
+      w.failed(err);
+    }
+  }
+
   /** Whether pending waits keep the process alive (the set's handle and the timers). */
   setRef(ref: boolean): void {
     this.#ref = ref;
@@ -315,9 +337,17 @@ export class Readiness {
     if (this.#closedWith) return;
     const rc = binding.readinessArm(this.fd, events, edge);
     if (rc < 0) {
-      // The fd cannot be watched (closed under us): wake everyone so the
-      // retried system call reports the real error.
-      if (this.#wanted()) queueMicrotask(() => this.wake(READ | WRITE));
+      if (this.#wanted() === 0) return;
+      // Closed under us: the retried system call reports the real error.
+      if (rc === EBADF) queueMicrotask(() => this.wake(READ | WRITE));
+      // The set refuses the fd (ENOSPC at fs.epoll.max_user_watches, ENOMEM,
+      // EPERM): a retry would only fail to arm again, in a loop, so the
+      // waiters fail with it. Later, in a microtask: the caller may be in
+      // the middle of enlisting one of them.
+      else {
+        const err = systemError(rc, 'epoll_ctl');
+        queueMicrotask(() => this.#failWaiters(err));
+      }
       return;
     }
     this.gen = rc;

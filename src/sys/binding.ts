@@ -137,6 +137,8 @@ export interface Binding {
   readinessArm(fd: number, events: number, edge: boolean): number;
   /** Whether the set's handle keeps the event loop alive. */
   readinessRef(ref: boolean): void;
+  /** For tests: the generation the next registration gets (1..2^31-1). */
+  readinessNextGeneration(generation: number): void;
   /** Marks an fd as owned by a Socket (closed at environment teardown); 0 or -errno. */
   own(fd: number): number;
   /** Takes the fd out of the set and drops its registration and ownership, leaving it open. */

@@ -14,4 +14,5 @@ export const ENOSYS = -E.ENOSYS;
 export const EOPNOTSUPP = -E.EOPNOTSUPP;
 export const ESPIPE = -E.ESPIPE;
 export const EALREADY = -E.EALREADY;
+export const EBADF = -E.EBADF;
 export const EPROTONOSUPPORT = -E.EPROTONOSUPPORT;
