@@ -243,6 +243,17 @@ napi_value sk_undefined(napi_env env) {
   return r;
 }
 
+bool sk_refuses_cmsg_cloexec(int fd) {
+#if defined(SO_DOMAIN) && defined(AF_PACKET)
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_PACKET;
+#else
+  (void)fd;
+  return false;
+#endif
+}
+
 int sk_set_fd_flags(int fd, bool nonblock) {
   int fdf = fcntl(fd, F_GETFD);
   if (fdf < 0 || fcntl(fd, F_SETFD, fdf | FD_CLOEXEC) < 0) return -errno;

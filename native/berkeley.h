@@ -88,6 +88,12 @@ void sk_throw_arg(sk_args *a, size_t i, bool range, const char *what);
 // cannot take flags itself.
 int sk_set_fd_flags(int fd, bool nonblock);
 
+// Whether a receive on `fd` refuses MSG_CMSG_CLOEXEC with EINVAL and carries
+// no fds (AF_PACKET): only then is it asked again without the flag. Any
+// other EINVAL stands, so no socket ever receives an fd without
+// close-on-exec.
+bool sk_refuses_cmsg_cloexec(int fd);
+
 extern const sk_export sk_socket_exports[];
 extern const sk_export sk_io_exports[];
 extern const sk_export sk_sockopt_exports[];

@@ -176,8 +176,7 @@ static napi_value sk__recvmsg(napi_env env, sk_scratch *s, int fd, struct iovec 
     .msg_control = ctllen ? ctl : NULL, .msg_controllen = ctllen,
   };
   SK_RETRY(ssize_t, rc, recvmsg(fd, &msg, flags | SK_MSG_CMSG_CLOEXEC));
-  if (rc == -EINVAL && SK_MSG_CMSG_CLOEXEC != 0 && !(flags & SK_MSG_CMSG_CLOEXEC)) {
-    // A protocol that refuses the flag (AF_PACKET) carries no fds: asked again without it.
+  if (rc == -EINVAL && SK_MSG_CMSG_CLOEXEC != 0 && !(flags & SK_MSG_CMSG_CLOEXEC) && sk_refuses_cmsg_cloexec(fd)) {
     msg.msg_namelen = sizeof(struct sockaddr_storage);
     msg.msg_controllen = ctllen;
     SK_RETRY(ssize_t, again, recvmsg(fd, &msg, flags));

@@ -54,8 +54,8 @@ static napi_value sk_recvmmsg(napi_env env, napi_callback_info info) {
   int n;
 #ifdef SK_HAVE_MMSG
   do { n = recvmmsg(fd, msgs, (unsigned)count, flags | SK_MSG_CMSG_CLOEXEC, NULL); } while (n < 0 && errno == EINTR);
-  // A protocol that refuses MSG_CMSG_CLOEXEC (AF_PACKET: EINVAL) carries no fds: asked again without it.
-  if (n < 0 && errno == EINVAL && SK_MSG_CMSG_CLOEXEC != 0 && !(flags & SK_MSG_CMSG_CLOEXEC))
+  if (n < 0 && errno == EINVAL && SK_MSG_CMSG_CLOEXEC != 0 && !(flags & SK_MSG_CMSG_CLOEXEC) &&
+      sk_refuses_cmsg_cloexec(fd))
     do { n = recvmmsg(fd, msgs, (unsigned)count, flags, NULL); } while (n < 0 && errno == EINTR);
   if (n < 0) return sk_int(env, -errno);
 #else
