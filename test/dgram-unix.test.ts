@@ -68,10 +68,32 @@ describe('unix-dgram interface', () => {
     assert.equal((viaCallback as { code: number }).code, errno('ENOENT'));
     assert.equal(s.connected, false);
     assert.throws(() => s.send('not a buffer' as never, 0, 1, 5 as never), { name: 'TypeError' });
-    assert.throws(() => s.send(Buffer.from('ab'), 1, 5, path), { name: 'RangeError' });
+    assert.throws(() => s.send(Buffer.from('ab'), 1, 5, path), { name: 'RangeError', code: 'ERR_BUFFER_OUT_OF_BOUNDS' });
     assert.throws(() => s.bind(42 as never), { code: 'ERR_INVALID_ARG_TYPE' });
     taken.close();
     s.close();
+  });
+
+  test("offset and length outside the buffer: node:dgram's RangeError ERR_BUFFER_OUT_OF_BOUNDS, nothing sent; inside it, just that slice goes", T, async () => {
+    const before = fdCount();
+    const path = tmpPath('ud-bounds');
+    const got: string[] = [];
+    const server = createSocket('unix_dgram', (msg) => got.push(msg.toString()));
+    server.bind(path);
+    const s = createSocket('unix_dgram');
+    const cases: [number, number, string][] = [[1, 5, 'length'], [3, 0, 'offset'], [-1, 1, 'offset'], [0, -1, 'length'], [0.5, 1, 'offset'], [0, 1.5, 'length']];
+    for (const [offset, length, name] of cases) {
+      assert.throws(() => s.send(Buffer.from('ab'), offset, length, path), {
+        name: 'RangeError', code: 'ERR_BUFFER_OUT_OF_BOUNDS', message: `"${name}" is outside of buffer bounds`,
+      }, `offset ${offset}, length ${length}`);
+    }
+    const sent = new Promise<unknown>((r) => s.send(Buffer.from('xxhelloxx'), 2, 5, path, r));
+    assert.equal(await sent, undefined);
+    while (got.length === 0) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(got, ['hello'], 'only the in-bounds send arrived');
+    s.close();
+    server.close();
+    assert.equal(fdCount(), before);
   });
 
   for (const how of ['connected', 'unconnected'] as const) {

@@ -14,7 +14,7 @@ import { Buffer } from 'node:buffer';
 import { constants as os } from 'node:os';
 import { Socket as BSocket } from '../socket/socket.js';
 import type { ReceivedMessage } from '../codec/message.js';
-import { argType, errnoOf, unixDgramError } from './errors.js';
+import { argType, errnoOf, outOfBounds, unixDgramError } from './errors.js';
 import { receiveLoop } from './receive.js';
 
 const EAGAIN = -os.errno.EAGAIN;
@@ -119,7 +119,7 @@ export class UnixDgramSocket extends EventEmitter {
    * datagram that must wait for room is queued ('congestion') and its
    * callback runs once it is sent. Without a callback, a failure is an
    * 'error' event.
-   * @throws TypeError for data that is not a Buffer or Uint8Array, or offset/length outside it.
+   * @throws TypeError for data that is not a Buffer or Uint8Array; RangeError `ERR_BUFFER_OUT_OF_BOUNDS` for an offset or length outside it.
    * @example
    * client.send(Buffer.from('hello'), (err) => { if (err) console.error(err); });      // connected
    * sock.send(buf, 0, buf.length, '/run/app/log.sock');                              // to a path
@@ -134,9 +134,9 @@ export class UnixDgramSocket extends EventEmitter {
       const b = bytes(buf);
       const off = offset === undefined ? 0 : offset as number;
       const len = length === undefined ? b.length - off : length;
-      if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > b.length) {
-        throw new RangeError(`offset ${String(off)} and length ${String(len)} must lie inside the buffer's ${b.length} bytes`);
-      }
+      // node:dgram's error for the same case; what it would coerce (a fraction, a negative) is refused.
+      if (!Number.isInteger(off) || off < 0 || off > b.length) throw outOfBounds('offset');
+      if (!Number.isInteger(len) || len < 0 || off + len > b.length) throw outOfBounds('length');
       data = b.subarray(off, off + len);
       if (typeof path !== 'string') throw argType('path', 'of type string', path);
       to = path;
