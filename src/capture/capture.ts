@@ -6,9 +6,10 @@
 // filter holds packets off until the socket has joined its group (joining
 // needs a bound socket), then the real filter replaces it.
 import { Buffer } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 import { abortError, invalidArgType, invalidArgValue, outOfRange, systemError } from '../errors.js';
 import { validateBoolean, validateCString, validateInteger, validateObject } from '../validate.js';
-import { ETH_P_ALL, PACKET_ADD_MEMBERSHIP, PACKET_FANOUT, PACKET_MR_PROMISC, PACKET_STATISTICS, SOL_PACKET, SOL_SOCKET, SO_ERROR, SO_RCVBUFFORCE } from '../sys/constants.js';
+import { ETH_P_ALL, IFNAMSIZ, PACKET_ADD_MEMBERSHIP, PACKET_FANOUT, PACKET_MR_PROMISC, PACKET_STATISTICS, SOL_PACKET, SOL_SOCKET, SO_ERROR, SO_RCVBUFFORCE } from '../sys/constants.js';
 import { EAGAIN, EOPNOTSUPP } from '../sys/errno.js';
 import { setI32, setU16, u32 } from '../sys/struct.js';
 import type { CaptureLayout } from '../sys/binding.js';
@@ -79,7 +80,11 @@ const BURST = 64;
 
 interface Settings {
   ifname: string | null;
+  /** The link type the interface was found to have before any socket was made (null: unknown, sysfs unreadable). */
+  link: LinkType | null;
   filter: string | BpfInstruction[] | null;
+  /** A string filter compiled for `link` (null when `link` is unknown or the filter is a program). */
+  program: BpfInstruction[] | null;
   snaplen: number;
   promiscuous: boolean;
   ring: RingGeometry | null;
@@ -107,15 +112,39 @@ function ringSettings(v: unknown, pageSize: number): RingGeometry | null {
   return { blockSize, blocks, timeout };
 }
 
+/** A name the kernel could give an interface (dev_valid_name): only such a name is looked up in sysfs. */
+const validIfname = (name: string): boolean =>
+  name !== '' && name !== '.' && name !== '..' && Buffer.byteLength(name) < IFNAMSIZ && !/[/:\s]/.test(name);
+
+/**
+ * The link type interface `name` captures as, from its hardware type
+ * (ARPHRD_*) in /sys/class/net/NAME/type: the number getsockname(2) reports
+ * as sll_hatype once a socket is bound to it, read from a file, so that a
+ * filter is checked for it before any socket is made. null when sysfs does
+ * not say (no such interface there, sysfs not mounted, a name no interface
+ * can have): the bound socket then tells.
+ */
+function sysfsLinkType(name: string): LinkType | null {
+  if (!validIfname(name)) return null;
+  let text: string;
+  try { text = readFileSync(`/sys/class/net/${name}/type`, 'latin1'); } catch { return null; }
+  const hatype = Number(text.trim());
+  return Number.isInteger(hatype) && text.trim() !== '' ? linkTypeOf(hatype) : null;
+}
+
 /** Every option checked before any system call. */
 function settings(opts: unknown, L: CaptureLayout): Settings {
   const o = opts === undefined ? {} : validateObject<Record<string, unknown>>(opts, 'options');
   const ifname = o.interface === undefined ? null : validateCString(o.interface, 'options.interface');
   const snaplen = validateSnaplen(o.snaplen, 'options.snaplen');
+  const link = ifname === null ? 'linux-sll' : sysfsLinkType(ifname);
   let filter: Settings['filter'] = null;
+  let program: BpfInstruction[] | null = null;
   if (typeof o.filter === 'string') {
-    // The syntax now; the program for the interface's link type once that is known.
-    compileFor(o.filter, ifname === null ? 'cooked-live' : 'ethernet', snaplen);
+    // For the link type the interface reports in sysfs; without sysfs, the
+    // syntax now and the program once the bound socket tells the type.
+    if (link === null) compileFor(o.filter, 'ethernet', snaplen);
+    else program = compileFor(o.filter, targetOf(link), snaplen);
     filter = o.filter;
   } else if (o.filter !== undefined) {
     if (!Array.isArray(o.filter)) throw invalidArgType('options.filter', 'of type string or an instance of Array', o.filter);
@@ -137,7 +166,7 @@ function settings(opts: unknown, L: CaptureLayout): Settings {
   if (signal?.aborted) throw abortError(signal);
   const count = o.count === undefined ? UNLIMITED : validateInteger(o.count, 'options.count', 1);
   const copy = o.copy === undefined ? false : validateBoolean(o.copy, 'options.copy');
-  return { ifname, filter, snaplen, promiscuous, ring: ringSettings(o.ring, L.pageSize), fanout, signal, count, copy };
+  return { ifname, link, filter, program, snaplen, promiscuous, ring: ringSettings(o.ring, L.pageSize), fanout, signal, count, copy };
 }
 
 /** Where the kernel runs the filter on a socket capturing `link`. */
@@ -445,8 +474,15 @@ export function capture(opts?: CaptureOptions): Capture {
       }
     }
     const loopback = loopbackIndex();
-    const program = skipLoopbackCopies(
-      s.filter === null ? acceptAll(s.snaplen) : typeof s.filter === 'string' ? compileFor(s.filter, targetOf(link), s.snaplen) : s.filter, ifindex, loopback);
+    // The filter was compiled, before any system call, for the link type sysfs gave. The bound
+    // socket's own type differs only if sysfs could not say, or shows another network namespace,
+    // or the interface was replaced meanwhile: then it is compiled again, and if the filter does not
+    // fit this link type, the socket is closed (below) and the same TypeError thrown.
+    const filter = s.filter === null ? acceptAll(s.snaplen)
+      : typeof s.filter !== 'string' ? s.filter
+        : s.program !== null && s.link === link ? s.program
+          : compileFor(s.filter, targetOf(link), s.snaplen);
+    const program = skipLoopbackCopies(filter, ifindex, loopback);
     if (s.ring) ring = new Ring(socket.fd, L, s.ring, link === 'ethernet' ? VLAN_ROOM : 0);
     else {
       socket.setsockopt(SOL_PACKET!, L.PACKET_AUXDATA, intBytes(1));
