@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { Socket, bindUdp, type TransferableSocket } from '../src/index.ts';
+import { Socket, bindUdp, type QueuedError, type ReceivedMessage, type TransferableSocket } from '../src/index.ts';
 import { fdCount, sleep } from './helpers.ts';
 
 const T = { timeout: 30_000 };
@@ -120,6 +120,57 @@ describe('transfer', () => {
     const bare = a.transfer();
     assert.deepEqual(Object.keys(bare).sort(), ['family', 'fd', 'protocol', 'type']);
     for (const s of [Socket.from(bare), c, x, y]) s.close();
+  });
+
+  test('datagrams read ahead keep every field a direct receive gives: tos, ttl, originalDestination, pktinfo, timestamp', T, async () => {
+    const before = fdCount();
+    const r = bindUdp('127.0.0.1', 0, { family: 'inet' });
+    for (const name of ['ip-recvtos', 'ip-recvttl', 'ip-recvorigdstaddr', 'ip-pktinfo', 'timestamp'] as const) r.setOption(name, true);
+    const sender = new Socket('inet', 'dgram');
+    for (let i = 0; i < 8; i++) await sender.sendMsg({ data: `datagram ${i}`, address: r.localAddress(), tos: 0x28, ttl: 9 });
+    let first: ReceivedMessage | undefined;
+    for await (const m of r.messages()) { first = m; break; }
+    assert.ok(first && r.dirty(), 'the loop read ahead');
+    assert.deepEqual([first.tos, first.ttl, first.originalDestination, first.address], [0x28, 9, r.localAddress(), { ...sender.localAddress(), address: '127.0.0.1' }], 'a direct receive has them');
+    assert.equal(typeof first.timestamp, 'number');
+    assert.equal(first.pktinfo?.address, '127.0.0.1');
+    const t = r.transfer();
+    const again = Socket.from(structuredClone(t));
+    for (let i = 1; i < 8; i++) {
+      const m = await again.recvMsg();
+      assert.equal(m.data.toString(), `datagram ${i}`);
+      // A loop's message decodes its address on first use (a getter), so that key is named explicitly.
+      const fields = (x: ReceivedMessage) => ({ ...x, address: x.address, data: x.data.toString(), timestamp: typeof x.timestamp });
+      assert.deepEqual(fields(m), { ...fields(first), data: `datagram ${i}` }, 'the same fields, with the same values');
+    }
+    again.close();
+    sender.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("a datagram's extendedError, its offender an address, crosses two transfers and structuredClone in the shape recvErrors() gives", T, async () => {
+    const closed = bindUdp('127.0.0.1', 0, { family: 'inet' });
+    const to = closed.localAddress();
+    closed.close();
+    const s = new Socket('inet', 'dgram');
+    s.setOption('ip-recverr', true);
+    await s.sendTo('x', to);
+    let errors: QueuedError[] = [];
+    while (errors.length === 0) { // loopback's ICMP error is queued at once, but recvErrors() never waits for one
+      errors = await s.recvErrors();
+      if (errors.length === 0) await sleep(10);
+    }
+    const { extendedError } = errors[0];
+    assert.deepEqual(extendedError.offender, { family: 'inet', address: '127.0.0.1', port: 0 });
+    const t = s.transfer();
+    t.ahead = [{ data: Buffer.from('with an error'), address: to, flags: 0, fds: [], control: [], truncated: false, controlTruncated: false, extendedError }];
+    const middle = Socket.from(structuredClone(t));
+    const last = Socket.from(structuredClone(middle.transfer()));
+    const m = await last.recvMsg();
+    assert.equal(m.data.toString(), 'with an error');
+    assert.deepEqual(m.address, to);
+    assert.deepEqual(m.extendedError, extendedError);
+    last.close();
   });
 
   test('bad transferables are refused before anything is owned; a closed socket cannot transfer', T, () => {

@@ -59,15 +59,56 @@ export function transfer(s: SocketState, detach: () => number): TransferableSock
 /** A received message as plain, cloneable data; its bytes copied out of the batch they share. */
 function plain(m: ReceivedMessage): TransferredDatagram {
   const d: TransferredDatagram = {
-    data: new Uint8Array(m.data), address: m.address === null ? null : { ...m.address } as SocketAddress, flags: m.flags,
+    data: new Uint8Array(m.data), address: m.address === null ? null : copyAddress(m.address), flags: m.flags,
     fds: [...m.fds], control: m.control.map((c) => ({ level: c.level, type: c.type, data: Buffer.from(c.data) })),
     truncated: m.truncated, controlTruncated: m.controlTruncated,
   };
-  if (m.credentials) d.credentials = { ...m.credentials };
-  if (m.pktinfo) d.pktinfo = { ...m.pktinfo };
-  if (m.timestamp !== undefined) d.timestamp = m.timestamp;
-  if (m.segmentSize !== undefined) d.segmentSize = m.segmentSize;
+  copyFields(d, m);
   return d;
+}
+
+/** The fields every received message has; the others are in FIELDS. */
+type Always = 'data' | 'address' | 'flags' | 'fds' | 'control' | 'truncated' | 'controlTruncated';
+type Optional = Exclude<keyof ReceivedMessage, Always>;
+
+/**
+ * How each optional field of a received datagram is copied, on the way
+ * into a TransferableSocket and on the way out: every one (the type makes
+ * a field added to ReceivedMessage and missing here a compile error),
+ * objects copied so nothing is shared, addresses in the shape a direct
+ * receive gives.
+ */
+const FIELDS: { [K in Optional]-?: (v: NonNullable<ReceivedMessage[K]>) => NonNullable<ReceivedMessage[K]> } = {
+  credentials: (c) => ({ ...c }),
+  pktinfo: (p) => ({ ...p }),
+  timestamp: (t) => t,
+  segmentSize: (n) => n,
+  tos: (n) => n,
+  ttl: (n) => n,
+  originalDestination: copyAddress,
+  extendedError: (e) => ({ ...e, offender: e.offender === null ? null : copyAddress(e.offender) }),
+};
+
+/** Copies the optional fields `from` has onto `to`. */
+function copyFields(to: Partial<Pick<ReceivedMessage, Optional>>, from: Record<string, unknown> | ReceivedMessage): void {
+  const f = from as Record<string, unknown>;
+  for (const key of Object.keys(FIELDS) as Optional[]) {
+    const v = f[key];
+    if (v !== undefined && v !== null) (to as Record<string, unknown>)[key] = (FIELDS[key] as (v: unknown) => unknown)(v);
+  }
+}
+
+/**
+ * A copy of an address whose bytes (a packet address's `addr`, an unknown
+ * family's `bytes`) are a Buffer of their own: postMessage clones a Buffer
+ * as a plain Uint8Array, which this makes a Buffer again.
+ */
+function copyAddress(a: SocketAddress): SocketAddress {
+  const c: Record<string, unknown> = { ...a };
+  for (const key of ['addr', 'bytes']) {
+    if (c[key] instanceof Uint8Array) c[key] = Buffer.from(c[key]);
+  }
+  return c as SocketAddress;
 }
 
 /**
@@ -100,13 +141,12 @@ function received(value: unknown, name: string): ReceivedMessage {
   if (!Array.isArray(fds)) throw invalidArgType(`${name}.fds`, 'an instance of Array', fds);
   const control = Array.isArray(d.control) ? d.control as ReceivedMessage['control'] : [];
   const m: ReceivedMessage = {
-    data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), address: (d.address ?? null) as SocketAddress | null,
+    data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    address: d.address === undefined || d.address === null ? null : copyAddress(d.address as SocketAddress),
     flags: typeof d.flags === 'number' ? d.flags : 0, fds: fds.map((fd: unknown, i: number) => validateFd(fd, `${name}.fds[${i}]`)),
     control: control.map((c) => ({ level: c.level, type: c.type, data: Buffer.from(c.data) })),
     truncated: d.truncated === true, controlTruncated: d.controlTruncated === true,
   };
-  for (const key of ['credentials', 'pktinfo', 'timestamp', 'segmentSize'] as const) {
-    if (d[key] !== undefined) (m as unknown as Record<string, unknown>)[key] = d[key];
-  }
+  copyFields(m, d);
   return m;
 }
