@@ -6,12 +6,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { Readable, Writable, finished, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { Socket, connect, listen } from '../src/index.ts';
+import { Socket, SocketError, connect, listen } from '../src/index.ts';
 import { fdCount, sleep, tmpPath } from './helpers.ts';
 
 const T = { timeout: 60_000 };
@@ -83,6 +83,66 @@ describe('toDuplex', () => {
     closeSync(file);
     a.close();
     b.close();
+    assert.equal(fdCount(), before);
+  });
+
+  test("the fds of a write are the caller's once write() returns: closing one and reusing its number changes nothing the peer gets", T, async () => {
+    const before = fdCount();
+    const secretPath = tmpPath('dup-secret');
+    const otherPath = tmpPath('dup-other');
+    writeFileSync(secretPath, 'the file that was written');
+    writeFileSync(otherPath, 'a file opened after write() returned');
+    const [a, b] = Socket.pair('stream');
+    const out = a.toDuplex({ highWaterMark: 8 << 20 });
+    const inp = b.toDuplex({ allowHalfOpen: false });
+    const got: string[] = [];
+    inp.on('fds', (fds: number[]) => {
+      for (const fd of fds) {
+        got.push(readFileSync(fd, 'utf8'));
+        closeSync(fd);
+      }
+    });
+    out.write(Buffer.alloc(4 << 20)); // more than the socket buffer holds: the next chunk waits in the stream
+    const fd = openSync(secretPath, 'r');
+    const written = new Promise<Error | null | undefined>((r) => out.write({ data: 'here', fds: [fd] }, r));
+    closeSync(fd);
+    const reused = openSync(otherPath, 'r');
+    assert.equal(reused, fd, 'the number was reused');
+    out.end();
+    const received = await collect(inp);
+    assert.equal(await written, null);
+    assert.equal(received.length, (4 << 20) + 4);
+    assert.deepEqual(got, ['the file that was written']);
+    closeSync(reused);
+    a.close();
+    b.close();
+    assert.equal(fdCount(), before, "the stream's duplicates were closed once sent");
+  });
+
+  test('destroy() with fd chunks waiting and one in flight closes every duplicate; a closed fd fails its write with EBADF, as sendmsg did', T, async () => {
+    const before = fdCount();
+    const [a, b] = Socket.pair('stream');
+    const out = a.toDuplex({ highWaterMark: 8 << 20 });
+    out.on('error', () => {});
+    const file = openSync('/dev/null', 'r');
+    out.write(Buffer.alloc(4 << 20));
+    for (let i = 0; i < 10; i++) out.write({ data: `chunk ${i}`, fds: [file, file] });
+    closeSync(file);
+    out.destroy();
+    await promisify(finished)(out).catch(() => {});
+    b.close();
+    assert.equal(fdCount(), before, 'no duplicate left open');
+
+    const [c, d] = Socket.pair('stream');
+    const e = c.toDuplex();
+    e.on('error', () => {});
+    const gone = openSync('/dev/null', 'r');
+    closeSync(gone);
+    const err = await new Promise<Error | null | undefined>((r) => e.write({ data: 'x', fds: [gone] }, r));
+    assert.ok(err instanceof SocketError);
+    assert.equal((err as SocketError).code, 'EBADF');
+    e.destroy();
+    d.close();
     assert.equal(fdCount(), before);
   });
 

@@ -1,6 +1,9 @@
 // A node:stream Duplex over a stream socket whose writes may carry fds: a
 // chunk written as { data, fds } goes out as one sendmsg(2) with the fds in
-// SCM_RIGHTS beside its first byte (the rest follows with send(2)), and the
+// SCM_RIGHTS beside its first byte (the rest follows with send(2)). write()
+// duplicates those fds at once (F_DUPFD_CLOEXEC) and sends the duplicates,
+// closed once the chunk is sent, has failed, or the stream is destroyed: the
+// caller's fds stay theirs, to close right after write(). The
 // readable side, one recvmsg(2) per _read, emits 'fds' with the fds a chunk
 // brought just before that chunk is pushed. Fds nobody takes (no 'fds'
 // listener) are closed at once, so none leaks. Everything else is
@@ -8,7 +11,7 @@
 // once the written data is out, destroy() closing the socket, allowHalfOpen.
 import { Duplex } from 'node:stream';
 import { Buffer } from 'node:buffer';
-import { invalidArgType, invalidArgValue, SocketError } from '../errors.js';
+import { invalidArgType, invalidArgValue, SocketError, systemError } from '../errors.js';
 import { familyName, typeName } from '../codec/names.js';
 import { validateFd, validateObject } from '../validate.js';
 import { MAX_FDS, type Message, type ReceivedMessage } from '../codec/message.js';
@@ -29,7 +32,12 @@ export interface DuplexOptions {
 export interface FdChunk {
   /** The bytes (a string as UTF-8); not empty when fds go with them. */
   data: Uint8Array | string;
-  /** Open fds to send (SCM_RIGHTS, at most 253); the receiver gets new fds for the same open files. They stay yours to close. */
+  /**
+   * Open fds to send (SCM_RIGHTS, at most 253); the receiver gets new fds
+   * for the same open files. write() sends duplicates it makes at the call,
+   * so these stay yours: close them whenever you like, even right after
+   * write() returns.
+   */
   fds?: number[];
 }
 
@@ -44,6 +52,9 @@ export interface FdDuplex extends Duplex {
   /**
    * Queues a chunk: bytes, a string (UTF-8 unless `encoding`), or `{ data,
    * fds }` whose fds go with its first byte (sendmsg(2) with SCM_RIGHTS).
+   * The fds are duplicated at the call and the duplicates sent (then
+   * closed), so yours may be closed as soon as write() returns; an fd that
+   * is not open fails the write (callback and 'error') with `EBADF`.
    * Returns false once more than highWaterMark bytes wait: wait for 'drain'.
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`) for a malformed `{ data, fds }` or fds with empty data.
    */
@@ -79,8 +90,14 @@ interface StreamSocket {
 const READ_SIZE = 64 * 1024;
 
 class SocketDuplex extends Duplex {
-  /** The fds written chunks carry, by the Buffer write() made for them (node:stream hands _write the same object). */
-  #fds = new WeakMap<Buffer, number[]>();
+  /**
+   * Duplicates of the fds of chunks written but not yet at _write, by the
+   * Buffer write() made for each (node:stream hands _write the same
+   * object); or the error duplicating them failed with, which fails that
+   * write in its turn. _write takes its entry (and closes the duplicates
+   * once the send settles); _destroy closes what is left.
+   */
+  #fds = new Map<Buffer, number[] | SocketError>();
   #reading = false;
 
   constructor(private readonly sock: StreamSocket, opts: DuplexOptions) {
@@ -106,8 +123,11 @@ class SocketDuplex extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const fds = this.#fds.get(chunk);
-    const sent = fds === undefined ? this.sock.sendAll(chunk) : this.#sendWithFds(chunk, fds);
-    sent.then(() => callback(), callback);
+    if (fds === undefined) return void this.sock.sendAll(chunk).then(() => callback(), callback);
+    this.#fds.delete(chunk);
+    if (fds instanceof SocketError) return callback(fds);
+    // Closed only once the send settles: until then the kernel may not have taken them.
+    this.#sendWithFds(chunk, fds).finally(() => closeAll(fds)).then(() => callback(), callback);
   }
 
   async #sendWithFds(chunk: Buffer, fds: number[]): Promise<void> {
@@ -143,14 +163,21 @@ class SocketDuplex extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    for (const fds of this.#fds.values()) if (Array.isArray(fds)) closeAll(fds);
+    this.#fds.clear();
     this.sock.close();
     callback(err);
   }
 
-  /** A fresh Buffer of a `{ data, fds }` chunk's data, its fds remembered for _write. */
+  /**
+   * A fresh Buffer of a `{ data, fds }` chunk's data, with duplicates of its
+   * fds kept for _write. None are made for a stream that takes no more
+   * writes (ended or destroyed): node:stream fails that write without
+   * calling _write, so nothing would close them.
+   */
   #withFds(chunk: object): Buffer {
     const [buf, fds] = fdChunk(chunk);
-    if (fds.length > 0) this.#fds.set(buf, fds);
+    if (fds.length > 0 && !this.destroyed && !this.writableEnded) this.#fds.set(buf, dupAll(fds));
     return buf;
   }
 }
@@ -173,6 +200,20 @@ function fdChunk(chunk: object): [Buffer, number[]] {
 
 function closeAll(fds: number[]): void {
   for (const fd of fds) sys.close(fd);
+}
+
+/** Close-on-exec duplicates of `fds`, or the error of the first that cannot be (an fd not open: EBADF), none left open then. */
+function dupAll(fds: number[]): number[] | SocketError {
+  const dups: number[] = [];
+  for (const fd of fds) {
+    const d = sys.dup(fd);
+    if (d < 0) {
+      closeAll(dups);
+      return systemError(d, 'fcntl');
+    }
+    dups.push(d);
+  }
+  return dups;
 }
 
 /**
