@@ -10,12 +10,19 @@ import { closeSync, fstatSync, openSync, readFileSync, writeFileSync } from 'nod
 import net from 'node:net';
 import { Readable, Writable, finished, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { Socket, SocketError, connect, listen } from '../src/index.ts';
 import { fdCount, sleep, tmpPath } from './helpers.ts';
 
 const T = { timeout: 60_000 };
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Waits until `s` has received `n` bytes in all, then for the event loop to turn once (the Duplex's handling of that read is done). */
+async function received(s: Socket, n: number): Promise<void> {
+  while (s.stats().received < n) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+}
 
 async function collect(d: Duplex): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -143,6 +150,78 @@ describe('toDuplex', () => {
     assert.equal((err as SocketError).code, 'EBADF');
     e.destroy();
     d.close();
+    assert.equal(fdCount(), before);
+  });
+
+  // The Duplex reads ahead of its consumer: 'AAAA' waits in its buffer when the chunk with the fd arrives.
+  for (const style of ['for await', "'readable' and read() until null", "once('readable') and one read()", "'data'"] as const) {
+    test(`'fds' comes after the bytes read before the chunk that carried them, consumed with ${style}`, T, async () => {
+      const before = fdCount();
+      const [a, b] = Socket.pair('stream');
+      const inp = b.toDuplex();
+      const events: string[] = [];
+      inp.on('fds', (fds: number[]) => {
+        for (const fd of fds) {
+          events.push(`fds ${readFileSync(fd, 'utf8')}`);
+          closeSync(fd);
+        }
+      });
+      await a.sendAll('AAAA');
+      inp.read(0);
+      await received(b, 4);
+      assert.equal(inp.readableLength, 4, 'read ahead, not consumed');
+      const path = tmpPath('fds-order');
+      writeFileSync(path, 'the file');
+      const fd = openSync(path, 'r');
+      await a.sendMsg({ data: 'BBBB', fds: [fd] });
+      closeSync(fd);
+      await received(b, 8);
+      await a.sendAll('CCCC');
+      a.shutdown('send');
+      const data = (c: Buffer): void => { events.push(`data ${c}`); };
+      const ended = new Promise((r) => inp.once('end', r));
+      if (style === 'for await') for await (const c of inp) data(c as Buffer);
+      else if (style === "'data'") inp.on('data', data);
+      else if (style === "'readable' and read() until null") inp.on('readable', () => { for (let c; (c = inp.read()) !== null;) data(c); });
+      else {
+        // read() empties the buffer; the next 'readable' must come even though the chunk after is held.
+        for (let done = false; !done;) {
+          done = await Promise.race([once(inp, 'readable').then(() => false), ended.then(() => true)]);
+          const c = inp.read();
+          if (c !== null) data(c);
+        }
+      }
+      await ended;
+      assert.deepEqual(events.slice(0, 2), ['data AAAA', 'fds the file'], events.join(' | '));
+      assert.equal(events.slice(2).map((e) => e.slice(5)).join(''), 'BBBBCCCC');
+      a.close();
+      b.close();
+      assert.equal(fdCount(), before);
+    });
+  }
+
+  test("'fds' waits for a for-await body still busy with the chunk before (read() not yet called again)", T, async () => {
+    const before = fdCount();
+    const [a, b] = Socket.pair('stream');
+    const inp = b.toDuplex();
+    const events: string[] = [];
+    inp.on('fds', (fds: number[]) => {
+      events.push('fds');
+      for (const fd of fds) closeSync(fd);
+    });
+    await a.sendAll('AAAA');
+    for await (const c of inp) {
+      if (String(c) === 'AAAA') {
+        // While this body works on AAAA, the next chunk, with an fd, reaches the Duplex.
+        await a.sendMsg({ data: 'BBBB', fds: [0] });
+        await received(b, 8);
+        a.shutdown('send');
+      }
+      events.push(`data ${c}`);
+    }
+    assert.deepEqual(events, ['data AAAA', 'fds', 'data BBBB']);
+    a.close();
+    b.close();
     assert.equal(fdCount(), before);
   });
 

@@ -5,8 +5,10 @@
 // closed once the chunk is sent, has failed, or the stream is destroyed: the
 // caller's fds stay theirs, to close right after write(). The
 // readable side, one recvmsg(2) per _read, emits 'fds' with the fds a chunk
-// brought just before that chunk is pushed. Fds nobody takes (no 'fds'
-// listener) are closed at once, so none leaks. Everything else is
+// brought just before that chunk is handed out, after every byte read
+// before it (the chunk waits, and reading stops, until the consumer has
+// taken those: see #deliver). Fds nobody takes (no 'fds' listener) are
+// closed, so none leaks. Everything else is
 // node:stream's: backpressure by highWaterMark, end() as shutdown(SHUT_WR)
 // once the written data is out, destroy() closing the socket, allowHalfOpen.
 import { Duplex } from 'node:stream';
@@ -45,8 +47,12 @@ export interface FdChunk {
  * A node:stream Duplex over a stream socket. write() also takes `{ data,
  * fds }` (fds sent with SCM_RIGHTS with the first byte of data, which must
  * not be empty); 'fds' is emitted with the fds a received chunk carried,
- * just before that chunk. The fds belong to the listener; with no 'fds'
- * listener they are closed.
+ * just before that chunk, after every byte received before it, however
+ * the stream is read (async iteration, 'readable' and read(), 'data',
+ * pipe()). A received chunk is what one recvmsg(2) read: Linux puts bytes
+ * that were still queued ahead of the fds into the same read, so the chunk
+ * may begin with bytes written before the chunk that carried them. The fds
+ * belong to the listener; with no 'fds' listener they are closed.
  */
 export interface FdDuplex extends Duplex {
   /**
@@ -67,7 +73,7 @@ export interface FdDuplex extends Duplex {
   end(chunk: Uint8Array | string | FdChunk, callback?: () => void): this;
   /** end() with the encoding of a string chunk. */
   end(chunk: Uint8Array | string | FdChunk, encoding?: BufferEncoding, callback?: () => void): this;
-  /** 'fds': the fds a received chunk carried, just before that chunk; the listener owns (and closes) them. */
+  /** 'fds': the fds a received chunk carried, just before that chunk and after every byte before it; the listener owns (and closes) them. */
   on(event: 'fds', listener: (fds: number[]) => void): this;
   /** node:stream's events ('data', 'end', 'error', 'drain', 'finish', 'close', ...). */
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -99,6 +105,10 @@ class SocketDuplex extends Duplex {
    */
   #fds = new Map<Buffer, number[] | SocketError>();
   #reading = false;
+  /** A received chunk with fds that waits for the consumer to take every byte before it; nothing more is read meanwhile. */
+  #held: { data: Buffer; fds: number[] } | null = null;
+  /** Whether the consumer has taken every byte pushed and asked for more: its last read() found none. */
+  #idle = true;
 
   constructor(private readonly sock: StreamSocket, opts: DuplexOptions) {
     super({ allowHalfOpen: opts.allowHalfOpen, highWaterMark: opts.highWaterMark, decodeStrings: true });
@@ -144,17 +154,39 @@ class SocketDuplex extends Duplex {
     }
   }
 
+  /**
+   * node:stream's read(), which every way of consuming goes through (async
+   * iteration, 'readable', flowing mode and pipe()): a chunk held for its
+   * fds is released once a read() finds no byte before it left, or asks for
+   * more than there is (the bytes it returns then end with that chunk's).
+   * read(0) only starts a read, taking nothing: it releases nothing.
+   */
+  override read(size?: number): any {
+    if (this.#held !== null && size !== 0 && (this.readableLength === 0 || (size !== undefined && size > this.readableLength))) {
+      const { data, fds } = this.#held;
+      this.#held = null;
+      this.#deliver(data, fds);
+    }
+    const chunk = super.read(size);
+    if (size !== 0) this.#idle = chunk === null;
+    if (this.#held !== null && chunk !== null && this.readableLength === 0) this.#announce();
+    return chunk;
+  }
+
   override _read(size: number): void {
-    if (this.#reading) return;
+    if (this.#reading || this.#held !== null) return;
     this.#reading = true;
     this.sock.recvMsg({ size: Math.max(size, READ_SIZE), maxFds: MAX_FDS }).then((m) => {
       this.#reading = false;
       if (this.destroyed) return closeAll(m.fds);
-      if (m.fds.length > 0) {
-        if (this.listenerCount('fds') > 0) this.emit('fds', m.fds);
-        else closeAll(m.fds);
+      // The chunk waits unless the consumer has had every byte before it: in flowing mode each
+      // pushed byte went out as 'data' at once; paused, its last read() must have found nothing.
+      if (m.fds.length > 0 && this.listenerCount('fds') > 0 && !(this.readableLength === 0 && (this.readableFlowing === true || this.#idle))) {
+        this.#held = { data: m.data, fds: m.fds };
+        if (this.readableLength === 0) this.#announce();
+        return;
       }
-      this.push(m.data.length === 0 ? null : m.data); // an empty read is the end of stream
+      this.#deliver(m.data, m.fds);
     }, (err: unknown) => {
       this.#reading = false;
       if (err instanceof SocketError && err.code === 'ERR_SOCKET_CLOSED' && this.destroyed) return;
@@ -162,7 +194,31 @@ class SocketDuplex extends Duplex {
     });
   }
 
+  /**
+   * 'readable' for a held chunk once nothing is buffered before it: node:stream
+   * emits it on a push, which a held chunk has not had yet, and a consumer
+   * that read the buffer empty with one read() waits for it. The read()
+   * it answers with releases the chunk. Harmless to a consumer not waiting.
+   */
+  #announce(): void {
+    process.nextTick(() => {
+      if (this.#held !== null && !this.destroyed) this.emit('readable');
+    });
+  }
+
+  /** 'fds' (or the fds closed, with no listener for them), then the chunk they came with. */
+  #deliver(data: Buffer, fds: number[]): void {
+    if (fds.length > 0) {
+      if (this.listenerCount('fds') > 0) this.emit('fds', fds);
+      else closeAll(fds);
+    }
+    this.#idle = false;
+    this.push(data.length === 0 ? null : data); // an empty read is the end of stream
+  }
+
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.#held !== null) closeAll(this.#held.fds);
+    this.#held = null;
     for (const fds of this.#fds.values()) if (Array.isArray(fds)) closeAll(fds);
     this.#fds.clear();
     this.sock.close();
