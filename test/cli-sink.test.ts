@@ -26,6 +26,21 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 for m in sys.argv[2:]: s.sendto(m.encode(), sys.argv[1])
 `;
 
+/**
+ * A Python sender started and ready before the listener it sends to: it
+ * sends once `go(line)` hands it a line (a port), with `line` in scope. A
+ * listener's --timeout runs from its start to the first datagram, and on a
+ * loaded machine Python's own start-up took longer than that.
+ */
+async function primedSender(body: string, args: string[] = []): Promise<(line?: string) => Promise<unknown>> {
+  const p = python(`import socket, sys\nprint('ready', flush=True)\nline = sys.stdin.readline().strip()\n${body}`, args, { input: 'open' });
+  await output(p, ['ready']);
+  return (line = '') => {
+    p.child.stdin!.end(`${line}\n`);
+    return p.done;
+  };
+}
+
 describe('berkeley cat: a receive-only datagram listener (syslog sink)', { skip: !have('logger') && 'logger (bsdutils) is missing' }, () => {
   test('unix-dgram-listen with stdin /dev/null takes logger -u messages; SIGTERM exits 0 and removes the socket', T, async () => {
     const path = tmpPath('cli-log');
@@ -81,27 +96,28 @@ describe('berkeley cat: a receive-only datagram listener (syslog sink)', { skip:
 
   test('--recv-only with stdin readable; --timeout ends it after the quiet period (exit 0)', T, async () => {
     const path = tmpPath('cli-recv-only');
+    const send = await primedSender(UNNAMED_SENDER, [path, 'a;', 'b;', 'c;']);
     const w = whenListening();
     const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--recv-only', '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     await w.ready;
-    await python(UNNAMED_SENDER, [path, 'a;', 'b;', 'c;']).done;
+    await send();
     const r = await b.done;
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'a;b;c;');
   });
 
   test('udp-listen with --recv-only takes datagrams from several senders', T, async () => {
+    const send = await primedSender(`
+for m in (b'one;', b'two;'):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(m, ('127.0.0.1', int(line))); s.close()
+`);
     const w = whenListening();
     const b = berkeley(['cat', 'UDP-LISTEN:0', '--recv-only', '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     let port = 0;
     b.child.stderr!.on('data', (d) => { const m = /listening on [^:]+:(\d+)/.exec(String(d)); if (m) port = Number(m[1]); });
     await w.ready;
-    await python(`
-import socket, sys
-for m in (b'one;', b'two;'):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.sendto(m, ('127.0.0.1', int(sys.argv[1]))); s.close()
-`, [String(port)]).done;
+    await send(String(port));
     const r = await b.done;
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'one;two;');
