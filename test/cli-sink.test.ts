@@ -125,10 +125,11 @@ for m in (b'one;', b'two;'):
 
   test('an unnamed first sender with stdin readable: its datagram is kept, receive-only from there on', T, async () => {
     const path = tmpPath('cli-unnamed');
+    const send = await primedSender(UNNAMED_SENDER, [path, 'kept']);
     const w = whenListening();
     const b = berkeley(['cat', `unix-dgram-listen:${path}`, '--timeout', '3', '-v'], { input: 'open', onStderr: w.onStderr });
     await w.ready;
-    await python(UNNAMED_SENDER, [path, 'kept']).done;
+    await send();
     const r = await b.done;
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'kept');
